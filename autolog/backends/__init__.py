@@ -1,0 +1,108 @@
+"""Backend resolution: a tracking URI names a store, an entry point names its class.
+
+Built-ins register through the same entry point group a plugin uses (``autolog.backends``,
+the entry point's name is the URI scheme). A URI with no scheme, or a Windows drive
+letter, is a path to a local store.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from importlib import metadata
+
+from autolog import config
+from autolog.backends.base import Backend
+from autolog.errors import InvalidInputError
+
+__all__ = ["Backend", "available_schemes", "backend_for", "resolve_uri", "scheme_of"]
+
+ENTRY_POINT_GROUP = "autolog.backends"
+
+# Used only when the distribution's metadata is missing (running from a source tree).
+_FALLBACK = {
+    "file": "autolog.backends.local:LocalBackend",
+    "memory": "autolog.backends.memory:MemoryBackend",
+    "http": "autolog.backends.mlflow:MlflowBackend",
+    "https": "autolog.backends.mlflow:MlflowBackend",
+    "mlflow": "autolog.backends.mlflow:MlflowBackend",
+}
+
+_lock = threading.Lock()
+_entry_points: dict[str, str] | None = None
+_instances: dict[str, Backend] = {}
+
+
+def _schemes() -> dict[str, str]:
+    global _entry_points
+    if _entry_points is None:
+        found = dict(_FALLBACK)
+        try:
+            for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+                found[ep.name] = ep.value
+        except Exception:  # noqa: BLE001 - broken metadata must not break tracking
+            pass
+        _entry_points = found
+    return _entry_points
+
+
+def available_schemes() -> list[str]:
+    return sorted(_schemes())
+
+
+def scheme_of(uri: str) -> str:
+    head, sep, _ = uri.partition(":")
+    if not sep or len(head) == 1 or os.sep in head or "/" in head:  # no scheme, or C:\...
+        return "file"
+    return head.lower()
+
+
+def resolve_uri(uri: str | None) -> str:
+    """The effective URI: explicit, else ``AUTOLOG_TRACKING_URI``, else ``./autolog-runs``."""
+    if uri is None or uri == "":
+        uri = os.environ.get(config.AUTOLOG_TRACKING_URI) or config.DEFAULT_TRACKING_DIR
+    return uri
+
+
+def check_uri(uri: str) -> None:
+    scheme = scheme_of(uri)
+    if scheme not in _schemes():
+        raise InvalidInputError(
+            f"tracking URI {uri!r} has scheme {scheme!r}, which no backend handles; "
+            f"known schemes: {', '.join(available_schemes())}, or a plain path"
+        )
+
+
+def _load(target: str) -> type[Backend]:
+    module_name, _, attr = target.partition(":")
+    import importlib
+
+    obj = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj  # type: ignore[return-value]
+
+
+def backend_for(uri: str) -> Backend:
+    """The (cached) backend instance for a URI."""
+    backend = _instances.get(uri)
+    if backend is not None:
+        return backend
+    with _lock:
+        backend = _instances.get(uri)
+        if backend is None:
+            check_uri(uri)
+            cls = _load(_schemes()[scheme_of(uri)])
+            backend = cls(uri)  # type: ignore[call-arg]
+            _instances[uri] = backend
+        return backend
+
+
+def close_all() -> None:
+    with _lock:
+        for backend in _instances.values():
+            try:
+                backend.close()
+            except Exception:  # noqa: BLE001 - exit path, nothing to report to
+                pass
+        _instances.clear()

@@ -1,0 +1,36 @@
+"""Errors and warnings that autolog raises or emits.
+
+Errors name the offending value and say what is allowed. Autologging itself never raises
+into user code: it reports through :class:`AutologWarning`.
+"""
+
+from __future__ import annotations
+
+
+class AutologError(Exception):
+    """Base class of every error raised by autolog's public API."""
+
+
+class InvalidInputError(AutologError, ValueError):
+    """A key, value, path, URI or flag that autolog cannot accept."""
+
+
+class ParamConflictError(InvalidInputError):
+    """A parameter logged again with a different value (parameters are immutable)."""
+
+
+class RunNotFoundError(AutologError, LookupError):
+    """A run or experiment id that the store does not hold."""
+
+
+class StoreError(AutologError, OSError):
+    """The tracking store cannot be opened or written."""
+
+
+class AutologWarning(UserWarning):
+    """A problem inside autologging, reported instead of raised."""
+
+
+for _cls in (AutologError, InvalidInputError, ParamConflictError, RunNotFoundError, StoreError,
+             AutologWarning):
+    _cls.__module__ = "autolog"

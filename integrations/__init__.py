@@ -1,0 +1,1 @@
+"""Built-in integrations, one module per framework."""
