@@ -24,7 +24,7 @@ from autolog.tracking import entities as E
 from autolog.tracking import validation as V
 from autolog.tracking.entities import Experiment, Metric, Run
 from autolog.tracking.run_tags import default_run_tags, generate_run_name
-from autolog.tracking.writer import END_RUN, INPUTS, METRIC, PARAM, TAG, get_writer
+from autolog.tracking.writer import CALL, END_RUN, INPUTS, METRIC, PARAM, TAG, get_writer
 
 DEFAULT_EXPERIMENT_ID = "0"
 DEFAULT_EXPERIMENT_NAME = "Default"
@@ -547,3 +547,10 @@ def search_runs(
 
         return runs_to_frame(runs)
     return runs
+
+
+def defer(run_id: str, fn: Callable[[], None]) -> None:
+    """Run ``fn`` on the writer thread, in order with the run's other writes (rendering a
+    plot, serializing a large artifact): the training thread does not wait for it."""
+    state = _state(run_id)
+    _writer.put((CALL, state.backend, state.run_id, fn))

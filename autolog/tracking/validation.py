@@ -89,7 +89,7 @@ def validate_timestamp(timestamp: Any) -> int:
         isinstance(timestamp, float) and not math.isfinite(timestamp)
     ):
         raise InvalidInputError(f"timestamp {timestamp!r} must be epoch milliseconds (an integer)")
-    return int(timestamp)
+    return int(timestamp)  # type: ignore[call-overload,no-any-return]
 
 
 def stringify(value: Any) -> str:

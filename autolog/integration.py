@@ -1,0 +1,378 @@
+"""The Integration base class, discovery through entry points, and ``autolog()``.
+
+Like OpenTelemetry's ``BaseInstrumentor``: the public ``enable(**flags)`` / ``disable()``
+do the state checks, the version gate and the reporting, are idempotent and never raise
+for anything the environment does (a missing framework, an odd version, a broken plugin);
+a subclass writes only ``_patch(module)`` (and ``_unpatch()`` when it holds more than
+patches). Patching happens when the framework's module is imported (wrapt post-import
+hooks, which fire at once if it already is), so ``autolog()`` imports no framework.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+import warnings
+from importlib import metadata
+from types import MappingProxyType, ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from autolog import config, patching
+from autolog.errors import AutologWarning, InvalidInputError
+
+if TYPE_CHECKING:
+    from autolog.patching import Call
+
+_logger = logging.getLogger("autolog")
+ENTRY_POINT_GROUP = "autolog.integrations"
+
+# Used only when the distribution metadata is missing (running from a source tree).
+_BUILTINS = {
+    "sklearn": "autolog.integrations.sklearn:SklearnIntegration",
+    "xgboost": "autolog.integrations.xgboost:XGBoostIntegration",
+    "lightgbm": "autolog.integrations.lightgbm:LightGBMIntegration",
+    "pytorch": "autolog.integrations.pytorch:PyTorchIntegration",
+}
+
+
+class Integration:
+    """One framework's autologging. Subclasses set the class attributes and ``_patch``."""
+
+    name: ClassVar[str] = ""
+    #: import names whose import triggers ``_patch(module)``, e.g. ("sklearn",)
+    modules: ClassVar[tuple[str, ...]] = ()
+    #: supported versions as data, e.g. ("scikit-learn >= 1.3, < 2",)
+    requirements: ClassVar[tuple[str, ...]] = ()
+    #: the integration's own flags and their defaults
+    flags: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._settings: dict[str, Any] = {**config.COMMON_FLAGS, **self.flags}
+        self._config = MappingProxyType(dict(self._settings))
+        self._enabled = False
+        self._hooked: set[str] = set()
+        self._patched: set[str] = set()
+
+    # state ------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self._enabled
+
+    @property
+    def config(self) -> MappingProxyType[str, Any]:
+        """The flags in force, readable by hooks (a snapshot replaced on every change)."""
+        return self._config
+
+    def allowed_flags(self) -> list[str]:
+        return sorted({*config.COMMON_FLAGS, *self.flags})
+
+    def _set_flags(self, flags: dict[str, Any]) -> None:
+        unknown = sorted(set(flags) - set(config.COMMON_FLAGS) - set(self.flags))
+        if unknown:
+            raise InvalidInputError(
+                f"autolog {self.name}: unknown flag(s) {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(self.allowed_flags())}"
+            )
+        extra = flags.get("extra_tags")
+        if extra is not None and not isinstance(extra, dict):
+            raise InvalidInputError(f"extra_tags {extra!r} must be a dict of tag names to values")
+        self._settings.update(flags)
+        self._config = MappingProxyType(dict(self._settings))
+
+    # public -----------------------------------------------------------------------------
+    def enable(self, **flags: Any) -> None:
+        """Apply ``flags`` (unknown names are an error); patch now or at import time."""
+        with self._lock:
+            self._set_flags(flags)
+            if self._settings.get("disable"):
+                self.disable()
+                return
+            if self.name in config.disabled_integrations():
+                return
+            self._enabled = True
+            for module_name in self.modules:
+                if module_name not in self._hooked:
+                    self._hooked.add(module_name)
+                    _register_import_hook(self, module_name)
+
+    def disable(self) -> None:
+        """Revert every patch (``is``-identical originals); hooks stay registered but idle."""
+        with self._lock:
+            self._enabled = False
+            try:
+                self._unpatch()
+            except Exception as exc:  # noqa: BLE001 - disabling must not raise either
+                _warn(f"autolog {self.name}: reverting patches failed: {exc!r}")
+            self._patched.clear()
+
+    # called by the import hook ----------------------------------------------------------
+    def _on_import(self, module: ModuleType) -> None:
+        with self._lock:
+            if not self._enabled or module.__name__ in self._patched:
+                return
+            version = self.framework_version(module)
+            if not self.version_supported(version):
+                message = (
+                    f"autolog {self.name}: {self.requirements_text()} is supported, found "
+                    f"{version or 'an unknown version'}"
+                )
+                if self._settings.get("disable_for_unsupported_versions"):
+                    _logger.info("%s; not patching", message)
+                    return
+                if not self._settings.get("silent"):
+                    _warn(f"{message}; autologging may not work")
+            self._patched.add(module.__name__)
+            self._patch(module)
+
+    # for subclasses ---------------------------------------------------------------------
+    def _patch(self, module: ModuleType) -> None:
+        raise NotImplementedError
+
+    def _unpatch(self) -> None:
+        patching.revert(self)
+
+    def distribution(self) -> str | None:
+        """The distribution named by the first requirement string."""
+        if not self.requirements:
+            return None
+        return re.split(r"[\s<>=!~;\[]", self.requirements[0].strip(), maxsplit=1)[0]
+
+    def framework_version(self, module: ModuleType | None = None) -> str | None:
+        dist = self.distribution()
+        if dist:
+            try:
+                return metadata.version(dist)
+            except Exception:  # noqa: BLE001 - metadata can be missing or broken
+                pass
+        version = getattr(module, "__version__", None) if module is not None else None
+        return version if isinstance(version, str) else None
+
+    def requirements_text(self) -> str:
+        return ", ".join(self.requirements) or self.name
+
+    def version_supported(self, version: str | None) -> bool:
+        if not self.requirements:
+            return True
+        if version is None:
+            return False
+        spec = self.requirements[0]
+        dist = self.distribution() or ""
+        return specifier_matches(spec[len(dist):], version)
+
+    def start_run(self, call: Call) -> str:
+        """Open the run for an outermost call that found no active run."""
+        from autolog.tracking import fluent
+
+        tags: dict[str, Any] = {
+            "mlflow.autologging": self.name,
+            "autolog.integration": self.name,
+        }
+        version = self.framework_version(sys.modules.get(self.modules[0]) if self.modules else None)
+        if version:
+            tags["autolog.framework_version"] = version
+        tags.update(call.config.get("extra_tags") or {})
+        run = fluent.start_run(tags=tags, log_system_metrics=bool(call.config.get("log_system_metrics")))
+        return run.info.run_id
+
+
+# ---------------------------------------------------------------------------- versions
+_VERSION_PART = re.compile(r"(\d+)")
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.strip().split("."):
+        match = _VERSION_PART.match(piece)
+        if not match:
+            break
+        parts.append(int(match.group(1)))
+    return tuple(parts)
+
+
+def specifier_matches(specifier: str, version: str) -> bool:
+    """A small PEP 440 subset: comma-separated ``>=, >, <=, <, ==, !=`` clauses."""
+    have = _version_tuple(version)
+    for clause in specifier.split(","):
+        clause = clause.strip()
+        if not clause:
+            continue
+        match = re.match(r"(>=|<=|==|!=|>|<|~=)\s*([\w.*]+)", clause)
+        if not match:
+            return False
+        op, wanted_text = match.groups()
+        wanted = _version_tuple(wanted_text.replace("*", "0"))
+        width = max(len(have), len(wanted))
+        a = have + (0,) * (width - len(have))
+        b = wanted + (0,) * (width - len(wanted))
+        ok = {
+            ">=": a >= b,
+            "<=": a <= b,
+            ">": a > b,
+            "<": a < b,
+            "==": a[: len(wanted)] == wanted,
+            "!=": a[: len(wanted)] != wanted,
+            "~=": a >= b and a[: max(len(wanted) - 1, 1)] == b[: max(len(wanted) - 1, 1)],
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------- hooks
+def _warn(message: str) -> None:
+    try:
+        warnings.warn(message, AutologWarning, stacklevel=3)
+    except Exception:  # noqa: BLE001 - warnings as errors must not escape an import hook
+        pass
+
+
+def _register_import_hook(integration: Integration, module_name: str) -> None:
+    import wrapt
+
+    def hook(module: ModuleType) -> None:
+        # A hook that raises would make the user's own import fail: catch everything.
+        try:
+            integration._on_import(module)
+        except Exception as exc:
+            if config.testing_mode() and not getattr(exc, "_autolog_expected", False):
+                _logger.error("autolog %s: patching %s failed", integration.name, module_name,
+                              exc_info=exc)
+            _warn(f"autolog {integration.name}: patching {module_name} failed "
+                  f"({type(exc).__name__}: {exc}); {integration.name} is not autologged")
+
+    wrapt.register_post_import_hook(hook, module_name)
+
+
+# ---------------------------------------------------------------------------- registry
+_registry: dict[str, Integration] = {}
+_registry_lock = threading.Lock()
+_discovered = False
+
+
+def register(integration: Integration) -> Integration:
+    """Add an integration object (third parties use the entry point group instead)."""
+    with _registry_lock:
+        _registry[integration.name] = integration
+    return integration
+
+
+def _entry_points() -> dict[str, str]:
+    found: dict[str, str] = {}
+    try:
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            found.setdefault(ep.name, ep.value)
+    except Exception as exc:  # noqa: BLE001 - broken metadata: fall back to the built-ins
+        _logger.debug("autolog: reading entry points failed: %s", exc)
+    for name, target in _BUILTINS.items():
+        found.setdefault(name, target)
+    return found
+
+
+def _load(name: str, target: str) -> Integration | None:
+    module_name, _, attr = target.partition(":")
+    try:
+        import importlib
+
+        module = importlib.import_module(module_name)
+        cls = getattr(module, attr)
+        integration = cls()
+        if not isinstance(integration, Integration):
+            raise TypeError(f"{target} is not an autolog Integration")
+        return integration
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            _logger.debug("autolog: integration %s not installed (%s)", name, exc)
+            return None  # missing module: skip quietly
+        _warn(f"autolog: integration {name!r} ({target}) failed to load: {exc!r}; skipped")
+    except Exception as exc:  # noqa: BLE001 - a broken plugin is skipped, with a warning
+        _warn(f"autolog: integration {name!r} ({target}) failed to load: {exc!r}; skipped")
+    return None
+
+
+def integrations() -> dict[str, Integration]:
+    """Every registered integration by name, discovering entry points on first use."""
+    global _discovered
+    if not _discovered:
+        points = _entry_points()
+        for name, target in points.items():
+            if name in _registry:
+                continue
+            loaded = _load(name, target)
+            if loaded is not None:
+                with _registry_lock:
+                    _registry.setdefault(loaded.name or name, loaded)
+        _discovered = True
+    return dict(_registry)
+
+
+def get_integration(name: str) -> Integration:
+    found = _registry.get(name) or integrations().get(name)
+    if found is None:
+        raise InvalidInputError(
+            f"no integration named {name!r}; available: {', '.join(sorted(integrations()))}"
+        )
+    return found
+
+
+def integration_autolog(name: str) -> Any:
+    """Build a module-level ``autolog(**flags)`` for one integration (``autolog.sklearn.autolog``)."""
+
+    def autolog(**flags: Any) -> None:
+        integration = get_integration(name)
+        merged = {**config.COMMON_FLAGS, **integration.flags, **flags}
+        integration.enable(**merged)
+
+    autolog.__name__ = "autolog"
+    autolog.__qualname__ = "autolog"
+    autolog.__doc__ = (
+        f"Enable (or with ``disable=True`` disable) autologging for {name}. Flags: the "
+        "common ones of ``autolog.autolog`` plus the integration's own."
+    )
+    return autolog
+
+
+def autolog(
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_system_metrics: bool = True,
+    extra_tags: dict[str, Any] | None = None,
+) -> None:
+    """Autolog every supported framework: patch those imported, hook the rest.
+
+    Idempotent; a later call's flags apply from the next patched call; ``disable=True``
+    reverts every patch. Never raises for anything the environment does; integrations in
+    ``AUTOLOG_DISABLED_INTEGRATIONS`` (comma-separated names) are skipped.
+    """
+    flags = {
+        "disable": disable,
+        "exclusive": exclusive,
+        "disable_for_unsupported_versions": disable_for_unsupported_versions,
+        "silent": silent,
+        "log_models": log_models,
+        "log_datasets": log_datasets,
+        "log_input_examples": log_input_examples,
+        "log_model_signatures": log_model_signatures,
+        "log_system_metrics": log_system_metrics,
+        "extra_tags": extra_tags,
+    }
+    if extra_tags is not None and not isinstance(extra_tags, dict):
+        raise InvalidInputError(f"extra_tags {extra_tags!r} must be a dict of tag names to values")
+    skip = config.disabled_integrations()
+    for name, integration in integrations().items():
+        try:
+            if name in skip and not disable:
+                continue
+            integration.enable(**flags)
+        except Exception as exc:
+            if config.testing_mode() and not isinstance(exc, AutologWarning):
+                _logger.error("autolog: enabling %s failed", name, exc_info=exc)
+            _warn(f"autolog: enabling {name} failed ({type(exc).__name__}: {exc}); skipped")

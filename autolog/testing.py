@@ -1,0 +1,45 @@
+"""Helpers for asserting on what a block of code logs.
+
+``capture_runs()`` points tracking at a fresh in-memory store for the duration of a
+``with`` block and fills the list it yields with the runs created inside, in start order,
+once the block exits::
+
+    with capture_runs() as runs:
+        model.fit(X, y)
+    assert runs[0].data.params["C"] == "1.0"
+
+Nothing is written to the configured store. The switch is process-wide (as
+``set_tracking_uri`` is), so capture from one thread at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+
+from autolog import backends
+from autolog.tracking import fluent
+from autolog.tracking.entities import Run
+
+_counter = itertools.count()
+
+
+@contextlib.contextmanager
+def capture_runs() -> Iterator[list[Run]]:
+    uri = f"memory:capture-{next(_counter)}"
+    previous_uri = fluent._tracking_uri
+    previous_experiment = fluent._active_experiment
+    fluent.set_tracking_uri(uri)
+    fluent._active_experiment = None
+    runs: list[Run] = []
+    try:
+        yield runs
+    finally:
+        fluent.flush()
+        backend = backends.backend_for(uri)
+        ids = [e.experiment_id for e in backend.search_experiments()]
+        found = backend.search_runs(ids, "", ["attributes.start_time ASC"], 1_000_000)
+        runs.extend(sorted(found, key=lambda r: r.info.start_time))
+        fluent._tracking_uri = previous_uri
+        fluent._active_experiment = previous_experiment

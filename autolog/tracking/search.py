@@ -1,0 +1,381 @@
+"""MLflow's run search syntax, evaluated in Python on ``Run`` objects.
+
+``filter_string`` is a conjunction of comparisons, ``<key> <op> <value> [AND ...]``:
+
+- keys: ``metrics.<k>``, ``params.<k>``, ``tags.<k>`` and ``attributes.<name>`` (also
+  ``attribute.``/``attr.``/``run.``); a key with spaces or odd characters goes in backticks
+  or double quotes (``metrics.`my key```); attribute names are run_id, run_name, status,
+  start_time, end_time, artifact_uri and user_id. ``attributes.run_name`` and
+  ``tags.mlflow.runName`` are the same thing.
+- metrics, start_time and end_time compare with ``= != < <= > >=`` against numbers; params,
+  tags and the other attributes with ``= != LIKE ILIKE IN NOT IN`` against quoted strings.
+- a run that lacks the key does not match.
+
+Both built-in backends use :func:`search`; :func:`runs_to_frame` builds the pandas frame
+of ``search_runs(output_format="pandas")`` with MLflow's columns.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from autolog.errors import InvalidInputError
+from autolog.tracking.entities import RUN_NAME_TAG, Run
+
+if TYPE_CHECKING:
+    import pandas
+
+METRIC = "metrics"
+PARAM = "params"
+TAG = "tags"
+ATTRIBUTE = "attributes"
+
+_PREFIXES = {
+    "metrics": METRIC, "metric": METRIC,
+    "params": PARAM, "param": PARAM, "parameters": PARAM, "parameter": PARAM,
+    "tags": TAG, "tag": TAG,
+    "attributes": ATTRIBUTE, "attribute": ATTRIBUTE, "attr": ATTRIBUTE, "run": ATTRIBUTE,
+}
+NUMERIC_ATTRIBUTES = ("start_time", "end_time")
+STRING_ATTRIBUTES = ("run_id", "run_name", "status", "artifact_uri", "user_id")
+ATTRIBUTES = STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES
+_ATTRIBUTE_ALIASES = {"run_uuid": "run_id"}
+
+NUMERIC_OPS = ("=", "!=", "<", "<=", ">", ">=")
+STRING_OPS = ("=", "!=", "LIKE", "ILIKE", "IN", "NOT IN")
+
+_ALLOWED = (
+    "expected '<key> <operator> <value>' joined by AND, where key is metrics.<name>, "
+    "params.<name>, tags.<name> or attributes.<name> (attributes: "
+    + ", ".join(ATTRIBUTES)
+    + "); metrics and start_time/end_time take = != < <= > >= and a number; params, tags "
+    "and other attributes take = != LIKE ILIKE IN NOT IN and a quoted string"
+)
+
+_TOKEN_RE = re.compile(
+    r"""\s*(?:
+      (?P<ident>[A-Za-z_]\w*\.(?:`[^`]*`|"[^"]*"|[\w.\-/:]+))
+    | (?P<string>'[^']*'|"[^"]*")
+    | (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<op><=|>=|!=|<>|==|=|<|>)
+    | (?P<word>[A-Za-z_]\w*)
+    | (?P<punct>[(),])
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One comparison: ``kind`` is metrics/params/tags/attributes."""
+
+    kind: str
+    key: str
+    op: str
+    value: Any  # float for numeric comparisons, str, or tuple[str, ...] for IN
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    kind: str
+    key: str
+    ascending: bool
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    pos: int
+
+
+def _error(filter_string: str, pos: int, problem: str) -> InvalidInputError:
+    fragment = filter_string[pos:].strip()
+    fragment = fragment[:40] + ("..." if len(fragment) > 40 else "")
+    where = f" at {fragment!r}" if fragment else " at the end"
+    return InvalidInputError(f"invalid filter {filter_string!r}: {problem}{where}; {_ALLOWED}")
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    pos = 0
+    end = len(text.rstrip())
+    while pos < end:
+        match = _TOKEN_RE.match(text, pos)
+        if match is None or match.end() == pos:
+            rest = text[pos:].lstrip()
+            problem = "unterminated string" if rest[:1] in ("'", '"', "`") else "unexpected character"
+            raise _error(text, pos, problem)
+        kind = match.lastgroup or ""
+        tokens.append(_Token(kind, match.group(kind), match.start(kind)))
+        pos = match.end()
+    return tokens
+
+
+def _split_key(text: str, source: str, pos: int) -> tuple[str, str]:
+    """``prefix.key`` → (kind, key), with the key unquoted and attribute names checked."""
+    prefix, _, key = text.partition(".")
+    kind = _PREFIXES.get(prefix.lower())
+    if kind is None:
+        raise _error(source, pos, f"unknown key type {prefix!r}")
+    if len(key) >= 2 and key[0] == key[-1] and key[0] in "`\"":
+        key = key[1:-1]
+    if not key:
+        raise _error(source, pos, "empty key")
+    if kind == ATTRIBUTE:
+        key = _ATTRIBUTE_ALIASES.get(key, key)
+        if key not in ATTRIBUTES:
+            raise _error(source, pos, f"unknown attribute {key!r}")
+    return kind, key
+
+
+def _is_numeric(kind: str, key: str) -> bool:
+    return kind == METRIC or (kind == ATTRIBUTE and key in NUMERIC_ATTRIBUTES)
+
+
+def _string_value(token: _Token) -> str:
+    return token.text[1:-1]
+
+
+def parse_filter(filter_string: str | None) -> list[Clause]:
+    """Parse a filter into clauses (all must hold); raise InvalidInputError naming the
+    fragment that does not parse and what is allowed."""
+    if filter_string is None or not filter_string.strip():
+        return []
+    if not isinstance(filter_string, str):
+        raise InvalidInputError(f"filter_string {filter_string!r} must be a string")
+    tokens = _tokenize(filter_string)
+    clauses: list[Clause] = []
+    i = 0
+
+    def at(index: int) -> _Token | None:
+        return tokens[index] if index < len(tokens) else None
+
+    def fail(index: int, problem: str) -> InvalidInputError:
+        token = at(index)
+        return _error(filter_string, token.pos if token else len(filter_string), problem)
+
+    while True:
+        token = at(i)
+        if token is None or token.kind != "ident":
+            problem = "expected a key with a prefix" if token is None or token.kind != "word" \
+                else f"key {token.text!r} needs a prefix"
+            raise fail(i, problem)
+        kind, key = _split_key(token.text, filter_string, token.pos)
+        numeric = _is_numeric(kind, key)
+        i += 1
+        op_token = at(i)
+        if op_token is None:
+            raise fail(i, "expected an operator")
+        op = op_token.text.upper()
+        if op_token.kind == "word" and op == "NOT":
+            nxt = at(i + 1)
+            if nxt is None or nxt.text.upper() != "IN":
+                raise fail(i, "expected IN after NOT")
+            op, i = "NOT IN", i + 1
+        elif op_token.kind not in ("op", "word"):
+            raise fail(i, "expected an operator")
+        op = {"==": "=", "<>": "!="}.get(op, op)
+        allowed = NUMERIC_OPS if numeric else STRING_OPS
+        if op not in allowed:
+            raise fail(i, f"operator {op_token.text!r} is not allowed for {kind}.{key} "
+                          f"(allowed: {' '.join(allowed)})")
+        i += 1
+        value: Any
+        if op in ("IN", "NOT IN"):
+            if (t := at(i)) is None or t.text != "(":
+                raise fail(i, f"{op} takes a parenthesized list of quoted strings")
+            items: list[str] = []
+            i += 1
+            while True:
+                t = at(i)
+                if t is None or t.kind != "string":
+                    raise fail(i, f"{op} takes a parenthesized list of quoted strings")
+                items.append(_string_value(t))
+                t = at(i + 1)
+                i += 2
+                if t is not None and t.text == ")":
+                    break
+                if t is None or t.text != ",":
+                    raise fail(i - 1, "expected ',' or ')'")
+            value = tuple(items)
+        else:
+            t = at(i)
+            if numeric:
+                if t is None or t.kind != "number":
+                    raise fail(i, f"{kind}.{key} compares with a number")
+                value = float(t.text)
+            else:
+                if t is None or t.kind != "string":
+                    raise fail(i, f"{kind}.{key} compares with a quoted string")
+                value = _string_value(t)
+            i += 1
+        clauses.append(Clause(kind, key, op, value))
+        t = at(i)
+        if t is None:
+            return clauses
+        if t.kind == "word" and t.text.upper() == "AND":
+            i += 1
+            continue
+        if t.kind == "word" and t.text.upper() == "OR":
+            raise fail(i, "OR is not supported (only AND)")
+        raise fail(i, "expected AND")
+
+
+# ---------------------------------------------------------------------------- evaluation
+def _attribute(run: Run, key: str) -> Any:
+    info = run.info
+    if key == "run_name":
+        return info.run_name or run.data.tags.get(RUN_NAME_TAG)
+    return getattr(info, key)
+
+
+def value_of(run: Run, kind: str, key: str) -> Any:
+    """The run's value for a key, or None when the run lacks it."""
+    if kind == METRIC:
+        return run.data.metrics.get(key)
+    if kind == PARAM:
+        return run.data.params.get(key)
+    if kind == TAG:
+        value = run.data.tags.get(key)
+        if value is None and key == RUN_NAME_TAG:
+            return run.info.run_name or None
+        return value
+    return _attribute(run, key)
+
+
+def _like(pattern: str, flags: int) -> re.Pattern[str]:
+    parts = ("." if c == "_" else ".*" if c == "%" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts), flags | re.DOTALL)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+    "IN": lambda a, b: a in b,
+    "NOT IN": lambda a, b: a not in b,
+    "LIKE": lambda a, b: _like(b, 0).fullmatch(a) is not None,
+    "ILIKE": lambda a, b: _like(b, re.IGNORECASE).fullmatch(a) is not None,
+}
+
+
+def matches(run: Run, clauses: Iterable[Clause]) -> bool:
+    for clause in clauses:
+        actual = value_of(run, clause.kind, clause.key)
+        if actual is None:
+            return False
+        if not _COMPARE[clause.op](actual, clause.value):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------- ordering
+_ORDER_RE = re.compile(r"^\s*(?P<key>.+?)(?:\s+(?P<dir>ASC|DESC))?\s*$", re.IGNORECASE)
+
+
+def parse_order_by(order_by: Sequence[str] | None) -> list[OrderKey]:
+    """``"metrics.rmse DESC"``, ``"params.x ASC"``, ``"attributes.start_time"`` or a bare
+    attribute name such as ``"start_time"``; ascending unless DESC."""
+    keys: list[OrderKey] = []
+    for item in order_by or ():
+        match = _ORDER_RE.match(item) if isinstance(item, str) else None
+        if match is None:
+            raise InvalidInputError(
+                f"invalid order_by {item!r}: expected '<key> [ASC|DESC]' where key is "
+                f"metrics.<name>, params.<name>, tags.<name> or an attribute ({', '.join(ATTRIBUTES)})"
+            )
+        text = match.group("key")
+        if "." not in text:
+            text = "attributes." + text
+        kind, key = _split_key(text, item, 0)
+        keys.append(OrderKey(kind, key, (match.group("dir") or "ASC").upper() == "ASC"))
+    return keys
+
+
+def _sort_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return (1, 0.0) if math.isnan(value) else (0, value)  # NaN sorts above every number
+    return value
+
+
+def _sort_by(runs: list[Run], key: OrderKey) -> list[Run]:
+    """Stable sort on one key; runs lacking the key go last in either direction."""
+    present: list[tuple[Any, Run]] = []
+    missing: list[Run] = []
+    for run in runs:
+        value = value_of(run, key.kind, key.key)
+        if value is None:
+            missing.append(run)
+        else:
+            present.append((_sort_value(value), run))
+    present.sort(key=lambda pair: pair[0], reverse=not key.ascending)
+    return [run for _, run in present] + missing
+
+
+def order_runs(runs: Iterable[Run], order_by: Sequence[str] | None = None) -> list[Run]:
+    """Order as MLflow does: the ``order_by`` keys, then start_time DESC, then run_id."""
+    ordered = sorted(runs, key=lambda run: run.info.run_id)
+    keys = [OrderKey(ATTRIBUTE, "start_time", False), *parse_order_by(order_by)]
+    for key in reversed(keys):
+        ordered = _sort_by(ordered, key)
+    return ordered
+
+
+def search(
+    runs: Iterable[Run],
+    filter_string: str | None = "",
+    order_by: Sequence[str] | None = None,
+    max_results: int | None = None,
+) -> list[Run]:
+    """Filter, order and truncate: what ``Backend.search_runs`` does after loading runs."""
+    clauses = parse_filter(filter_string)
+    parse_order_by(order_by)  # report a bad order_by even when nothing matches
+    selected = [run for run in runs if matches(run, clauses)]
+    ordered = order_runs(selected, order_by)
+    return ordered if max_results is None else ordered[:max_results]
+
+
+# ---------------------------------------------------------------------------- pandas
+_BASE_COLUMNS = ("run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time")
+
+
+def runs_to_frame(runs: Sequence[Run]) -> pandas.DataFrame:
+    """MLflow's ``search_runs`` frame: info columns (times as UTC datetimes), then
+    ``metrics.<k>``, ``params.<k>`` and ``tags.<k>`` columns."""
+    import pandas as pd
+
+    metric_keys = sorted({k for run in runs for k in run.data.metrics})
+    param_keys = sorted({k for run in runs for k in run.data.params})
+    tag_keys = sorted({k for run in runs for k in run.data.tags})
+    data: dict[str, list[Any]] = {name: [] for name in _BASE_COLUMNS}
+    for run in runs:
+        info = run.info
+        data["run_id"].append(info.run_id)
+        data["experiment_id"].append(info.experiment_id)
+        data["status"].append(info.status)
+        data["artifact_uri"].append(info.artifact_uri)
+        data["start_time"].append(info.start_time)
+        data["end_time"].append(info.end_time)
+    for prefix, keys, attr, missing in (
+        ("metrics", metric_keys, "metrics", math.nan),
+        ("params", param_keys, "params", None),
+        ("tags", tag_keys, "tags", None),
+    ):
+        for key in keys:
+            data[f"{prefix}.{key}"] = [getattr(run.data, attr).get(key, missing) for run in runs]
+    frame = pd.DataFrame(data)
+    for column in ("start_time", "end_time"):
+        frame[column] = pd.to_datetime(
+            pd.Series(data[column], dtype="float64"), unit="ms", utc=True
+        )
+    for key in metric_keys:
+        frame[f"metrics.{key}"] = frame[f"metrics.{key}"].astype("float64")
+    return frame
