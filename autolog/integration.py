@@ -86,8 +86,8 @@ class Integration:
     def enable(self, **flags: Any) -> None:
         """Apply ``flags`` (unknown names are an error); patch now or at import time."""
         with self._lock:
-            self._set_flags(flags)
-            if self._settings.get("disable"):
+            self._set_flags({**flags, "disable": bool(flags.get("disable", False))})
+            if self._settings["disable"]:
                 self.disable()
                 return
             if self.name in config.disabled_integrations():
@@ -96,7 +96,9 @@ class Integration:
             for module_name in self.modules:
                 if module_name not in self._hooked:
                     self._hooked.add(module_name)
-                    _register_import_hook(self, module_name)
+                    _register_import_hook(self, module_name)  # fires now if imported
+                elif module_name in sys.modules:  # re-enabled after disable: patch again
+                    _guarded_on_import(self, sys.modules[module_name])
 
     def disable(self) -> None:
         """Revert every patch (``is``-identical originals); hooks stay registered but idle."""
@@ -229,19 +231,22 @@ def _warn(message: str) -> None:
         pass
 
 
+def _guarded_on_import(integration: Integration, module: ModuleType) -> None:
+    # A hook that raises would make the user's own import fail: catch everything.
+    try:
+        integration._on_import(module)
+    except Exception as exc:  # noqa: BLE001
+        _logger.debug("autolog %s: patching %s failed", integration.name, module.__name__,
+                      exc_info=exc)
+        _warn(f"autolog {integration.name}: patching {module.__name__} failed "
+              f"({type(exc).__name__}: {exc}); {integration.name} is not autologged")
+
+
 def _register_import_hook(integration: Integration, module_name: str) -> None:
     import wrapt
 
     def hook(module: ModuleType) -> None:
-        # A hook that raises would make the user's own import fail: catch everything.
-        try:
-            integration._on_import(module)
-        except Exception as exc:
-            if config.testing_mode() and not getattr(exc, "_autolog_expected", False):
-                _logger.error("autolog %s: patching %s failed", integration.name, module_name,
-                              exc_info=exc)
-            _warn(f"autolog {integration.name}: patching {module_name} failed "
-                  f"({type(exc).__name__}: {exc}); {integration.name} is not autologged")
+        _guarded_on_import(integration, module)
 
     wrapt.register_post_import_hook(hook, module_name)
 
