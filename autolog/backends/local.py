@@ -1,0 +1,505 @@
+"""The embedded local store: SQLite (WAL) plus a folder of artifacts; no server.
+
+Layout of a store folder (``./autolog-runs`` by default, or the path of a ``file:`` URI)::
+
+    autolog.db                           experiments, runs, params, metrics, tags, inputs
+    artifacts/<experiment_id>/<run_id>/  each run's artifacts as plain files
+
+The store opens lazily, on first use, with one SQLite connection per thread. Writes run in
+``BEGIN IMMEDIATE`` transactions that wait and retry while another thread or process
+holds the lock. A store that cannot be created or written raises ``StoreError`` naming its
+path. The artifact helpers at the bottom are shared with the memory backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+from autolog.backends import local_schema as S
+from autolog.backends.base import Backend
+from autolog.errors import InvalidInputError, RunNotFoundError, StoreError
+from autolog.tracking import entities as E
+from autolog.tracking import search as Q
+from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
+from autolog.tracking.validation import check_inside
+
+T = TypeVar("T")
+
+DB_NAME = "autolog.db"
+ARTIFACTS_DIR = "artifacts"
+
+_RUN_COLUMNS = ("run_id, experiment_id, run_name, status, start_time, end_time, artifact_uri, "
+                "parent_run_id, lifecycle_stage, user_id")
+
+
+def path_of(uri: str) -> str:
+    """The folder a local URI names: a path, ``file:<path>`` or ``file:///abs/path``."""
+    if uri.lower().startswith("file:"):
+        parsed = urlparse(uri)
+        path = unquote(parsed.path) if parsed.netloc in ("", "localhost") else uri[5:]
+        if os.name == "nt" and len(path) > 2 and path[0] == "/" and path[2] == ":":
+            path = path[1:]  # file:///C:/x
+        uri = path or "."
+    return os.path.abspath(os.path.expanduser(uri))
+
+
+def _now() -> int:
+    return int(time.time() * 1000)
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+class LocalBackend(Backend):
+    """SQLite in WAL mode plus an artifact folder, safe from many threads and processes."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.root = path_of(uri)
+        self.db_path = os.path.join(self.root, DB_NAME)
+        self.artifact_root = os.path.join(self.root, ARTIFACTS_DIR)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._tls = threading.local()
+        self._open_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # in-process writers queue here, not on SQLite
+        self._conns: list[sqlite3.Connection] = []
+        self._ready = False
+        self._artifact_dirs: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"LocalBackend({self.root!r})"
+
+    # connections ------------------------------------------------------------------------
+    def _store_error(self, exc: BaseException) -> StoreError:
+        return StoreError(f"cannot use the tracking store at {self.root!r}: {exc}")
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            # A forked child must not touch its parent's connections (nor close them).
+            _inherited.extend(self._conns)
+            self._reset()
+        conn: sqlite3.Connection | None = getattr(self._tls, "conn", None)
+        if conn is not None:
+            return conn
+        with self._open_lock:
+            try:
+                os.makedirs(self.artifact_root, exist_ok=True)
+                conn = S.connect(self.db_path)
+                if not self._ready:
+                    with self._write_lock:
+                        S.create_schema(conn, os.path.join(ARTIFACTS_DIR, "0"), _now())
+                    self._ready = True
+            except (OSError, sqlite3.Error) as exc:
+                if conn is not None:
+                    conn.close()
+                raise self._store_error(exc) from exc
+            self._conns.append(conn)
+            self._tls.conn = conn
+            return conn
+
+    def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._conn()
+        with self._write_lock:
+            try:
+                return S.transaction(conn, body)
+            except sqlite3.Error as exc:
+                raise self._store_error(exc) from exc
+
+    def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        """``body`` in one read transaction: a consistent snapshot, never blocking writers."""
+        conn = self._conn()
+
+        def attempt() -> T:
+            conn.execute("BEGIN")
+            try:
+                return body(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        try:
+            return S.retrying(attempt)
+        except sqlite3.Error as exc:
+            raise self._store_error(exc) from exc
+
+    def close(self) -> None:
+        with self._open_lock:
+            if self._pid == os.getpid():
+                for conn in self._conns:
+                    try:
+                        conn.close()
+                    except sqlite3.Error:
+                        pass
+            self._conns = []
+            self._tls = threading.local()
+
+    # experiments ------------------------------------------------------------------------
+    def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
+        def body(c: sqlite3.Connection) -> str:
+            row = c.execute("SELECT experiment_id FROM experiments WHERE name = ?",
+                            (name,)).fetchone()
+            if row is not None:
+                raise InvalidInputError(
+                    f"experiment {name!r} already exists (id {row[0]}); names are unique, "
+                    "deleted experiments included"
+                )
+            new_id = c.execute("SELECT COALESCE(MAX(experiment_id), -1) + 1 FROM experiments"
+                               ).fetchone()[0]
+            now = _now()
+            c.execute(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, "
+                "lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?)",
+                (new_id, name, os.path.join(ARTIFACTS_DIR, str(new_id)), E.ACTIVE, now, now),
+            )
+            c.executemany("INSERT INTO experiment_tags VALUES (?, ?, ?)",
+                          [(new_id, k, v) for k, v in (tags or {}).items()])
+            return str(new_id)
+
+        return self._write(body)
+
+    def _experiment(self, c: sqlite3.Connection, row: tuple[Any, ...]) -> Experiment:
+        exp_id, name, location, stage, created = row
+        tags = dict(c.execute("SELECT key, value FROM experiment_tags WHERE experiment_id = ?",
+                              (exp_id,)).fetchall())
+        return Experiment(str(exp_id), name, os.path.join(self.root, location), stage, tags,
+                          created)
+
+    _EXP_SELECT = ("SELECT experiment_id, name, artifact_location, lifecycle_stage, "
+                   "creation_time FROM experiments")
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        def body(c: sqlite3.Connection) -> Experiment:
+            row = c.execute(self._EXP_SELECT + " WHERE experiment_id = ?",
+                            (_int_id(experiment_id),)).fetchone()
+            if row is None:
+                raise RunNotFoundError(f"experiment id {experiment_id!r} does not exist in "
+                                       f"the store at {self.root!r}")
+            return self._experiment(c, row)
+
+        return self._read(body)
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        def body(c: sqlite3.Connection) -> Experiment | None:
+            row = c.execute(self._EXP_SELECT + " WHERE name = ?", (name,)).fetchone()
+            return None if row is None else self._experiment(c, row)
+
+        return self._read(body)
+
+    def search_experiments(self, include_deleted: bool = False) -> list[Experiment]:
+        def body(c: sqlite3.Connection) -> list[Experiment]:
+            where = "" if include_deleted else " WHERE lifecycle_stage = 'active'"
+            rows = c.execute(self._EXP_SELECT + where + " ORDER BY experiment_id").fetchall()
+            return [self._experiment(c, row) for row in rows]
+
+        return self._read(body)
+
+    def _set_stage(self, experiment_id: str, stage: str) -> None:
+        def body(c: sqlite3.Connection) -> None:
+            cursor = c.execute(
+                "UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? "
+                "WHERE experiment_id = ?", (stage, _now(), _int_id(experiment_id)))
+            if cursor.rowcount == 0:
+                raise RunNotFoundError(f"experiment id {experiment_id!r} does not exist in "
+                                       f"the store at {self.root!r}")
+
+        self._write(body)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._set_stage(experiment_id, E.DELETED)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        self._set_stage(experiment_id, E.ACTIVE)
+
+    # runs -------------------------------------------------------------------------------
+    def create_run(
+        self,
+        experiment_id: str,
+        run_name: str,
+        start_time: int,
+        tags: dict[str, str],
+        parent_run_id: str | None = None,
+    ) -> RunInfo:
+        run_id = uuid.uuid4().hex
+        relative = os.path.join(ARTIFACTS_DIR, str(experiment_id), run_id)
+        user = tags.get(E.USER_TAG, "")
+
+        def body(c: sqlite3.Connection) -> None:
+            row = c.execute("SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?",
+                            (_int_id(experiment_id),)).fetchone()
+            if row is None:
+                raise RunNotFoundError(f"experiment id {experiment_id!r} does not exist in "
+                                       f"the store at {self.root!r}")
+            if row[0] != E.ACTIVE:
+                raise InvalidInputError(f"experiment id {experiment_id!r} is deleted; restore "
+                                        "it before starting runs in it")
+            c.execute(
+                f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+                (run_id, int(experiment_id), run_name, E.RUNNING, start_time, relative,
+                 parent_run_id, E.ACTIVE, user),
+            )
+            c.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
+                          [(run_id, k, v) for k, v in tags.items()])
+
+        self._write(body)
+        return RunInfo(run_id, str(experiment_id), run_name, E.RUNNING, start_time, None,
+                       os.path.join(self.root, relative), parent_run_id, E.ACTIVE, user)
+
+    def _check_run(self, c: sqlite3.Connection, run_id: str) -> tuple[Any, ...]:
+        """(experiment_id, artifact folder relative to the store, run_key) of a run."""
+        row: tuple[Any, ...] | None = c.execute(
+            "SELECT experiment_id, artifact_uri, run_key FROM runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            raise RunNotFoundError(f"run id {run_id!r} does not exist in the store at "
+                                   f"{self.root!r}")
+        return row
+
+    def update_run(self, run_id: str, status: str, end_time: int | None) -> None:
+        def body(c: sqlite3.Connection) -> None:
+            self._check_run(c, run_id)
+            c.execute("UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?",
+                      (status, end_time, run_id))
+
+        self._write(body)
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[tuple[str, str]] = (),
+        tags: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        latest: dict[str, Metric] = {}
+        get = latest.get
+        for metric in metrics:
+            current = get(metric.key)
+            if current is None or (metric.step, metric.timestamp) >= (current.step,
+                                                                      current.timestamp):
+                latest[metric.key] = metric
+
+        def body(c: sqlite3.Connection) -> None:
+            run_key = int(self._check_run(c, run_id)[2])
+            if params:
+                c.executemany("INSERT OR IGNORE INTO params VALUES (?, ?, ?)",
+                              [(run_id, k, v) for k, v in params])
+            if tags:
+                c.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
+                              [(run_id, k, v) for k, v in tags])
+            if metrics:
+                # Metric tuples bind as they are (key, value, timestamp, step): no row copies.
+                c.executemany(f"INSERT INTO metrics (run_key, key, value, timestamp, step) "
+                              f"VALUES ({run_key}, ?, ?, ?, ?)", metrics)
+                c.executemany(S.UPSERT_LATEST, [(run_id, m.key, m.value, m.step, m.timestamp)
+                                                for m in latest.values()])
+
+        self._write(body)
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        def body(c: sqlite3.Connection) -> None:
+            experiment_id = self._check_run(c, run_id)[0]
+            for item in inputs:
+                d = item.dataset
+                c.execute(
+                    "INSERT OR IGNORE INTO datasets (experiment_id, name, digest, source_type, "
+                    "source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (experiment_id, d.name, d.digest, d.source_type, d.source, d.schema,
+                     d.profile),
+                )
+                dataset_id = c.execute(
+                    "SELECT dataset_id FROM datasets WHERE experiment_id = ? AND name = ? "
+                    "AND digest = ?", (experiment_id, d.name, d.digest)).fetchone()[0]
+                context = item.context or ""
+                c.execute("INSERT OR IGNORE INTO inputs (run_id, dataset_id, context) "
+                          "VALUES (?, ?, ?)", (run_id, dataset_id, context))
+                input_id = c.execute(
+                    "SELECT input_id FROM inputs WHERE run_id = ? AND dataset_id = ? AND "
+                    "context = ?", (run_id, dataset_id, context)).fetchone()[0]
+                c.executemany("INSERT OR REPLACE INTO input_tags VALUES (?, ?, ?)",
+                              [(input_id, t.key, t.value) for t in item.tags])
+
+        self._write(body)
+
+    def _load_runs(self, c: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[Run]:
+        """Runs matching ``where`` (on table runs), with params, latest metrics, tags and
+        inputs, in five queries whatever the number of runs."""
+        runs: dict[str, Run] = {}
+        for row in c.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE {where}", args):
+            run_id, exp_id, name, status, start, end, relative, parent, stage, user = row
+            info = RunInfo(run_id, str(exp_id), name, status, start, end,
+                           os.path.join(self.root, relative), parent, stage, user)
+            runs[run_id] = Run(info, E.RunData(), E.RunInputs())
+        if not runs:
+            return []
+        scope = f"run_id IN (SELECT run_id FROM runs WHERE {where})"
+        for run_id, key, value in c.execute(f"SELECT run_id, key, value FROM params WHERE {scope}",
+                                            args):
+            runs[run_id].data.params[key] = value
+        for run_id, key, value in c.execute(f"SELECT run_id, key, value FROM tags WHERE {scope}",
+                                            args):
+            runs[run_id].data.tags[key] = value
+        for run_id, key, value in c.execute(
+                f"SELECT run_id, key, value FROM latest_metrics WHERE {scope}", args):
+            runs[run_id].data.metrics[key] = _nan(value)
+        self._load_inputs(c, scope, args, runs)
+        return list(runs.values())
+
+    @staticmethod
+    def _load_inputs(c: sqlite3.Connection, scope: str, args: Sequence[Any],
+                     runs: dict[str, Run]) -> None:
+        rows = c.execute(
+            "SELECT i.input_id, i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, "
+            f"d.profile FROM inputs i JOIN datasets d USING (dataset_id) WHERE i.{scope} "
+            "ORDER BY i.input_id", args).fetchall()
+        if not rows:
+            return
+        tags: dict[int, list[E.InputTag]] = {}
+        for input_id, key, value in c.execute(
+                "SELECT input_id, key, value FROM input_tags WHERE input_id IN (SELECT input_id "
+                f"FROM inputs WHERE {scope}) ORDER BY input_id, key", args):
+            tags.setdefault(input_id, []).append(E.InputTag(key, value))
+        for input_id, run_id, *fields in rows:
+            runs[run_id].inputs.dataset_inputs.append(
+                DatasetInput(E.Dataset(*fields), tuple(tags.get(input_id, ()))))
+
+    def get_run(self, run_id: str) -> Run:
+        def body(c: sqlite3.Connection) -> Run:
+            found = self._load_runs(c, "run_id = ?", (run_id,))
+            if not found:
+                raise RunNotFoundError(f"run id {run_id!r} does not exist in the store at "
+                                       f"{self.root!r}")
+            return found[0]
+
+        return self._read(body)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str = "",
+        order_by: Sequence[str] | None = None,
+        max_results: int = 1000,
+    ) -> list[Run]:
+        Q.parse_filter(filter_string)  # a bad filter fails before touching the store
+        Q.parse_order_by(order_by)
+        ids = sorted({int(i) for i in experiment_ids if str(i).isdigit()})
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        where = (f"experiment_id IN ({marks}) AND lifecycle_stage = 'active' AND experiment_id "
+                 "IN (SELECT experiment_id FROM experiments WHERE lifecycle_stage = 'active')")
+        runs = self._read(lambda c: self._load_runs(c, where, ids))
+        return Q.search(runs, filter_string, order_by, max_results)
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        def body(c: sqlite3.Connection) -> list[Metric]:
+            run_key = self._check_run(c, run_id)[2]
+            rows = c.execute(
+                "SELECT key, value, timestamp, step FROM metrics WHERE run_key = ? AND key = ? "
+                "ORDER BY step, timestamp, rowid", (run_key, key)).fetchall()
+            return [Metric(k, _nan(v), t, s) for k, v, t, s in rows]
+
+        return self._read(body)
+
+    # artifacts --------------------------------------------------------------------------
+    def _artifact_dir(self, run_id: str) -> str:
+        folder = self._artifact_dirs.get(run_id)
+        if folder is None:
+            relative = self._read(lambda c: self._check_run(c, run_id))[1]
+            folder = self._artifact_dirs[run_id] = os.path.join(self.root, relative)
+        return folder
+
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+        copy_artifact(self._artifact_dir(run_id), local_path, artifact_path)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
+        return list_artifact_files(self._artifact_dir(run_id), path)
+
+    def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
+        return download_artifact(self._artifact_dir(run_id), path, dst_path)
+
+
+# Connections a forked child inherited: kept referenced so that they are never closed
+# (closing would run SQLite's cleanup on its parent's files).
+_inherited: list[sqlite3.Connection] = []
+
+
+def _int_id(experiment_id: str) -> int:
+    text = str(experiment_id)
+    return int(text) if text.isdigit() else -1
+
+
+# ------------------------------------------------------------------------------ artifacts
+def copy_artifact(root: str, local_path: str, artifact_path: str | None) -> None:
+    """Copy a file, or a directory's content, into ``root/artifact_path``; refuse any
+    destination whose real path lands outside ``root`` (a symlink pointing out)."""
+    dest = os.path.join(root, artifact_path) if artifact_path else root
+    check_inside(root, dest, "artifact_path")
+    if os.path.isfile(local_path):
+        target = os.path.join(dest, os.path.basename(local_path))
+        check_inside(root, target, "artifact")
+        _makedirs(dest)
+        shutil.copyfile(local_path, target)
+    elif os.path.isdir(local_path):
+        for folder, _dirs, files in os.walk(local_path):
+            relative = os.path.relpath(folder, local_path)
+            out = os.path.normpath(os.path.join(dest, relative))
+            check_inside(root, out, "artifact folder")
+            _makedirs(out)
+            for name in files:
+                target = os.path.join(out, name)
+                check_inside(root, target, "artifact")
+                shutil.copyfile(os.path.join(folder, name), target)
+    else:
+        raise InvalidInputError(f"artifact {local_path!r} is not an existing file or directory")
+
+
+def _makedirs(path: str) -> None:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create artifact folder {path!r}: {exc}") from exc
+
+
+def _walk_files(base: str) -> Iterable[str]:
+    for folder, _dirs, files in os.walk(base):
+        for name in files:
+            yield os.path.join(folder, name)
+
+
+def list_artifact_files(root: str, path: str | None) -> list[str]:
+    """Files below ``root/path`` as sorted '/'-separated paths relative to ``root``."""
+    base = os.path.join(root, path) if path else root
+    check_inside(root, base, "artifact path")
+    if os.path.isfile(base):
+        return [path or os.path.basename(base)]
+    return sorted(os.path.relpath(f, root).replace(os.sep, "/") for f in _walk_files(base))
+
+
+def download_artifact(root: str, path: str, dst_path: str) -> str:
+    """Copy ``root/path`` (file or folder; everything when empty) to ``dst_path/path``."""
+    src = os.path.join(root, path) if path else root
+    check_inside(root, src, "artifact path")
+    dest = os.path.join(dst_path, path) if path else dst_path
+    if os.path.isfile(src):
+        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+        shutil.copyfile(src, dest)
+        return dest
+    if path and not os.path.isdir(src):
+        raise InvalidInputError(f"artifact {path!r} does not exist in {root!r}")
+    os.makedirs(dest, exist_ok=True)
+    for file in _walk_files(src) if os.path.isdir(src) else ():
+        check_inside(root, file, "artifact")
+        target = os.path.join(dest, os.path.relpath(file, src))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(file, target)
+    return dest

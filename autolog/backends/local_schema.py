@@ -1,0 +1,183 @@
+"""The local store's SQLite schema, connections and write transactions.
+
+One database file, ``autolog.db``, in WAL mode: readers never block the writer, and a
+process killed mid-write leaves the last committed transaction intact. Writers take the
+write lock up front (``BEGIN IMMEDIATE``), wait on a busy timeout, and retry on top of it,
+so that many threads and processes writing to one store never see 'database is locked'.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+RETRY_DEADLINE_S = 300.0
+
+T = TypeVar("T")
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS experiments (
+        experiment_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        artifact_location TEXT NOT NULL,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        creation_time INTEGER,
+        last_update_time INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS experiment_tags (
+        experiment_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_key INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        experiment_id INTEGER NOT NULL,
+        run_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER,
+        artifact_uri TEXT NOT NULL,
+        parent_run_id TEXT,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        user_id TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment_id, start_time)",
+    """CREATE TABLE IF NOT EXISTS params (
+        run_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)) WITHOUT ROWID""",
+    # Full history, keyed by the run's integer key (a smaller, faster index than the
+    # uuid); NaN is stored as NULL (SQLite has no NaN) and read back as NaN.
+    """CREATE TABLE IF NOT EXISTS metrics (
+        run_key INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value REAL,
+        timestamp INTEGER NOT NULL,
+        step INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS metrics_by_run_key ON metrics (run_key, key)",
+    """CREATE TABLE IF NOT EXISTS latest_metrics (
+        run_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value REAL,
+        step INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        PRIMARY KEY (run_id, key)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS tags (
+        run_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS datasets (
+        dataset_id INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        schema TEXT,
+        profile TEXT,
+        UNIQUE (experiment_id, name, digest))""",
+    """CREATE TABLE IF NOT EXISTS inputs (
+        input_id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        dataset_id INTEGER NOT NULL,
+        context TEXT NOT NULL DEFAULT '',
+        UNIQUE (run_id, dataset_id, context))""",
+    """CREATE TABLE IF NOT EXISTS input_tags (
+        input_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (input_id, key)) WITHOUT ROWID""",
+)
+
+# Highest step wins, ties go to the latest timestamp (an equal pair: the newer write).
+UPSERT_LATEST = """
+    INSERT INTO latest_metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (run_id, key) DO UPDATE SET
+        value = excluded.value, step = excluded.step, timestamp = excluded.timestamp
+    WHERE (excluded.step, excluded.timestamp) >= (latest_metrics.step, latest_metrics.timestamp)
+"""
+
+
+def connect(db_path: str) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with WAL and a busy
+    timeout; usable from any thread, though each thread gets its own."""
+    conn = sqlite3.connect(
+        db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    try:
+        # Larger pages and cache: 50,000-row metric batches insert ~1.5x faster. The page
+        # size only takes effect on a new database, so it must precede journal_mode.
+        conn.execute("PRAGMA page_size=16384")
+        conn.execute("PRAGMA cache_size=-32768")
+        retrying(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
+        conn.execute("PRAGMA synchronous=NORMAL")  # durable across a crashed process
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def is_busy(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def retrying(fn: Callable[[], T]) -> T:
+    """Call ``fn`` again while SQLite reports a lock (after its own busy timeout)."""
+    deadline = time.monotonic() + RETRY_DEADLINE_S
+    delay = 0.001
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay * (1 + random.random()))
+        delay = min(delay * 2, 0.1)
+
+
+def transaction(conn: sqlite3.Connection, body: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``body`` in one ``BEGIN IMMEDIATE`` transaction, retried while locked."""
+
+    def attempt() -> T:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    return retrying(attempt)
+
+
+def create_schema(conn: sqlite3.Connection, default_artifact_location: str, now: int) -> None:
+    """Create the tables and the Default experiment (id 0) unless already there."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+
+    def body(c: sqlite3.Connection) -> None:
+        if c.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return  # another process created it while we waited for the lock
+        for statement in SCHEMA:
+            c.execute(statement)
+        c.execute(
+            "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, "
+            "lifecycle_stage, creation_time, last_update_time) VALUES (0, 'Default', ?, "
+            "'active', ?, ?)",
+            (default_artifact_location, now, now),
+        )
+        c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    transaction(conn, body)
