@@ -15,11 +15,11 @@ import re
 import sys
 import threading
 import warnings
-from importlib import metadata
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from autolog import config, patching
+from autolog.entry_points import entry_points
 from autolog.errors import AutologWarning, InvalidInputError
 
 if TYPE_CHECKING:
@@ -146,6 +146,8 @@ class Integration:
         dist = self.distribution()
         if dist:
             try:
+                from importlib import metadata
+
                 return metadata.version(dist)
             except Exception:  # noqa: BLE001 - metadata can be missing or broken
                 pass
@@ -235,7 +237,7 @@ def _guarded_on_import(integration: Integration, module: ModuleType) -> None:
     # A hook that raises would make the user's own import fail: catch everything.
     try:
         integration._on_import(module)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         _logger.debug("autolog %s: patching %s failed", integration.name, module.__name__,
                       exc_info=exc)
         _warn(f"autolog {integration.name}: patching {module.__name__} failed "
@@ -267,8 +269,7 @@ def register(integration: Integration) -> Integration:
 def _entry_points() -> dict[str, str]:
     found: dict[str, str] = {}
     try:
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            found.setdefault(ep.name, ep.value)
+        found.update(entry_points(ENTRY_POINT_GROUP))
     except Exception as exc:  # noqa: BLE001 - broken metadata: fall back to the built-ins
         _logger.debug("autolog: reading entry points failed: %s", exc)
     for name, target in _BUILTINS.items():

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
-from importlib import metadata
 
 from autolog import config
 from autolog.backends.base import Backend
+from autolog.entry_points import entry_points
 from autolog.errors import InvalidInputError
 
 __all__ = ["Backend", "available_schemes", "backend_for", "resolve_uri", "scheme_of"]
@@ -38,8 +38,7 @@ def _schemes() -> dict[str, str]:
     if _entry_points is None:
         found = dict(_FALLBACK)
         try:
-            for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-                found[ep.name] = ep.value
+            found.update(entry_points(ENTRY_POINT_GROUP))
         except Exception:  # noqa: BLE001 - broken metadata must not break tracking
             pass
         _entry_points = found

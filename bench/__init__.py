@@ -1,0 +1,1 @@
+"""The benchmark harness: ``python -m bench WORKLOAD [--libs none,autolog,mlflow]``."""
