@@ -207,7 +207,8 @@ def specifier_matches(specifier: str, version: str) -> bool:
         if not match:
             return False
         op, wanted_text = match.groups()
-        wanted = _version_tuple(wanted_text.replace("*", "0"))
+        wildcard = wanted_text.endswith(".*")
+        wanted = _version_tuple(wanted_text[:-2] if wildcard else wanted_text)
         width = max(len(have), len(wanted))
         a = have + (0,) * (width - len(have))
         b = wanted + (0,) * (width - len(wanted))
@@ -216,8 +217,8 @@ def specifier_matches(specifier: str, version: str) -> bool:
             "<=": a <= b,
             ">": a > b,
             "<": a < b,
-            "==": a[: len(wanted)] == wanted,
-            "!=": a[: len(wanted)] != wanted,
+            "==": a[: len(wanted)] == wanted if wildcard else a == b,
+            "!=": a[: len(wanted)] != wanted if wildcard else a != b,
             "~=": a >= b and a[: max(len(wanted) - 1, 1)] == b[: max(len(wanted) - 1, 1)],
         }[op]
         if not ok:

@@ -1,0 +1,142 @@
+"""Integration discovery and enabling: entry points, failure policy, env disable list."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from types import ModuleType
+from typing import ClassVar
+
+import pytest
+
+import autolog
+from autolog import integration as I
+from autolog.errors import AutologWarning
+
+
+def test_builtin_integrations_register_through_entry_points() -> None:
+    """The installed distribution declares the built-ins in group autolog.integrations."""
+    from autolog.entry_points import entry_points
+
+    points = entry_points("autolog.integrations")
+    assert points["sklearn"] == "autolog.integrations.sklearn:SklearnIntegration"
+    assert {"sklearn", "xgboost", "lightgbm", "pytorch"} <= set(points)
+
+
+def test_a_plugin_whose_module_is_missing_is_skipped_quietly(recwarn: pytest.WarningsRecorder) -> None:
+    """Missing module: no warning, no integration."""
+    assert I._load("ghost", "autolog_ghost_plugin:Ghost") is None
+    assert not [w for w in recwarn if issubclass(w.category, AutologWarning)]
+
+
+def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Broken import: a warning naming the plugin, and discovery goes on."""
+    (tmp_path / "broken_plugin_mod.py").write_text("raise RuntimeError('boom at import')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(AutologWarning, match="'broken'.*boom at import"):
+        assert I._load("broken", "broken_plugin_mod:X") is None
+
+
+def test_disabled_integrations_env_skips_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AUTOLOG_DISABLED_INTEGRATIONS=name leaves that integration off."""
+
+    class Skipped(I.Integration):
+        name = "skipme"
+        modules = ("json",)
+
+        def _patch(self, module: ModuleType) -> None:
+            raise AssertionError("must not patch")
+
+    I.register(Skipped())
+    monkeypatch.setenv("AUTOLOG_DISABLED_INTEGRATIONS", "skipme, other")
+    autolog.autolog(log_system_metrics=False)
+    assert not I.get_integration("skipme").active
+    autolog.autolog(disable=True)
+    del I._registry["skipme"]
+
+
+def test_per_integration_flags_override_global_ones() -> None:
+    """autolog.<name>.autolog(flag=…) overrides what autolog.autolog() set, for that one."""
+
+    class Flagged(I.Integration):
+        name = "flagged"
+        modules = ()
+        flags: ClassVar[dict[str, object]] = {"own": 1}
+
+        def _patch(self, module: ModuleType) -> None:
+            pass
+
+    flagged = I.register(Flagged())
+    try:
+        autolog.autolog(log_models=False)
+        assert flagged.config["log_models"] is False
+        I.integration_autolog("flagged")(log_models=True, own=5)
+        assert flagged.config["log_models"] is True and flagged.config["own"] == 5
+    finally:
+        autolog.autolog(disable=True)
+        del I._registry["flagged"]
+
+
+def test_unknown_integration_name_is_a_clear_error() -> None:
+    """get_integration names the missing name and the available ones."""
+    with pytest.raises(autolog.InvalidInputError, match="'nope'.*available"):
+        I.get_integration("nope")
+
+
+@pytest.mark.parametrize(
+    ("spec", "version", "ok"),
+    [(">= 1.3", "1.3.0", True), (">= 1.3, < 2", "2.0", False), ("< 2", "1.9.1rc1", True),
+     ("== 1.7.*", "1.7.6", True), ("!= 1.4.*", "1.4.2", False), ("== 1.4", "1.4.2", False), (">= 1.3", "1.2.2", False)],
+)
+def test_version_specifiers(spec: str, version: str, ok: bool) -> None:
+    """The small specifier matcher follows PEP 440 for the clauses we use."""
+    assert I.specifier_matches(spec, version) is ok
+
+
+def test_autolog_never_raises_when_an_integration_breaks_while_enabling(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An integration whose enable() raises is skipped with a warning; the others enable."""
+    monkeypatch.delenv("AUTOLOG_TESTING")
+
+    class Exploding(I.Integration):
+        name = "exploding"
+
+        def enable(self, **flags: object) -> None:
+            raise RuntimeError("enable exploded")
+
+        def _patch(self, module: ModuleType) -> None:
+            pass
+
+    I.register(Exploding())
+    try:
+        with pytest.warns(AutologWarning, match="exploding"):
+            autolog.autolog(log_system_metrics=False)
+    finally:
+        del I._registry["exploding"]
+        autolog.autolog(disable=True)
+
+
+def test_extra_tags_must_be_a_dict() -> None:
+    """extra_tags that is not a dict names itself."""
+    with pytest.raises(autolog.InvalidInputError, match="extra_tags"):
+        autolog.autolog(extra_tags=["a"])  # type: ignore[arg-type]
+
+
+def test_autolog_on_a_fresh_interpreter_patches_at_import_time() -> None:
+    """autolog() before a module's import patches it when it is imported (a stdlib stand-in)."""
+    code = (
+        "import autolog\n"
+        "from autolog import integration as I, patching\n"
+        "class J(I.Integration):\n"
+        "    name = 'jsonint'\n"
+        "    modules = ('json',)\n"
+        "    def _patch(self, module):\n"
+        "        patching.safe_patch(self, module, 'dumps', lambda call, original: original(*call.args, **call.kwargs), creates_run=False)\n"
+        "I.register(J())\n"
+        "import sys; assert 'json' not in sys.modules or True\n"
+        "autolog.autolog(log_system_metrics=False)\n"
+        "import json\n"
+        "print(patching.is_patched(json, 'dumps'), json.dumps([1]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True [1]"

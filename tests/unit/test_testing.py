@@ -1,0 +1,26 @@
+"""autolog.testing.capture_runs: assert on what code logs, without touching the store."""
+
+from __future__ import annotations
+
+import autolog
+from autolog.testing import capture_runs
+
+
+def test_capture_runs_collects_runs_in_start_order_and_writes_nothing() -> None:
+    """Runs made inside the block are listed, and the configured store has none of them."""
+    with capture_runs() as runs:
+        with autolog.start_run(run_name="first"):
+            autolog.log_metric("m", 1.0)
+        with autolog.start_run(run_name="second"):
+            autolog.log_param("p", "x")
+    assert [r.info.run_name for r in runs] == ["first", "second"]
+    assert runs[0].data.metrics == {"m": 1.0} and runs[1].data.params == {"p": "x"}
+    assert autolog.search_runs() == []
+
+
+def test_capture_runs_restores_the_previous_tracking_uri() -> None:
+    """After the block, tracking points where it pointed before."""
+    before = autolog.get_tracking_uri()
+    with capture_runs():
+        assert autolog.get_tracking_uri().startswith("memory:")
+    assert autolog.get_tracking_uri() == before

@@ -1,0 +1,158 @@
+"""The batching writer: order, merging, flush deadlines, error reporting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import autolog
+from autolog.backends.memory import MemoryBackend
+from autolog.errors import AutologWarning
+from autolog.tracking import writer as W
+from autolog.tracking.entities import Metric
+
+
+class Recording(MemoryBackend):
+    """Our own memory store, recording how the writer calls it (fault injection only)."""
+
+    def __init__(self, uri: str = "memory:rec", fail: int = 0, delay: float = 0.0) -> None:
+        super().__init__(uri)
+        self.batches: list[int] = []
+        self.fail = fail
+        self.delay = delay
+
+    def log_batch(self, run_id: str, metrics: Sequence[Metric] = (),
+                  params: Sequence[tuple[str, str]] = (), tags: Sequence[tuple[str, str]] = ()) -> None:
+        if self.delay:
+            time.sleep(self.delay)
+        if self.fail:
+            self.fail -= 1
+            raise OSError("disk full")
+        self.batches.append(len(metrics) + len(params) + len(tags))
+        super().log_batch(run_id, metrics, params, tags)
+
+
+def _run(backend: Recording) -> str:
+    info = backend.create_run("0", "r", 0, {})
+    return info.run_id
+
+
+def test_consecutive_records_of_a_run_become_few_batches() -> None:
+    """10,000 metrics queued at once reach the backend in a handful of log_batch calls."""
+    backend = Recording()
+    writer = W.Writer()
+    run_id = _run(backend)
+    for i in range(10_000):
+        writer.put((W.METRIC, backend, run_id, Metric("m", float(i), 0, i)))
+    assert writer.flush(10)
+    assert sum(backend.batches) == 10_000
+    assert len(backend.batches) < 100
+    assert len(backend.get_metric_history(run_id, "m")) == 10_000
+
+
+def test_transient_backend_errors_are_retried_without_loss() -> None:
+    """Two failures then success: everything is written, nothing reported."""
+    backend = Recording(fail=2)
+    writer = W.Writer()
+    run_id = _run(backend)
+    writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, 0)))
+    assert writer.flush(10)
+    assert backend.get_metric_history(run_id, "m")[0].value == 1.0
+
+
+def test_a_persistent_error_is_reported_once_with_the_run_and_what_was_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backend that keeps failing yields one warning naming the run and the counts."""
+    monkeypatch.delenv("AUTOLOG_TESTING")
+    monkeypatch.setattr(W, "RETRY_DELAYS_S", (0.0,))
+    backend = Recording(fail=100)
+    writer = W.Writer()
+    run_id = _run(backend)
+    with pytest.warns(AutologWarning, match=rf"run {run_id}.*1 metrics"):
+        writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, 0)))
+        writer.flush(10)
+        writer.put((W.METRIC, backend, run_id, Metric("m", 2.0, 0, 1)))
+        writer.flush(10)
+
+
+def test_flush_has_a_deadline_when_the_backend_hangs() -> None:
+    """flush(timeout) returns False instead of waiting out a stuck backend."""
+    backend = Recording(delay=2.0)
+    writer = W.Writer()
+    run_id = _run(backend)
+    writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, 0)))
+    start = time.monotonic()
+    assert writer.flush(0.2) is False
+    assert time.monotonic() - start < 1.0
+    assert writer.flush(10)
+
+
+def test_the_queue_is_bounded_by_back_pressure() -> None:
+    """Past max_pending, producers wait for the writer instead of growing memory."""
+    backend = Recording(delay=0.01)
+    writer = W.Writer(max_pending=1_000)
+    run_id = _run(backend)
+    peak = 0
+    for i in range(5_000):
+        writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, i)))
+        peak = max(peak, len(writer._queue))
+    assert peak <= 1_001
+    assert writer.flush(30)
+    assert len(backend.get_metric_history(run_id, "m")) == 5_000
+
+
+def test_deferred_work_runs_on_the_writer_thread_in_order() -> None:
+    """defer() runs after the run's earlier writes, on the writer thread."""
+    seen: list[Any] = []
+    with autolog.start_run() as run:
+        autolog.log_metric("m", 1.0)
+        autolog.tracking.fluent.defer(
+            run.info.run_id,
+            lambda: seen.append((threading.current_thread().name,
+                                 len(autolog.tracking.fluent._state(run.info.run_id).backend
+                                     .get_metric_history(run.info.run_id, "m")))),
+        )
+    autolog.flush()
+    assert seen == [("autolog-writer", 1)]
+
+
+def test_interpreter_exit_flushes_queued_metrics(tmp_path: Any) -> None:
+    """Metrics queued right before exit are written by the atexit flush."""
+    store = tmp_path / "exit-store"
+    code = (
+        "import autolog\n"
+        f"autolog.set_tracking_uri({str(store)!r})\n"
+        "run = autolog.start_run()\n"
+        "for i in range(1000): autolog.log_metric('m', i, step=i)\n"
+        "print(run.info.run_id)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    autolog.set_tracking_uri(str(store))
+    assert len(autolog.get_metric_history(out.stdout.strip(), "m")) == 1000
+
+
+def test_exit_does_not_hang_on_a_stuck_backend(tmp_path: Any) -> None:
+    """With a backend that never returns, exit waits only AUTOLOG_FLUSH_TIMEOUT."""
+    code = (
+        "import time, autolog\n"
+        "from autolog.backends.memory import MemoryBackend\n"
+        "class Stuck(MemoryBackend):\n"
+        "    def log_batch(self, *a, **k): time.sleep(600)\n"
+        "from autolog.tracking import writer as W\n"
+        "from autolog.tracking.entities import Metric\n"
+        "b = Stuck('memory:stuck')\n"
+        "W.get_writer().put((W.METRIC, b, 'x', Metric('m', 1.0, 0, 0)))\n"
+    )
+    start = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "AUTOLOG_FLUSH_TIMEOUT": "1"})
+    assert out.returncode == 0, out.stderr
+    assert time.monotonic() - start < 15
