@@ -323,7 +323,7 @@ def _sort_by(runs: list[Run], key: OrderKey) -> list[Run]:
 def order_runs(runs: Iterable[Run], order_by: Sequence[str] | None = None) -> list[Run]:
     """Order as MLflow does: the ``order_by`` keys, then start_time DESC, then run_id."""
     ordered = sorted(runs, key=lambda run: run.info.run_id)
-    keys = [OrderKey(ATTRIBUTE, "start_time", False), *parse_order_by(order_by)]
+    keys = [*parse_order_by(order_by), OrderKey(ATTRIBUTE, "start_time", False)]
     for key in reversed(keys):
         ordered = _sort_by(ordered, key)
     return ordered
