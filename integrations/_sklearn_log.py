@@ -1,0 +1,268 @@
+"""What the scikit-learn integration logs besides metrics: parameters, the estimator's
+description, plots (rendered on the writer thread), the model, datasets, and
+hyperparameter-search runs. See ``autolog.integrations.sklearn`` for the user documentation."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import numbers
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from autolog import config, patching
+from autolog.tracking import fluent
+
+if TYPE_CHECKING:
+    from autolog.patching import Call
+
+TRUNCATED_TAG = "autolog.truncated_params"
+_BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
+
+
+# ---------------------------------------------------------------------------- params
+def stringify(value: Any) -> str:
+    if value is None or isinstance(value, (str, bool, numbers.Number)):
+        return str(value)
+    return repr(value) if hasattr(value, "get_params") else str(value)
+
+
+def clean_params(params: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Stringified params with keys and values cut to the store's limits, and the keys that
+    were cut (reported in a tag instead of a warning per value)."""
+    out: dict[str, str] = {}
+    cut: list[str] = []
+    key_limit, value_limit = config.MAX_KEY_LENGTH, config.MAX_PARAM_VALUE_LENGTH
+    for raw_key, raw_value in params.items():
+        key = _BAD_KEY_CHARS.sub("_", str(raw_key)) or "_"
+        value = stringify(raw_value)
+        if len(key) > key_limit or len(value) > value_limit:
+            cut.append(key[:key_limit])
+            key, value = key[:key_limit], value[:value_limit]
+        out[key] = value
+    return out, cut
+
+
+def log_params(params: dict[str, Any], run_id: str) -> None:
+    cleaned, cut = clean_params(params)
+    fluent.log_params(cleaned, run_id=run_id, on_conflict="warn")
+    if cut:
+        fluent.set_tag(TRUNCATED_TAG, ",".join(cut), run_id=run_id)
+
+
+# ---------------------------------------------------------------------------- artifacts
+_has_matplotlib: bool | None = None
+
+
+def matplotlib_available() -> bool:
+    global _has_matplotlib
+    if _has_matplotlib is None:
+        _has_matplotlib = importlib.util.find_spec("matplotlib") is not None
+    return _has_matplotlib
+
+
+def log_description(estimator: Any, run_id: str) -> None:
+    """``estimator.txt`` now, ``estimator.html`` rendered on the writer thread."""
+    text = repr(estimator)
+
+    def write() -> None:
+        fluent.log_text(text, "estimator.txt", run_id=run_id)
+        try:
+            from sklearn.utils import estimator_html_repr
+
+            with patching.suppressed():
+                html = estimator_html_repr(estimator)
+        except Exception:  # noqa: BLE001 - an estimator whose repr fails gets no HTML
+            return
+        fluent.log_text(html, "estimator.html", run_id=run_id)
+
+    fluent.defer(run_id, write)
+
+
+def log_plots(plots: dict[str, Any], prefix: str, run_id: str) -> None:
+    """Render the confusion matrix (and ROC / precision-recall curves for binary
+    classifiers) with matplotlib's object-oriented Agg API on the writer thread."""
+    if not plots or not matplotlib_available():
+        return
+    cm = plots.get("confusion_matrix")
+    labels = list(plots.get("labels", ()))
+    roc, pr, positive = plots.get("roc"), plots.get("pr"), plots.get("positive")
+
+    def render() -> None:
+        import tempfile
+
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        with tempfile.TemporaryDirectory(prefix="autolog-plots-") as tmp:
+            paths = []
+            if cm is not None and len(cm) <= 50:
+                fig = Figure(figsize=(5, 4.5))
+                FigureCanvasAgg(fig)
+                ax = fig.add_subplot()
+                image = ax.imshow(cm, cmap="Blues")
+                fig.colorbar(image, ax=ax)
+                ticks = np.arange(len(cm))
+                ax.set_xticks(ticks, [str(v) for v in labels])
+                ax.set_yticks(ticks, [str(v) for v in labels])
+                if len(cm) <= 20:
+                    for (i, j), value in np.ndenumerate(cm):
+                        ax.text(j, i, f"{value:g}", ha="center", va="center")
+                ax.set_xlabel("Predicted label")
+                ax.set_ylabel("True label")
+                ax.set_title("Confusion matrix")
+                paths.append((fig, f"{prefix}confusion_matrix.png"))
+            if roc is not None:
+                fpr, tpr, auc = roc
+                fig = Figure(figsize=(5, 4.5))
+                FigureCanvasAgg(fig)
+                ax = fig.add_subplot()
+                ax.plot(fpr, tpr, label=f"AUC = {auc:.3f}")
+                ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
+                ax.set_xlabel(f"False positive rate (positive label: {positive})")
+                ax.set_ylabel(f"True positive rate (positive label: {positive})")
+                ax.legend(loc="lower right")
+                paths.append((fig, f"{prefix}roc_curve.png"))
+            if pr is not None:
+                recall, precision = pr
+                fig = Figure(figsize=(5, 4.5))
+                FigureCanvasAgg(fig)
+                ax = fig.add_subplot()
+                ax.step(recall, precision, where="post")
+                ax.set_xlabel(f"Recall (positive label: {positive})")
+                ax.set_ylabel(f"Precision (positive label: {positive})")
+                paths.append((fig, f"{prefix}precision_recall_curve.png"))
+            import os
+
+            for fig, name in paths:
+                path = os.path.join(tmp, name)
+                fig.savefig(path, format="png", dpi=80)
+                fluent.log_artifact(path, run_id=run_id)
+
+    fluent.defer(run_id, render)
+
+
+# ---------------------------------------------------------------------------- data and models
+SAMPLE_ROWS = 5
+
+
+def _head(data: Any, n: int = SAMPLE_ROWS) -> Any:
+    if data is None:
+        return None
+    if hasattr(data, "iloc"):
+        return data.iloc[:n]
+    try:
+        return data[:n]
+    except Exception:  # noqa: BLE001 - an input we cannot slice: no example
+        return None
+
+
+def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> None:
+    """Record ``X`` (and ``y``) as an input of the run (the data module fingerprints a
+    bounded sample; nothing is copied here)."""
+    try:
+        from autolog import data as datasets
+    except ImportError:  # pragma: no cover - the data module is part of autolog
+        return  # the data module is not available in this build
+    if hasattr(X, "iloc") and hasattr(X, "columns"):
+        dataset = datasets.from_pandas(X, targets=None, name=name) if y is None else \
+            datasets.from_pandas(X, name=name)
+    else:
+        dataset = datasets.from_numpy(X, targets=y, name=name)
+    fluent.log_input(dataset, context=context, run_id=run_id)
+
+
+def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
+    """The fitted model (sklearn flavor) with its signature and optional input example."""
+    try:
+        from autolog.models.signature import infer_signature
+
+        from autolog.models import log_model as log_flavor_model  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return  # the models module is not available in this build
+    cfg = call.config
+    example = _head(X) if cfg.get("log_input_examples") else None
+    signature = None
+    if cfg.get("log_model_signatures"):
+        sample = _head(X)
+        if sample is not None and hasattr(model, "predict"):
+            with patching.suppressed():
+                signature = infer_signature(sample, model.predict(sample))
+    log_flavor_model(
+        "sklearn", model, artifact_path="model", signature=signature, input_example=example,
+        run_id=run_id, serialization_format=cfg.get("serialization_format"),
+        registered_model_name=cfg.get("registered_model_name"),
+    )
+
+
+# ---------------------------------------------------------------------------- search
+def is_search(estimator: Any) -> bool:
+    import sys
+
+    module = sys.modules.get("sklearn.model_selection._search")
+    return module is not None and isinstance(estimator, module.BaseSearchCV)
+
+
+def _rank_key(cv_results: dict[str, Any], refit: Any) -> str | None:
+    if isinstance(refit, str) and f"rank_test_{refit}" in cv_results:
+        return f"rank_test_{refit}"
+    if "rank_test_score" in cv_results:
+        return "rank_test_score"
+    return next((k for k in cv_results if k.startswith("rank_test_")), None)
+
+
+def cv_results_csv(cv_results: dict[str, Any]) -> str:
+    try:
+        import pandas as pd
+
+        return str(pd.DataFrame(cv_results).to_csv(index=False))
+    except ImportError:
+        import csv
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        keys = list(cv_results)
+        writer.writerow(keys)
+        for i in range(len(cv_results[keys[0]])):
+            writer.writerow([cv_results[k][i] for k in keys])
+        return buffer.getvalue()
+
+
+def log_search(call: Call, search: Any, run_id: str) -> None:
+    """Best params and score on the parent run, ``cv_results.csv``, and child runs for the
+    best ``max_tuning_runs`` candidates (created, logged and ended here, by id)."""
+    cv_results = getattr(search, "cv_results_", None)
+    if cv_results is None:
+        return
+    best_params = getattr(search, "best_params_", None)
+    if best_params:
+        log_params({f"best_{k}": v for k, v in best_params.items()}, run_id)
+    best_score = getattr(search, "best_score_", None)
+    if isinstance(best_score, numbers.Real):
+        fluent.log_metric("best_cv_score", float(best_score), run_id=run_id)
+    text = cv_results_csv(cv_results)
+    fluent.defer(run_id, lambda: fluent.log_text(text, "cv_results.csv", run_id=run_id))
+    limit = call.config.get("max_tuning_runs")
+    rank_key = _rank_key(cv_results, getattr(search, "refit", None))
+    n = len(cv_results["params"])
+    order = list(range(n)) if rank_key is None else \
+        sorted(range(n), key=lambda i: (cv_results[rank_key][i], i))
+    if limit is not None:
+        order = order[: max(int(limit), 0)]
+    metric_columns = [
+        k for k, v in cv_results.items()
+        if not k.startswith("param") and isinstance(v, np.ndarray) and v.dtype.kind in "biuf"
+    ]
+    base_tags = {"mlflow.autologging": "sklearn", "autolog.integration": "sklearn"}
+    for i in order:
+        child = fluent.start_run(nested=True, parent_run_id=run_id, tags=base_tags,
+                                 log_system_metrics=False)
+        child_id = child.info.run_id
+        try:
+            log_params(dict(cv_results["params"][i]), child_id)
+            fluent.log_metrics({k: float(cv_results[k][i]) for k in metric_columns},
+                               run_id=child_id)
+        finally:
+            fluent._end(child_id, "FINISHED")

@@ -1,0 +1,335 @@
+"""scikit-learn autologging: ``autolog.sklearn.autolog()`` (or ``autolog.autolog()``).
+
+What is patched
+    ``fit``, ``fit_transform`` and ``fit_predict`` of every ``BaseEstimator`` subclass,
+    scikit-learn's own and third-party ones, on the class that defines the method. Classes
+    are patched as their modules are imported (the existing subclasses when ``sklearn`` is
+    imported, later ones through a patched ``BaseEstimator.__init_subclass__``), so enabling
+    imports nothing. ``predict``, ``predict_proba``, ``predict_log_proba``,
+    ``decision_function`` and ``score`` are patched too (for post-training metrics; they
+    never create runs), as are the ``sklearn.metrics`` scoring functions and the
+    cross-validation helpers (whose fold fits are not runs). ``autolog.sklearn.autolog(
+    disable=True)`` reverts all of it.
+
+What is logged, per outermost fit (one run; nested fits of pipelines, meta-estimators,
+searches and ``cross_val_score`` folds are part of it)
+    * params: ``get_params(deep=True)`` (``deep=False`` for searches), stringified; keys
+      and values past the store's limits are cut and named in the tag
+      ``autolog.truncated_params``;
+    * training metrics (``log_training_metrics``): classifiers ``training_accuracy_score``,
+      ``training_precision_score``, ``training_recall_score``, ``training_f1_score``
+      (``average="weighted"``, or ``"binary"`` for ``pos_label``), ``training_log_loss`` and
+      ``training_roc_auc`` (with ``predict_proba``), ``training_score``; regressors
+      ``training_mean_squared_error``, ``training_root_mean_squared_error``,
+      ``training_mean_absolute_error``, ``training_r2_score``, ``training_score``;
+      clusterers ``training_silhouette_score`` (up to 2,000 rows) and ``training_score``.
+      Sample weights are respected;
+    * artifacts: ``estimator.txt``, ``estimator.html``, and with matplotlib
+      ``training_confusion_matrix.png`` (classifiers) plus ``training_roc_curve.png`` and
+      ``training_precision_recall_curve.png`` (binary), rendered off the training thread;
+    * the model (sklearn flavor, ``log_models``) with its signature
+      (``log_model_signatures``) and input example (``log_input_examples``); the training
+      data as an input with context ``train`` (``log_datasets``);
+    * searches (``GridSearchCV``, ``RandomizedSearchCV``, ``HalvingGridSearchCV`` …):
+      ``best_<param>`` params, ``best_cv_score``, the best estimator as the model,
+      ``cv_results.csv``, and child runs (tag ``mlflow.parentRunId``) for the best
+      ``max_tuning_runs`` candidates by rank with their params and the numeric
+      ``cv_results_`` columns as metrics.
+
+Post-training metrics (``log_post_training_metrics``)
+    ``y_pred = model.predict(X_test)`` then ``accuracy_score(y_test, y_pred)`` or
+    ``model.score(X_test, y_test)`` log ``accuracy_score_X_test`` /
+    ``LogisticRegression_score_X_test`` (``{metric}-{n}_{dataset}`` from the second call) to
+    the model's run, with ``X_test`` as an input of context ``eval``. The dataset name is the
+    caller's variable name for the data passed to ``predict``/``score``, else
+    ``unknown_dataset``. Logged only while the model's run is active (the model was fitted
+    inside the user's ``start_run()`` block); calls after the run ended are skipped.
+
+Flags (besides the common ones)
+    ``log_training_metrics=True``, ``log_post_training_metrics=True``,
+    ``max_tuning_runs=5`` (None: all), ``serialization_format="cloudpickle"``,
+    ``pos_label=None``, ``registered_model_name=None``.
+
+Limits
+    Sparse input is never densified and training data is never copied. Fits inside joblib
+    worker processes are not patched there, so they create no runs. Metric functions
+    without scikit-learn's ``validate_params`` wrapper, imported with ``from … import``
+    before ``autolog()``, are not seen. Classes defined inside a fit are patched at the
+    next fit. ``estimator.html`` is rendered after the fit: an estimator changed right
+    away may show its new parameters there.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from types import ModuleType
+from typing import Any, ClassVar
+
+from autolog.integrations import _sklearn_log as L
+from autolog.integrations import _sklearn_metrics as M
+
+from autolog import patching
+from autolog.integration import Integration, integration_autolog
+from autolog.patching import Call
+from autolog.tracking import fluent
+
+FIT_METHODS = ("fit", "fit_transform", "fit_predict")
+SCORE_METHODS = (*M.PREDICT_METHODS, "score")
+_CV_HELPERS = ("_fit_and_score", "_fit_and_predict", "_permutation_test_score")
+PREFIX = "training_"
+
+
+def _definer(cls: type, name: str) -> type | None:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return None if klass is object else klass
+    return None
+
+
+def _subclasses(root: type) -> list[type]:
+    seen: dict[type, None] = {}
+    stack = [root]
+    while stack:
+        sub: type
+        for sub in type.__subclasses__(stack.pop()):
+            if sub not in seen:
+                seen[sub] = None
+                stack.append(sub)
+    return list(seen)
+
+
+# ---------------------------------------------------------------------------- fit
+_sample_weight_index: dict[Any, int | None] = {}
+
+
+def _fit_inputs(call: Call) -> tuple[Any, Any, Any]:
+    args, kwargs = call.args, call.kwargs
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
+    weight = kwargs.get("sample_weight")
+    if weight is None and len(args) > 2:
+        fn: Any = getattr(type(call.instance), call.name, None)
+        if fn not in _sample_weight_index:
+            try:
+                names = [p for p in inspect.signature(fn).parameters if p != "self"]
+                _sample_weight_index[fn] = names.index("sample_weight") if "sample_weight" in names else None
+            except (TypeError, ValueError):
+                _sample_weight_index[fn] = None
+        index = _sample_weight_index[fn]
+        if index is not None and len(args) > index:
+            weight = args[index]
+    return X, y, weight
+
+
+def _estimator_type(estimator: Any) -> str | None:
+    tags = getattr(estimator, "__sklearn_tags__", None)
+    if tags is not None:
+        try:
+            return tags().estimator_type  # type: ignore[no-any-return]
+        except Exception:  # noqa: BLE001 - third-party tags may be broken: fall back
+            pass
+    return getattr(estimator, "_estimator_type", None)
+
+
+def _inherits_score(estimator: Any, mixin: str) -> bool:
+    owner = _definer(type(estimator), "score")
+    return owner is not None and owner.__name__ == mixin and owner.__module__ == "sklearn.base"
+
+
+def _predict_fast(estimator: Any, X: Any) -> tuple[Any, Any]:
+    """(labels, probabilities): one ``predict_proba`` pass for forests and trees (whose
+    ``predict`` is the argmax of it), else ``predict`` and ``predict_proba``."""
+    proba = None
+    if hasattr(estimator, "predict_proba"):
+        try:
+            proba = estimator.predict_proba(X)
+        except Exception:  # noqa: BLE001 - e.g. not fitted for probabilities
+            proba = None
+    owner = _definer(type(estimator), "predict")
+    module = getattr(owner, "__module__", "")
+    classes = getattr(estimator, "classes_", None)
+    if proba is not None and classes is not None and module in (
+        "sklearn.ensemble._forest", "sklearn.tree._classes"
+    ) and getattr(proba, "ndim", 0) == 2:
+        import numpy as np
+
+        return np.asarray(classes).take(np.argmax(proba, axis=1), axis=0), proba
+    return estimator.predict(X), proba
+
+
+def _training_metrics(call: Call, estimator: Any, X: Any, y: Any, weight: Any,
+                      result: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    kind = _estimator_type(estimator)
+    plots: dict[str, Any] = {}
+    metrics: dict[str, float] = {}
+    if kind == "classifier" and y is not None and hasattr(estimator, "predict"):
+        y_pred, proba = _predict_fast(estimator, X)
+        metrics, plots = M.classifier_metrics(y, y_pred, proba, getattr(estimator, "classes_", None),
+                                              weight, call.config.get("pos_label"))
+        if _inherits_score(estimator, "ClassifierMixin") and "accuracy_score" in metrics:
+            metrics["score"] = metrics["accuracy_score"]
+    elif kind == "regressor" and y is not None and hasattr(estimator, "predict"):
+        metrics = M.regressor_metrics(y, estimator.predict(X), weight)
+        if _inherits_score(estimator, "RegressorMixin"):
+            metrics["score"] = metrics["r2_score"]
+    elif kind == "clusterer":
+        labels = result if call.name == "fit_predict" else getattr(estimator, "labels_", None)
+        if labels is not None:
+            metrics = M.clusterer_metrics(X, labels)
+    if kind in ("classifier", "regressor", "clusterer") and "score" not in metrics and \
+            hasattr(estimator, "score") and (y is not None or kind == "clusterer"):
+        try:
+            if weight is not None:
+                metrics["score"] = float(estimator.score(X, y, sample_weight=weight))
+            else:
+                metrics["score"] = float(estimator.score(X, y))
+        except (TypeError, ValueError, AttributeError):
+            pass  # a score that needs other arguments: not logged
+    return {PREFIX + k: v for k, v in metrics.items()}, plots
+
+
+class FitHook:
+    """Params before the fit; metrics, artifacts, model and search runs after it."""
+
+    def __init__(self, integration: SklearnIntegration) -> None:
+        self.integration = integration
+
+    def before(self, call: Call) -> None:
+        if call.run_id is None or call.instance is None:
+            return
+        self.integration.rescan_if_imported()
+        estimator = call.instance
+        search = L.is_search(estimator)
+        call.state["search"] = search
+        L.log_params(estimator.get_params(deep=not search), call.run_id)
+
+    def after(self, call: Call, result: Any) -> None:
+        estimator, run_id, cfg = call.instance, call.run_id, call.config
+        if run_id is None or estimator is None:
+            return
+        X, y, weight = _fit_inputs(call)
+        if cfg.get("log_datasets") and X is not None:
+            L.log_dataset(X, y, None, "train", run_id)
+        if cfg.get("log_training_metrics") and X is not None:
+            metrics, plots = _training_metrics(call, estimator, X, y, weight, result)
+            if metrics:
+                fluent.log_metrics(metrics, run_id=run_id)
+            L.log_plots(plots, PREFIX, run_id)
+        L.log_description(estimator, run_id)
+        model = estimator
+        if call.state.get("search"):
+            L.log_search(call, estimator, run_id)
+            model = getattr(estimator, "best_estimator_", None)
+        if cfg.get("log_models") and model is not None and X is not None:
+            L.log_model(call, model, X, run_id)
+        M.register_model(estimator, run_id)
+
+
+# ---------------------------------------------------------------------------- predict, score
+def _predict_hook(call: Call, original: Any) -> Any:
+    result = original(*call.args, **call.kwargs)
+    if call.config.get("log_post_training_metrics"):
+        run_id = M.model_run(call.instance)
+        if run_id is not None:
+            X = call.args[0] if call.args else call.kwargs.get("X")
+            M.remember_prediction(result, run_id, M.dataset_name(X), X)
+    return result
+
+
+def _score_hook(call: Call, original: Any) -> Any:
+    result = original(*call.args, **call.kwargs)
+    if call.config.get("log_post_training_metrics"):
+        run_id = M.model_run(call.instance)
+        if run_id is not None:
+            import weakref
+
+            X = call.args[0] if call.args else call.kwargs.get("X")
+            try:
+                x_ref: Any = weakref.ref(X)
+            except TypeError:
+                x_ref = None
+            M.log_eval(call, run_id, f"{type(call.instance).__name__}_score",
+                       M.dataset_name(X), x_ref, result)
+    return result
+
+
+def _passthrough(call: Call, original: Any) -> Any:
+    """Cross-validation helpers: their fold fits run inside this session, so are no runs."""
+    return original(*call.args, **call.kwargs)
+
+
+# ---------------------------------------------------------------------------- integration
+class SklearnIntegration(Integration):
+    name = "sklearn"
+    modules = ("sklearn", "sklearn.metrics", "sklearn.model_selection")
+    requirements = ("scikit-learn >= 1.3",)
+    flags: ClassVar[dict[str, Any]] = {
+        "log_training_metrics": True,
+        "log_post_training_metrics": True,
+        "max_tuning_runs": 5,
+        "serialization_format": "cloudpickle",
+        "pos_label": None,
+        "registered_model_name": None,
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fit_hook = FitHook(self)
+        self._done: set[tuple[type, str]] = set()
+        self._modules_seen = 0
+
+    def _patch(self, module: ModuleType) -> None:
+        if module.__name__ == "sklearn":
+            from sklearn.base import BaseEstimator
+
+            patching.safe_patch(self, BaseEstimator, "__init_subclass__", self._on_new_class,
+                                creates_run=False)
+            self._sweep()
+        elif module.__name__ == "sklearn.metrics":
+            M.patch_metrics(self, module)
+        elif module.__name__ == "sklearn.model_selection":
+            validation = sys.modules.get("sklearn.model_selection._validation")
+            for name in _CV_HELPERS:
+                if validation is not None and name in vars(validation):
+                    patching.safe_patch(self, validation, name, _passthrough, creates_run=False)
+
+    def _unpatch(self) -> None:
+        M.unpatch_metrics()
+        patching.revert(self)
+        self._done.clear()
+
+    def _on_new_class(self, call: Call, original: Any) -> Any:
+        result = original(*call.args, **call.kwargs)
+        if isinstance(call.instance, type):
+            self.patch_class(call.instance)
+        return result
+
+    def _sweep(self) -> None:
+        self._modules_seen = len(sys.modules)
+        base = sys.modules.get("sklearn.base")
+        if base is not None:
+            for cls in _subclasses(base.BaseEstimator):
+                self.patch_class(cls)
+
+    def rescan_if_imported(self) -> None:
+        """Classes created inside a fit (lazy imports) missed the class hook: sweep again."""
+        if len(sys.modules) != self._modules_seen and self.active:
+            with self._lock:
+                self._sweep()
+
+    def patch_class(self, cls: type) -> None:
+        for names, hook in ((FIT_METHODS, self._fit_hook), (SCORE_METHODS, None)):
+            for name in names:
+                owner = _definer(cls, name)
+                if owner is None or (owner, name) in self._done:
+                    continue
+                self._done.add((owner, name))
+                if hook is None:
+                    target: Any = _score_hook if name == "score" else _predict_hook
+                    patching.safe_patch(self, owner, name, target, creates_run=False)
+                else:
+                    patching.safe_patch(self, owner, name, hook)
+
+
+autolog = integration_autolog("sklearn")
