@@ -1,0 +1,334 @@
+"""Track into MLflow: a tracking server (``http(s)://host:port``) or any MLflow store
+(``mlflow:<uri>``, e.g. ``mlflow:sqlite:///mlflow.db``, ``mlflow:file:///tmp/mlruns``).
+
+Install the extra (``pip install autolog[mlflow]``); mlflow is imported only when such a
+URI is used. Runs, params, metric histories, tags, dataset inputs and artifacts appear in
+the MLflow UI like MLflow's own; a model directory logged as an artifact is also recorded
+as a LoggedModel linked to the run on MLflow 3 (when it is small, see
+``LOGGED_MODEL_MAX_BYTES``), and ``register_model(run_id, "model", name)`` registers it in
+MLflow's model registry. Credentials come from MLflow's environment variables
+(``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD`` or ``MLFLOW_TRACKING_TOKEN``,
+``MLFLOW_TRACKING_INSECURE_TLS`` …); they are sent as headers only, never logged as params
+or tags and never written to disk.
+
+Outage safety. Writes are sent with short timeouts and no HTTP retries. When the server is
+unreachable, times out or answers 5xx/429/401/403, the write is appended to the spool
+(``autolog.backends.spool``; ``$AUTOLOG_SPOOL_DIR``, default ``~/.autolog/spool``) and the
+call returns: training goes on at full speed. From then on every write goes to the spool,
+in order, until a background thread sees ``/health`` answer again and replays it
+(probing every 0.25 s, backing off to 2 s). Batches are journaled before they are sent and
+acknowledged after, so a process killed mid-request loses nothing either: the next process
+using the same server, or ``autolog sync``, replays what was not acknowledged. Replay sends
+each record at most once more and skips metric values the server already has.
+
+Runs started while the server is down get a client-side id (32 hex characters, like
+MLflow's); the run is created on the server at replay with the tag ``autolog.clientRunId``
+(so a second replay finds it instead of creating it twice), and later writes naming the
+client id are sent to the server's id. ``get_run`` of such a run after replay returns the
+server's run (whose ``run_id`` is the server's). Experiments cannot be created offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from autolog.backends import spool as S
+from autolog.backends.base import Backend
+from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender, input_to_json
+from autolog.backends.mlflow_transport import (
+    ClientTransport,
+    RestTransport,
+    Transient,
+    is_permanent_mlflow_error,
+    mlflow_errors,
+)
+from autolog.errors import InvalidInputError, StoreError
+from autolog.tracking import entities as E
+from autolog.tracking.entities import (
+    Dataset,
+    DatasetInput,
+    Experiment,
+    InputTag,
+    Metric,
+    Run,
+    RunInfo,
+)
+
+_log = logging.getLogger("autolog")
+
+LOGGED_MODEL_MAX_BYTES = 50 * 1024 * 1024
+
+def tracking_target(uri: str) -> str:
+    """The MLflow tracking URI behind an autolog URI."""
+    if uri.lower().startswith(("http://", "https://")):
+        return uri
+    if uri.lower().startswith("mlflow:"):
+        target = uri[len("mlflow:"):]
+        if target.strip():
+            return target
+    raise InvalidInputError(
+        f"{S.strip_userinfo(uri)!r} is not an MLflow URI; use http(s)://host:port or "
+        "mlflow:<MLflow tracking URI> (mlflow:sqlite:///mlflow.db, mlflow:file:///…)")
+
+
+def _experiment(e: Any) -> Experiment:
+    return Experiment(str(e.experiment_id), e.name, e.artifact_location, e.lifecycle_stage,
+                      dict(e.tags or {}), getattr(e, "creation_time", None))
+
+
+def _run(r: Any) -> Run:
+    i = r.info
+    tags = dict(r.data.tags)
+    info = RunInfo(i.run_id, str(i.experiment_id), i.run_name or "", str(i.status),
+                   i.start_time, i.end_time, i.artifact_uri, tags.get(E.PARENT_RUN_ID_TAG),
+                   i.lifecycle_stage, i.user_id or "")
+    inputs = []
+    for d in (r.inputs.dataset_inputs if r.inputs else []):
+        ds = d.dataset
+        inputs.append(DatasetInput(
+            Dataset(ds.name, ds.digest, ds.source_type, ds.source, ds.schema or None,
+                    ds.profile or None), tuple(InputTag(t.key, t.value) for t in d.tags)))
+    return Run(info, E.RunData(dict(r.data.params), dict(r.data.metrics), tags),
+               E.RunInputs(inputs))
+
+
+class MlflowBackend(SpoolingSender, Backend):
+    def __init__(self, uri: str, spool: bool = True) -> None:
+        self.uri = uri
+        self.target = tracking_target(uri)
+        self.spool_enabled = spool
+        self._client: Any = None
+        self._transport: Any = None
+        self._reset()
+
+    def __repr__(self) -> str:
+        return f"MlflowBackend({S.strip_userinfo(self.uri)!r})"
+
+    # plumbing ---------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                from mlflow import MlflowClient
+            except ImportError as exc:
+                raise StoreError(f"tracking URI {S.strip_userinfo(self.uri)!r} needs mlflow: "
+                                 "pip install 'autolog[mlflow]'") from exc
+            self._client = MlflowClient(tracking_uri=self.target, registry_uri=self.target)
+        return self._client
+
+    @property
+    def transport(self) -> Any:
+        if self._transport is None:
+            http = self.target.lower().startswith(("http://", "https://"))
+            self._transport = RestTransport(self.target) if http else ClientTransport(self.client)
+        return self._transport
+
+    # experiments ------------------------------------------------------------------------
+    def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
+        with mlflow_errors(f"creating experiment {name!r}"):
+            return str(self.client.create_experiment(name, tags=tags or None))
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        with mlflow_errors(f"experiment id {experiment_id!r}"):
+            return _experiment(self.client.get_experiment(experiment_id))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        with mlflow_errors(f"experiment {name!r}"):
+            found = self.client.get_experiment_by_name(name)
+        return None if found is None else _experiment(found)
+
+    def search_experiments(self, include_deleted: bool = False) -> list[Experiment]:
+        from mlflow.entities import ViewType
+
+        view = ViewType.ALL if include_deleted else ViewType.ACTIVE_ONLY
+        with mlflow_errors("searching experiments"):
+            return [_experiment(e) for e in self.client.search_experiments(view_type=view)]
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        with mlflow_errors(f"deleting experiment {experiment_id!r}"):
+            self.client.delete_experiment(experiment_id)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        with mlflow_errors(f"restoring experiment {experiment_id!r}"):
+            self.client.restore_experiment(experiment_id)
+
+    # runs -------------------------------------------------------------------------------
+    def create_run(self, experiment_id: str, run_name: str, start_time: int,
+                   tags: dict[str, str], parent_run_id: str | None = None) -> RunInfo:
+        tags = dict(tags)
+        user = tags.get(E.USER_TAG, "")
+        record: S.Record = {"op": "create_run", "local": uuid.uuid4().hex, "exp": experiment_id,
+                            "name": run_name, "start": start_time, "user": user, "tags": tags}
+        with self._lock:
+            if parent_run_id is not None:
+                tags[E.PARENT_RUN_ID_TAG] = self._remote(parent_run_id)
+            if not self._spooling():
+                try:
+                    run_id, artifact_uri = self.transport.create_run(
+                        experiment_id, user, run_name, start_time, tags)
+                    return RunInfo(run_id, experiment_id, run_name, E.RUNNING, start_time, None,
+                                   artifact_uri, parent_run_id, E.ACTIVE, user)
+                except Transient as exc:
+                    if not self.spool_enabled:
+                        raise StoreError(f"cannot create a run in {self!r}: {exc}") from exc
+                    self._went_down(exc)
+                except Exception as exc:
+                    with mlflow_errors(f"creating a run in experiment {experiment_id!r}"):
+                        raise exc
+            tags[CLIENT_RUN_ID_TAG] = record["local"]
+            self._spool(record)
+        return RunInfo(record["local"], experiment_id, run_name, E.RUNNING, start_time, None,
+                       "", parent_run_id, E.ACTIVE, user)
+
+    def update_run(self, run_id: str, status: str, end_time: int | None) -> None:
+        self._submit({"op": "update", "run": self._remote(run_id), "status": status,
+                      "end": end_time})
+
+    def log_batch(self, run_id: str, metrics: Sequence[Metric] = (),
+                  params: Sequence[tuple[str, str]] = (),
+                  tags: Sequence[tuple[str, str]] = ()) -> None:
+        self._submit({"op": "batch", "run": self._remote(run_id), "m": [list(m) for m in metrics],
+                      "p": [list(p) for p in params], "t": [list(t) for t in tags]})
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        self._submit({"op": "inputs", "run": self._remote(run_id),
+                      "inputs": [input_to_json(i) for i in inputs]})
+
+    def get_run(self, run_id: str) -> Run:
+        with mlflow_errors(f"run id {run_id!r}"):
+            return _run(self.client.get_run(self._remote(run_id)))
+
+    def search_runs(self, experiment_ids: Sequence[str], filter_string: str = "",
+                    order_by: Sequence[str] | None = None, max_results: int = 1000) -> list[Run]:
+        with mlflow_errors("searching runs"):
+            found = self.client.search_runs(list(experiment_ids), filter_string or "",
+                                            max_results=max_results,
+                                            order_by=list(order_by) if order_by else None)
+        return [_run(r) for r in found]
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        with mlflow_errors(f"metric {key!r} of run {run_id!r}"):
+            history = self.client.get_metric_history(self._remote(run_id), key)
+        found = [Metric(key, float(m.value), int(m.timestamp), int(m.step)) for m in history]
+        return sorted(found, key=lambda m: (m.step, m.timestamp))
+
+    # artifacts and models ---------------------------------------------------------------
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+        if not os.path.exists(local_path):
+            raise InvalidInputError(f"artifact {local_path!r} is not an existing file or directory")
+        with self._lock:
+            spooling = self._spooling()
+            run = self._remote(run_id)
+        if not spooling:
+            if not self.spool_enabled or self.transport.probe():
+                try:
+                    self._upload(run, local_path, artifact_path)
+                    return
+                except Exception as exc:
+                    if not self.spool_enabled or is_permanent_mlflow_error(exc):
+                        with mlflow_errors(f"uploading {local_path!r} to run {run}"):
+                            raise
+                    self._went_down(exc)
+            else:
+                self._went_down(Transient("no answer from /health"))
+        with self._lock:
+            journal = self._journal_()
+            record: S.Record = {"op": "artifact", "id": journal.new_id(), "run": run,
+                                "path": artifact_path}
+            copy = journal.artifact_dir(record["id"])
+            if os.path.isdir(local_path):
+                shutil.copytree(local_path, copy)
+            else:
+                os.makedirs(copy, exist_ok=True)
+                shutil.copy2(local_path, copy)
+                copy = os.path.join(copy, os.path.basename(local_path))
+            record["local"] = copy
+            self._spool(record)
+
+    def _upload(self, run: str, local_path: str, artifact_path: str | None) -> None:
+        if os.path.isdir(local_path):
+            self.client.log_artifacts(run, local_path, artifact_path)
+            if os.path.isfile(os.path.join(local_path, "MLmodel")):
+                self._log_logged_model(run, local_path, artifact_path or "model")
+        else:
+            self.client.log_artifact(run, local_path, artifact_path)
+
+    def _log_logged_model(self, run: str, local_dir: str, name: str) -> None:
+        """On MLflow 3, also record the model as a LoggedModel output of the run."""
+        client = self.client
+        if not hasattr(client, "create_logged_model"):
+            return
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(local_dir)
+                   for f in fs)
+        if size > LOGGED_MODEL_MAX_BYTES:
+            return
+        try:
+            from mlflow.entities import LoggedModelOutput
+
+            experiment_id = client.get_run(run).info.experiment_id
+            model = client.create_logged_model(experiment_id, name=name, source_run_id=run)
+            client.log_model_artifacts(model.model_id, local_dir)
+            client.finalize_logged_model(model.model_id, "READY")
+            client.log_outputs(run, [LoggedModelOutput(model.model_id, step=0)])
+        except Exception:  # noqa: BLE001 - a convenience; the run's artifacts hold the model
+            _log.debug("autolog: could not record a LoggedModel", exc_info=True)
+
+    def register_model(self, run_id: str, artifact_path: str, name: str) -> str | None:
+        """Register ``runs:/<run_id>/<artifact_path>`` as a new version of model ``name``;
+        returns the version, or None when the server is down (registered at replay)."""
+        with self._lock:
+            run = self._remote(run_id)
+            if self._spooling():
+                self._spool({"op": "register", "run": run, "path": artifact_path, "name": name})
+                return None
+        try:
+            return self._register(run, artifact_path, name)
+        except Transient as exc:
+            if not self.spool_enabled:
+                raise StoreError(str(exc)) from exc
+            with self._lock:
+                self._went_down(exc)
+                self._spool({"op": "register", "run": run, "path": artifact_path, "name": name})
+            return None
+
+    def _register(self, run: str, artifact_path: str, name: str) -> str:
+        client = self.client
+        try:
+            source = f"{client.get_run(run).info.artifact_uri}/{artifact_path}"
+            try:
+                client.create_registered_model(name)
+            except Exception as exc:
+                if getattr(exc, "error_code", "") != "RESOURCE_ALREADY_EXISTS":
+                    raise
+            version = client.create_model_version(name, source, run_id=run)
+        except Exception as exc:
+            if is_permanent_mlflow_error(exc):
+                raise
+            raise Transient(str(exc)) from exc
+        return str(version.version)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
+        run, found = self._remote(run_id), list[str]()
+        with mlflow_errors(f"artifacts of run {run_id!r}"):
+            todo = [path]
+            while todo:
+                for item in self.client.list_artifacts(run, todo.pop()):
+                    (todo if item.is_dir else found).append(item.path)
+            if not found and path:
+                parent = os.path.dirname(path.rstrip("/")) or None
+                if any(i.path == path and not i.is_dir
+                       for i in self.client.list_artifacts(run, parent)):
+                    found.append(path)
+        return sorted(found)
+
+    def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
+        from mlflow.artifacts import download_artifacts
+
+        with mlflow_errors(f"downloading {path!r} of run {run_id!r}"):
+            return str(download_artifacts(run_id=self._remote(run_id), artifact_path=path or None,
+                                          dst_path=dst_path, tracking_uri=self.target))

@@ -1,0 +1,278 @@
+"""The spooling half of the MLflow backend: send a write now, or journal it and replay it.
+
+``SpoolingSender`` holds the journal, the in-order backlog of records the server has not
+taken, the map of client-side run ids to server ids, and the background thread that
+probes the server and replays. ``autolog.backends.mlflow`` documents the behaviour; the
+journal's format is in ``autolog.backends.spool``.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+from typing import Any
+
+from autolog.backends import spool as S
+from autolog.backends.mlflow_transport import Transient, is_permanent_mlflow_error, mlflow_errors
+from autolog.errors import StoreError
+from autolog.tracking import entities as E
+from autolog.tracking.entities import Dataset, DatasetInput, InputTag, Metric
+
+_log = logging.getLogger("autolog")
+
+CLIENT_RUN_ID_TAG = "autolog.clientRunId"
+PROBE_DELAYS_S = (0.25, 0.5, 1.0, 2.0)
+REFUSED_MAX_DELAY_S = 60.0
+Seen = dict[tuple[str, str], set[tuple[int, int, str]]]
+
+
+def input_to_json(item: DatasetInput) -> dict[str, Any]:
+    d = item.dataset
+    return {"name": d.name, "digest": d.digest, "source_type": d.source_type,
+            "source": d.source, "schema": d.schema, "profile": d.profile,
+            "tags": [[t.key, t.value] for t in item.tags]}
+
+
+def input_from_json(x: dict[str, Any]) -> DatasetInput:
+    return DatasetInput(Dataset(x["name"], x["digest"], x["source_type"], x["source"],
+                                x.get("schema"), x.get("profile")),
+                        tuple(InputTag(k, v) for k, v in x.get("tags", ())))
+
+
+def _metric_key(m: Metric) -> tuple[int, int, str]:
+    return (m.step, m.timestamp, repr(float(m.value)))
+
+
+class SpoolingSender:
+    """Mixed into ``MlflowBackend``, which provides the transport, uploads and registry."""
+
+    target: str
+    spool_enabled: bool
+
+    @property
+    def transport(self) -> Any:
+        raise NotImplementedError
+
+    def _upload(self, run: str, local_path: str, artifact_path: str | None) -> None:
+        raise NotImplementedError
+
+    def _register(self, run: str, artifact_path: str, name: str) -> str:
+        raise NotImplementedError
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.RLock()
+        self._journal: S.Journal | None = None
+        self._backlog: collections.deque[S.Record] = collections.deque()
+        self._down = False
+        self._ids: dict[str, str] = {}
+        self._replayer: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._closed = False
+        self._noticed = False
+
+    @property
+    def spool_folder(self) -> str:
+        return S.spool_dir(self.target)
+
+    def _journal_(self) -> S.Journal:
+        if self._pid != os.getpid():  # forked: the parent's journal and backlog are its own
+            self._reset()
+        if self._journal is None:
+            self._journal = S.Journal(self.spool_folder, self.target)
+            if any(n.startswith("journal-") and not n.endswith(f"{self._journal.token}.jsonl")
+                   for n in os.listdir(self.spool_folder)):
+                self._start_replayer()  # another process left data behind: adopt it
+        return self._journal
+
+    def _remote(self, run_id: str) -> str:
+        return self._ids.get(run_id, run_id)
+
+    def _spooling(self) -> bool:
+        return self.spool_enabled and (self._down or bool(self._backlog))
+
+    def _spool(self, record: S.Record) -> None:
+        journal = self._journal_()
+        record.setdefault("id", journal.new_id())
+        journal.append(record, sync=True)
+        self._backlog.append(record)
+        self._start_replayer()
+
+    def _went_down(self, exc: BaseException) -> None:
+        self._down = True
+        if not self._noticed:
+            self._noticed = True
+            _log.warning("autolog: MLflow at %s is unreachable (%s); writes are spooled to %s "
+                         "and replayed when it answers", S.strip_userinfo(self.target),
+                         str(exc)[:200], self.spool_folder)
+
+    def _submit(self, record: S.Record) -> None:
+        """Send an asynchronous write (from the writer thread), or spool it."""
+        if not self.spool_enabled:
+            with mlflow_errors(f"MLflow {record['op']}"):
+                self._deliver(record, self._ids, None)
+            return
+        with self._lock:
+            journal = self._journal_()
+            record["id"] = journal.new_id()
+            if self._spooling():
+                self._spool(record)
+                return
+            journal.append(record)  # write-ahead: a crash mid-request is replayed later
+            try:
+                self._deliver(record, self._ids, None)
+            except Transient as exc:
+                journal.sync()
+                self._backlog.append(record)
+                self._went_down(exc)
+                self._start_replayer()
+                return
+            except Exception as exc:
+                journal.append({"op": "drop", "id": record["id"], "error": str(exc)[:300]})
+                raise StoreError(f"MLflow refused {record['op']}: {exc}") from exc
+            journal.append({"op": "ack", "id": record["id"]})
+            journal.compact()
+
+    def _deliver(self, record: S.Record, ids: dict[str, str],
+                 seen: Seen | None) -> str | None:
+        """Send one record; ``seen`` (replay only) filters metrics the server already has."""
+        op, t = record["op"], self.transport
+        run = str(ids.get(record.get("run", ""), record.get("run", "")))
+        if op == "create_run":
+            tags = dict(record["tags"])
+            if E.PARENT_RUN_ID_TAG in tags:
+                tags[E.PARENT_RUN_ID_TAG] = ids.get(tags[E.PARENT_RUN_ID_TAG],
+                                                    tags[E.PARENT_RUN_ID_TAG])
+            remote = t.find_run(record["exp"], CLIENT_RUN_ID_TAG, record["local"])
+            if remote is None:
+                remote, _ = t.create_run(record["exp"], record["user"], record["name"],
+                                         record["start"], tags)
+            ids[record["local"]] = remote
+            return str(remote)
+        if op == "batch":
+            metrics = [Metric(k, float(v), int(ts), int(step)) for k, v, ts, step in record["m"]]
+            if seen is not None and metrics:
+                metrics = self._unseen(run, metrics, seen)
+            t.log_batch(run, metrics, [tuple(p) for p in record["p"]],
+                        [tuple(x) for x in record["t"]])
+        elif op == "inputs":
+            t.log_inputs(run, [input_from_json(x) for x in record["inputs"]])
+        elif op == "update":
+            t.update_run(run, record["status"], record["end"])
+        elif op == "artifact":
+            self._upload(run, record["local"], record["path"])
+        elif op == "register":
+            self._register(run, record["path"], record["name"])
+        return None
+
+    def _unseen(self, run: str, metrics: list[Metric],
+                seen: Seen) -> list[Metric]:
+        fresh = []
+        for m in metrics:
+            known = seen.get((run, m.key))
+            if known is None:
+                history = self.transport.metric_history(run, m.key)
+                known = seen[(run, m.key)] = {_metric_key(h) for h in history}
+            if _metric_key(m) not in known:
+                known.add(_metric_key(m))
+                fresh.append(m)
+        return fresh
+
+    # replay -----------------------------------------------------------------------------
+    def _start_replayer(self) -> None:
+        if self._replayer is None and not self._closed and self.spool_enabled:
+            self._replayer = threading.Thread(target=self._replay_loop, daemon=True,
+                                              name="autolog-mlflow-replay")
+            self._replayer.start()
+
+    def _replay_loop(self) -> None:
+        attempt = 0
+        while not self._closed and self._pid == os.getpid():
+            delay = PROBE_DELAYS_S[min(attempt, len(PROBE_DELAYS_S) - 1)]
+            if self._wake.wait(delay):
+                self._wake.clear()
+            if self._closed:
+                break
+            try:
+                if self.transport.probe():
+                    summary = self.replay()
+                    with self._lock:
+                        if not self._backlog and summary["orphans_left"] == 0:
+                            self._replayer = None
+                            return
+                    attempt = 0
+                    self._wake.wait(min(2.0 ** summary["refusals"], REFUSED_MAX_DELAY_S))
+                else:
+                    attempt += 1
+            except Exception:  # noqa: BLE001 - the replay thread must not die
+                _log.debug("autolog: replay failed", exc_info=True)
+                attempt += 1
+        with self._lock:
+            self._replayer = None
+
+    def replay(self) -> dict[str, Any]:
+        """Replay this process's backlog and the journals of exited processes, now."""
+        summary: dict[str, Any] = {"uri": S.strip_userinfo(self.target), "sent": 0,
+                                   "dropped": 0, "left": 0, "orphans_left": 0, "refusals": 0}
+        if not self.spool_enabled:
+            return summary
+        seen: Seen = {}
+        while True:
+            with self._lock:
+                if not self._backlog:
+                    self._down = False
+                    break
+                record = self._backlog[0]
+                if not self._replay_one(self._journal_(), record, self._ids, seen, summary):
+                    break
+                self._backlog.popleft()
+        summary["left"] = len(self._backlog)
+        if self._journal is not None and not self._backlog:
+            self._journal.compact()
+        for journal in S.adopt_orphans(self.spool_folder):
+            records, ids = S.pending(S.read_records(journal.path))
+            seen = {}
+            left = len(records)
+            for record in records:
+                if not self._replay_one(journal, record, ids, seen, summary):
+                    break
+                left -= 1
+            summary["left"] += left
+            summary["orphans_left"] += 1 if left else 0
+            journal.close(remove=left == 0)
+        return summary
+
+    def _replay_one(self, journal: S.Journal, record: S.Record, ids: dict[str, str],
+                    seen: Seen,
+                    summary: dict[str, Any]) -> bool:
+        try:
+            remote = self._deliver(record, ids, seen)
+        except Transient:
+            summary["refusals"] += 1
+            return False
+        except Exception as exc:  # noqa: BLE001 - refused for good: recorded, not retried
+            if not is_permanent_mlflow_error(exc) and not isinstance(exc, StoreError):
+                summary["refusals"] += 1
+                return False
+            journal.append({"op": "drop", "id": record["id"], "error": str(exc)[:300]})
+            _log.warning("autolog: MLflow refused spooled %s for run %s: %s", record["op"],
+                         record.get("run") or record.get("local"), exc)
+            summary["dropped"] += 1
+            return True
+        if record["op"] == "create_run" and remote is not None:
+            journal.append({"op": "map", "local": record["local"], "remote": remote}, sync=True)
+        journal.append({"op": "ack", "id": record["id"]})
+        if record["op"] == "artifact":
+            S.remove_artifacts(journal, record)
+        summary["sent"] += 1
+        return True
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        with self._lock:
+            if self._journal is not None and self._pid == os.getpid():
+                self._journal.close(remove=not self._backlog)
+                self._journal = None

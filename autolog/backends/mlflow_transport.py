@@ -1,0 +1,280 @@
+"""How the MLflow backend sends writes: MLflow's REST API with short timeouts, or its client.
+
+For an ``http(s)://`` server, writes (create run, log batch, log inputs, update run, metric
+history for replay) go through ``mlflow.utils.rest_utils.http_request`` with credentials
+from MLflow's own environment variables (``MLFLOW_TRACKING_USERNAME``/``PASSWORD``,
+``MLFLOW_TRACKING_TOKEN``, TLS settings), no HTTP retries and short timeouts, passed per
+call: MLflow's process-wide retry settings (which retry for minutes) are left untouched for
+the user's own MLflow calls, and autolog's writer stays responsive during an outage. For
+any other MLflow URI (``sqlite:``, ``file:`` …) writes go through ``MlflowClient``.
+
+Errors are sorted into :class:`Transient` (unreachable, timeout, 5xx, 429, 401/403: spool
+and retry later) and everything else (a 4xx the server will refuse again: reported).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from autolog.errors import InvalidInputError, RunNotFoundError, StoreError
+from autolog.tracking.entities import DatasetInput, Metric
+
+# MLflow's limits for one log_batch request.
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_PER_BATCH = 100
+MAX_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+
+CONNECT_TIMEOUT_S = 2.0
+READ_TIMEOUT_S = 15.0
+PROBE_TIMEOUT_S = 1.0
+HISTORY_PAGE = 25000
+_PERMANENT_CODES = {"INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS",
+                    "INVALID_STATE", "BAD_REQUEST", "NOT_FOUND", "MALFORMED_REQUEST"}
+
+Pair = tuple[str, str]
+
+
+class Transient(Exception):
+    """The server could not be reached or could not answer now: spool and retry later."""
+
+
+class Refused(Exception):
+    """The server refused a write (a 4xx it will answer again): reported, not retried."""
+
+    def __init__(self, message: str, error_code: str) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+
+
+def _mlflow(module: str) -> Any:
+    import importlib
+
+    return importlib.import_module(module)
+
+
+def split_batch(metrics: Sequence[Metric], params: Sequence[Pair], tags: Sequence[Pair]
+                ) -> Iterator[tuple[list[Metric], list[Pair], list[Pair]]]:
+    """Chunks within MLflow's per-request limits, params first (as MLflow does)."""
+    params, tags, metrics = list(params), list(tags), list(metrics)
+    while params or tags or metrics:
+        p, params = params[:MAX_PARAMS_PER_BATCH], params[MAX_PARAMS_PER_BATCH:]
+        room = MAX_ENTITIES_PER_BATCH - len(p)
+        t, tags = tags[:min(MAX_TAGS_PER_BATCH, room)], tags[min(MAX_TAGS_PER_BATCH, room):]
+        room -= len(t)
+        n = min(MAX_METRICS_PER_BATCH, room)
+        m, metrics = metrics[:n], metrics[n:]
+        yield m, p, t
+
+
+def _json_float(value: float) -> float | str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+def is_permanent_mlflow_error(exc: BaseException) -> bool:
+    code = getattr(exc, "error_code", None)
+    return isinstance(code, str) and code in _PERMANENT_CODES
+
+
+@contextlib.contextmanager
+def mlflow_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (InvalidInputError, RunNotFoundError, StoreError):
+        raise
+    except Exception as exc:
+        code = getattr(exc, "error_code", "")
+        if code == "RESOURCE_DOES_NOT_EXIST":
+            raise RunNotFoundError(f"{what}: {exc}") from exc
+        if code in ("INVALID_PARAMETER_VALUE", "RESOURCE_ALREADY_EXISTS"):
+            raise InvalidInputError(f"{what}: {exc}") from exc
+        raise StoreError(f"{what}: {exc}") from exc
+
+
+class RestTransport:
+    """Writes to an MLflow tracking server through its REST API (``/api/2.0/mlflow``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def _creds(self) -> Any:
+        try:
+            module = _mlflow("mlflow.utils.credentials")
+        except ImportError:  # MLflow < 2.16
+            module = _mlflow("mlflow.tracking._tracking_service.utils")
+        return module.get_default_host_creds(self.url)
+
+    def _call(self, endpoint: str, body: dict[str, Any], method: str = "POST",
+              timeout: tuple[float, float] | None = None) -> dict[str, Any]:
+        http_request = _mlflow("mlflow.utils.rest_utils").http_request
+        kwargs: dict[str, Any] = {"params": body} if method == "GET" else {"json": body}
+        try:
+            response = http_request(
+                self._creds(), f"/api/2.0/mlflow/{endpoint}", method, max_retries=0,
+                backoff_factor=0, backoff_jitter=0, timeout=timeout or (CONNECT_TIMEOUT_S,
+                                                                       READ_TIMEOUT_S),
+                raise_on_status=False, **kwargs)
+        except Exception as exc:
+            raise Transient(f"{self.url} unreachable: {exc}") from exc
+        status = response.status_code
+        if status == 200:
+            try:
+                result: dict[str, Any] = response.json()
+            except ValueError:
+                result = {}
+            return result
+        text = response.text[:500]
+        if status >= 500 or status in (401, 403, 408, 429):
+            raise Transient(f"{self.url} answered HTTP {status}: {text}")
+        try:
+            code = str(response.json().get("error_code", "BAD_REQUEST"))
+        except ValueError:
+            code = "BAD_REQUEST"
+        if code not in _PERMANENT_CODES:
+            code = "BAD_REQUEST"
+        raise Refused(f"{endpoint} refused by {self.url} (HTTP {status}): {text}", code)
+
+    def probe(self) -> bool:
+        http_request = _mlflow("mlflow.utils.rest_utils").http_request
+        try:
+            response = http_request(self._creds(), "/health", "GET", max_retries=0,
+                                    backoff_factor=0, backoff_jitter=0,
+                                    timeout=PROBE_TIMEOUT_S, raise_on_status=False)
+        except Exception:  # noqa: BLE001 - any failure means "not now"
+            return False
+        return bool(response.status_code == 200)
+
+    def create_run(self, experiment_id: str, user_id: str, run_name: str, start_time: int,
+                   tags: dict[str, str]) -> tuple[str, str]:
+        body = {"experiment_id": experiment_id, "user_id": user_id, "run_name": run_name,
+                "start_time": start_time,
+                "tags": [{"key": k, "value": v} for k, v in tags.items()]}
+        info = self._call("runs/create", body)["run"]["info"]
+        return str(info["run_id"]), str(info.get("artifact_uri", ""))
+
+    def find_run(self, experiment_id: str, tag: str, value: str) -> str | None:
+        body = {"experiment_ids": [experiment_id], "max_results": 1,
+                "filter": f"tags.`{tag}` = '{value}'"}
+        runs = self._call("runs/search", body).get("runs") or []
+        return str(runs[0]["info"]["run_id"]) if runs else None
+
+    def log_batch(self, run_id: str, metrics: Sequence[Metric], params: Sequence[Pair],
+                  tags: Sequence[Pair]) -> None:
+        for m, p, t in split_batch(metrics, params, tags):
+            body = {
+                "run_id": run_id,
+                "metrics": [{"key": x.key, "value": _json_float(x.value),
+                             "timestamp": x.timestamp, "step": x.step} for x in m],
+                "params": [{"key": k, "value": v} for k, v in p],
+                "tags": [{"key": k, "value": v} for k, v in t],
+            }
+            self._call("runs/log-batch", body)
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        datasets = []
+        for item in inputs:
+            d = item.dataset
+            dataset = {"name": d.name, "digest": d.digest, "source_type": d.source_type,
+                       "source": d.source}
+            if d.schema is not None:
+                dataset["schema"] = d.schema
+            if d.profile is not None:
+                dataset["profile"] = d.profile
+            datasets.append({"dataset": dataset,
+                             "tags": [{"key": t.key, "value": t.value} for t in item.tags]})
+        self._call("runs/log-inputs", {"run_id": run_id, "datasets": datasets})
+
+    def update_run(self, run_id: str, status: str, end_time: int | None) -> None:
+        body: dict[str, Any] = {"run_id": run_id, "run_uuid": run_id, "status": status}
+        if end_time is not None:
+            body["end_time"] = end_time
+        self._call("runs/update", body)
+
+    def metric_history(self, run_id: str, key: str) -> list[Metric]:
+        found: list[Metric] = []
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {"run_id": run_id, "metric_key": key,
+                                    "max_results": HISTORY_PAGE}
+            if token:
+                body["page_token"] = token
+            page = self._call("metrics/get-history", body, method="GET")
+            for m in page.get("metrics") or []:
+                found.append(Metric(key, float(m.get("value", 0.0)), int(m.get("timestamp", 0)),
+                                    int(m.get("step", 0))))
+            token = page.get("next_page_token")
+            if not token:
+                return found
+
+
+class ClientTransport:
+    """Writes to any other MLflow store through ``MlflowClient``."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if is_permanent_mlflow_error(exc):
+                raise
+            raise Transient(str(exc)) from exc
+
+    def probe(self) -> bool:
+        try:
+            self.client.search_experiments(max_results=1)
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not now"
+            return False
+
+    def create_run(self, experiment_id: str, user_id: str, run_name: str, start_time: int,
+                   tags: dict[str, str]) -> tuple[str, str]:
+        run = self._guard(self.client.create_run, experiment_id, start_time=start_time,
+                          tags=tags, run_name=run_name)
+        return str(run.info.run_id), str(run.info.artifact_uri)
+
+    def find_run(self, experiment_id: str, tag: str, value: str) -> str | None:
+        runs = self._guard(self.client.search_runs, [experiment_id],
+                           f"tags.`{tag}` = '{value}'", max_results=1)
+        return str(runs[0].info.run_id) if runs else None
+
+    def log_batch(self, run_id: str, metrics: Sequence[Metric], params: Sequence[Pair],
+                  tags: Sequence[Pair]) -> None:
+        from mlflow.entities import Metric as MMetric
+        from mlflow.entities import Param, RunTag
+
+        for m, p, t in split_batch(metrics, params, tags):
+            self._guard(self.client.log_batch, run_id,
+                        metrics=[MMetric(x.key, x.value, x.timestamp, x.step) for x in m],
+                        params=[Param(k, v) for k, v in p],
+                        tags=[RunTag(k, v) for k, v in t], synchronous=True)
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        self._guard(self.client.log_inputs, run_id, [to_mlflow_input(i) for i in inputs])
+
+    def update_run(self, run_id: str, status: str, end_time: int | None) -> None:
+        if status == "RUNNING":
+            self._guard(self.client.update_run, run_id, status=status)
+        else:
+            self._guard(self.client.set_terminated, run_id, status, end_time)
+
+    def metric_history(self, run_id: str, key: str) -> list[Metric]:
+        history = self._guard(self.client.get_metric_history, run_id, key)
+        return [Metric(key, float(m.value), int(m.timestamp), int(m.step)) for m in history]
+
+
+def to_mlflow_input(item: DatasetInput) -> Any:
+    from mlflow.entities import Dataset, InputTag
+    from mlflow.entities import DatasetInput as MInput
+
+    d = item.dataset
+    return MInput(Dataset(d.name, d.digest, d.source_type, d.source, d.schema, d.profile),
+                  [InputTag(t.key, t.value) for t in item.tags])

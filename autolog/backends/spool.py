@@ -1,0 +1,223 @@
+"""The spool: an append-only, fsync'd journal of what an MLflow server has not confirmed.
+
+When the MLflow backend cannot reach its server, every write (run creation, batches of
+metrics, params and tags, dataset inputs, run ends, artifacts, model registrations) is
+appended here and replayed, in order, when the server answers again, or by
+``autolog sync``. Nothing else is stored: no headers, no credentials, no URI user info.
+
+Layout (``$AUTOLOG_SPOOL_DIR``, default ``~/.autolog/spool``)::
+
+    <sha256 of the server URI, 16 hex>/
+        meta.json                       {"uri": "<the URI without user info>"}
+        journal-<pid>-<token>.jsonl     one per writing process, one JSON record per line
+        artifacts/<record id>/...       copies of artifacts that could not be uploaded
+
+Each record has an ``op`` and an ``id`` unique across journals; ``{"op": "ack", "id": …}``
+marks a record as delivered, ``{"op": "drop", …}`` as refused by the server (not retried),
+``{"op": "map", "local": …, "remote": …}`` maps a run id made up while the server was
+down to the id the server gave it. A journal is locked (``flock``) by the process that
+writes it; another process adopts it only once that lock is free (its writer has exited),
+replays what is not acknowledged and deletes it. A torn last line (a crash mid-append) is
+ignored. Replay is idempotent: acknowledged records are skipped, and metrics already on
+the server are filtered out by (key, step, timestamp, value) before they are sent again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from autolog import config
+
+try:  # POSIX; elsewhere a journal counts as orphaned once its writer's pid is gone
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+Record = dict[str, Any]
+COMPACT_BYTES = 4 * 1024 * 1024  # a fully acknowledged journal larger than this is truncated
+
+
+def strip_userinfo(uri: str) -> str:
+    """``http://user:secret@host/`` → ``http://host/``: credentials never reach the disk."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    if parts.username is None and parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def spool_root() -> str:
+    configured = os.environ.get(config.AUTOLOG_SPOOL_DIR, "").strip()
+    root = configured or os.path.join("~", ".autolog", "spool")
+    return os.path.abspath(os.path.expanduser(root))
+
+
+def spool_dir(uri: str) -> str:
+    """The folder holding the journals of one server."""
+    clean = strip_userinfo(uri)
+    digest = hashlib.sha256(clean.encode("utf-8")).hexdigest()[:16]
+    return os.path.join(spool_root(), digest)
+
+
+def spooled_uris() -> list[str]:
+    """The URIs (without user info) that have a spool folder."""
+    root = spool_root()
+    found = []
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else ():
+        try:
+            with open(os.path.join(root, name, "meta.json"), encoding="utf-8") as f:
+                found.append(str(json.load(f)["uri"]))
+        except (OSError, ValueError, KeyError):
+            continue
+    return found
+
+
+def _try_lock(handle: IO[str]) -> bool:
+    if fcntl is None:  # pragma: no cover - Windows
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def read_records(path: str) -> list[Record]:
+    """Every well-formed record of a journal; a torn or corrupt line is skipped."""
+    records: list[Record] = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(record, dict) and "op" in record:
+                    records.append(record)
+    except FileNotFoundError:
+        pass
+    return records
+
+
+def pending(records: list[Record]) -> tuple[list[Record], dict[str, str]]:
+    """The records not yet acknowledged or dropped, in journal order, and the id map."""
+    done = {r.get("id") for r in records if r["op"] in ("ack", "drop")}
+    ids = {str(r["local"]): str(r["remote"]) for r in records if r["op"] == "map"}
+    todo = [r for r in records if r["op"] not in ("ack", "drop", "map") and r.get("id") not in done]
+    return todo, ids
+
+
+class Journal:
+    """One process's journal: appends are serialized by a lock and flushed to the OS at
+    once; ``sync=True`` also fsyncs (for data that exists nowhere else)."""
+
+    def __init__(self, folder: str, uri: str, path: str | None = None,
+                 handle: IO[str] | None = None) -> None:
+        self.folder = folder
+        self.token = uuid.uuid4().hex[:12]
+        self._lock = threading.Lock()
+        self._count = 0
+        os.makedirs(folder, exist_ok=True)
+        meta = os.path.join(folder, "meta.json")
+        if not os.path.exists(meta):
+            tmp = f"{meta}.{self.token}"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"uri": strip_userinfo(uri)}, f)
+            os.replace(tmp, meta)
+        if path is None:
+            path = os.path.join(folder, f"journal-{os.getpid()}-{self.token}.jsonl")
+            handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - held for the process
+            _try_lock(handle)
+        self.path = path
+        self._file: IO[str] | None = handle
+
+    def new_id(self) -> str:
+        with self._lock:
+            self._count += 1
+            return f"{self.token}-{self._count}"
+
+    def append(self, record: Record, sync: bool = False) -> None:
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self._file is None:
+                self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                _try_lock(self._file)
+            self._file.write(line)
+            self._file.flush()
+            if sync:
+                os.fsync(self._file.fileno())
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+
+    def compact(self) -> None:
+        """Truncate the journal when everything in it is acknowledged and it has grown."""
+        with self._lock:
+            if self._file is not None and self._file.tell() > COMPACT_BYTES:
+                self._file.truncate(0)
+                self._file.seek(0)
+
+    def artifact_dir(self, record_id: str) -> str:
+        return os.path.join(self.folder, "artifacts", record_id)
+
+    def close(self, remove: bool = False) -> None:
+        with self._lock:
+            if self._file is not None:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                self._file = None
+            if remove:
+                with contextlib.suppress(OSError):
+                    os.remove(self.path)
+
+
+def adopt_orphans(folder: str) -> Iterator[Journal]:
+    """Journals in ``folder`` whose writing process has exited, each locked for us."""
+    if not os.path.isdir(folder):
+        return
+    for name in sorted(os.listdir(folder)):
+        if not (name.startswith("journal-") and name.endswith(".jsonl")):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - handed to the Journal
+        except OSError:
+            continue
+        if fcntl is None and _pid_alive(name):  # pragma: no cover - Windows
+            handle.close()
+            continue
+        if not _try_lock(handle):
+            handle.close()
+            continue
+        yield Journal(folder, "", path, handle)
+
+
+def _pid_alive(name: str) -> bool:  # pragma: no cover - Windows only
+    try:
+        pid = int(name.split("-")[1])
+    except (IndexError, ValueError):
+        return False
+    import psutil
+
+    return bool(psutil.pid_exists(pid)) and pid != os.getpid()
+
+
+def remove_artifacts(journal: Journal, record: Record) -> None:
+    shutil.rmtree(journal.artifact_dir(str(record["id"])), ignore_errors=True)
