@@ -36,9 +36,6 @@ T = TypeVar("T")
 DB_NAME = "autolog.db"
 ARTIFACTS_DIR = "artifacts"
 
-_RUN_COLUMNS = ("run_id, experiment_id, run_name, status, start_time, end_time, artifact_uri, "
-                "parent_run_id, lifecycle_stage, user_id")
-
 
 def path_of(uri: str) -> str:
     """The folder a local URI names: a path, ``file:<path>`` or ``file:///abs/path``."""
@@ -53,10 +50,6 @@ def path_of(uri: str) -> str:
 
 def _now() -> int:
     return int(time.time() * 1000)
-
-
-def _nan(value: float | None) -> float:
-    return float("nan") if value is None else value
 
 
 class LocalBackend(Backend):
@@ -244,7 +237,7 @@ class LocalBackend(Backend):
                 raise InvalidInputError(f"experiment id {experiment_id!r} is deleted; restore "
                                         "it before starting runs in it")
             c.execute(
-                f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+                f"INSERT INTO runs ({S.RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
                 (run_id, int(experiment_id), run_name, E.RUNNING, start_time, relative,
                  parent_run_id, E.ACTIVE, user),
             )
@@ -330,51 +323,9 @@ class LocalBackend(Backend):
 
         self._write(body)
 
-    def _load_runs(self, c: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[Run]:
-        """Runs matching ``where`` (on table runs), with params, latest metrics, tags and
-        inputs, in five queries whatever the number of runs."""
-        runs: dict[str, Run] = {}
-        for row in c.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE {where}", args):
-            run_id, exp_id, name, status, start, end, relative, parent, stage, user = row
-            info = RunInfo(run_id, str(exp_id), name, status, start, end,
-                           os.path.join(self.root, relative), parent, stage, user)
-            runs[run_id] = Run(info, E.RunData(), E.RunInputs())
-        if not runs:
-            return []
-        scope = f"run_id IN (SELECT run_id FROM runs WHERE {where})"
-        for run_id, key, value in c.execute(f"SELECT run_id, key, value FROM params WHERE {scope}",
-                                            args):
-            runs[run_id].data.params[key] = value
-        for run_id, key, value in c.execute(f"SELECT run_id, key, value FROM tags WHERE {scope}",
-                                            args):
-            runs[run_id].data.tags[key] = value
-        for run_id, key, value in c.execute(
-                f"SELECT run_id, key, value FROM latest_metrics WHERE {scope}", args):
-            runs[run_id].data.metrics[key] = _nan(value)
-        self._load_inputs(c, scope, args, runs)
-        return list(runs.values())
-
-    @staticmethod
-    def _load_inputs(c: sqlite3.Connection, scope: str, args: Sequence[Any],
-                     runs: dict[str, Run]) -> None:
-        rows = c.execute(
-            "SELECT i.input_id, i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, "
-            f"d.profile FROM inputs i JOIN datasets d USING (dataset_id) WHERE i.{scope} "
-            "ORDER BY i.input_id", args).fetchall()
-        if not rows:
-            return
-        tags: dict[int, list[E.InputTag]] = {}
-        for input_id, key, value in c.execute(
-                "SELECT input_id, key, value FROM input_tags WHERE input_id IN (SELECT input_id "
-                f"FROM inputs WHERE {scope}) ORDER BY input_id, key", args):
-            tags.setdefault(input_id, []).append(E.InputTag(key, value))
-        for input_id, run_id, *fields in rows:
-            runs[run_id].inputs.dataset_inputs.append(
-                DatasetInput(E.Dataset(*fields), tuple(tags.get(input_id, ()))))
-
     def get_run(self, run_id: str) -> Run:
         def body(c: sqlite3.Connection) -> Run:
-            found = self._load_runs(c, "run_id = ?", (run_id,))
+            found = S.load_runs(c, self.root, "run_id = ?", (run_id,))
             if not found:
                 raise RunNotFoundError(f"run id {run_id!r} does not exist in the store at "
                                        f"{self.root!r}")
@@ -397,7 +348,7 @@ class LocalBackend(Backend):
         marks = ", ".join("?" * len(ids))
         where = (f"experiment_id IN ({marks}) AND lifecycle_stage = 'active' AND experiment_id "
                  "IN (SELECT experiment_id FROM experiments WHERE lifecycle_stage = 'active')")
-        runs = self._read(lambda c: self._load_runs(c, where, ids))
+        runs = self._read(lambda c: S.load_runs(c, self.root, where, ids))
         return Q.search(runs, filter_string, order_by, max_results)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
@@ -406,7 +357,7 @@ class LocalBackend(Backend):
             rows = c.execute(
                 "SELECT key, value, timestamp, step FROM metrics WHERE run_key = ? AND key = ? "
                 "ORDER BY step, timestamp, rowid", (run_key, key)).fetchall()
-            return [Metric(k, _nan(v), t, s) for k, v, t, s in rows]
+            return [Metric(k, S.nan_of(v), t, s) for k, v, t, s in rows]
 
         return self._read(body)
 

@@ -1,4 +1,4 @@
-"""The local store's SQLite schema, connections and write transactions.
+"""The local store's SQLite schema, connections, write transactions and run loading.
 
 One database file, ``autolog.db``, in WAL mode: readers never block the writer, and a
 process killed mid-write leaves the last committed transaction intact. Writers take the
@@ -8,17 +8,24 @@ so that many threads and processes writing to one store never see 'database is l
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from autolog.tracking import entities as E
+from autolog.tracking.entities import DatasetInput, Run, RunInfo
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
 RETRY_DEADLINE_S = 300.0
 
 T = TypeVar("T")
+
+RUN_COLUMNS = ("run_id, experiment_id, run_name, status, start_time, end_time, artifact_uri, "
+               "parent_run_id, lifecycle_stage, user_id")
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS experiments (
@@ -190,3 +197,52 @@ def create_schema(conn: sqlite3.Connection, default_artifact_location: str, now:
         transaction(conn, body)
     finally:
         conn.execute("PRAGMA synchronous=NORMAL")
+
+
+# ---------------------------------------------------------------------------- reading runs
+def nan_of(value: float | None) -> float:
+    """SQLite stores NaN as NULL: read it back as NaN."""
+    return float("nan") if value is None else value
+
+
+def load_runs(c: sqlite3.Connection, root: str, where: str, args: Sequence[Any]) -> list[Run]:
+    """Runs matching ``where`` (on table runs), with params, latest metrics, tags and
+    inputs, in five queries whatever the number of runs."""
+    runs: dict[str, Run] = {}
+    for row in c.execute(f"SELECT {RUN_COLUMNS} FROM runs WHERE {where}", args):
+        run_id, exp_id, name, status, start, end, relative, parent, stage, user = row
+        info = RunInfo(run_id, str(exp_id), name, status, start, end,
+                       os.path.join(root, relative), parent, stage, user)
+        runs[run_id] = Run(info, E.RunData(), E.RunInputs())
+    if not runs:
+        return []
+    scope = f"run_id IN (SELECT run_id FROM runs WHERE {where})"
+    for run_id, key, value in c.execute(f"SELECT run_id, key, value FROM params WHERE {scope}",
+                                        args):
+        runs[run_id].data.params[key] = value
+    for run_id, key, value in c.execute(f"SELECT run_id, key, value FROM tags WHERE {scope}",
+                                        args):
+        runs[run_id].data.tags[key] = value
+    for run_id, key, value in c.execute(
+            f"SELECT run_id, key, value FROM latest_metrics WHERE {scope}", args):
+        runs[run_id].data.metrics[key] = nan_of(value)
+    _load_inputs(c, scope, args, runs)
+    return list(runs.values())
+
+
+def _load_inputs(c: sqlite3.Connection, scope: str, args: Sequence[Any],
+                 runs: dict[str, Run]) -> None:
+    rows = c.execute(
+        "SELECT i.input_id, i.run_id, d.name, d.digest, d.source_type, d.source, d.schema, "
+        f"d.profile FROM inputs i JOIN datasets d USING (dataset_id) WHERE i.{scope} "
+        "ORDER BY i.input_id", args).fetchall()
+    if not rows:
+        return
+    tags: dict[int, list[E.InputTag]] = {}
+    for input_id, key, value in c.execute(
+            "SELECT input_id, key, value FROM input_tags WHERE input_id IN (SELECT input_id "
+            f"FROM inputs WHERE {scope}) ORDER BY input_id, key", args):
+        tags.setdefault(input_id, []).append(E.InputTag(key, value))
+    for input_id, run_id, *fields in rows:
+        runs[run_id].inputs.dataset_inputs.append(
+            DatasetInput(E.Dataset(*fields), tuple(tags.get(input_id, ()))))
