@@ -1,0 +1,140 @@
+"""How scikit-learn estimators get patched: lazily, completely, and revertibly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+from sk_helpers import enable
+
+import autolog
+from autolog import patching
+from autolog.testing import capture_runs
+
+
+def test_enabling_does_not_import_sklearn_submodules() -> None:
+    """autolog.sklearn.autolog() before importing sklearn imports no estimator module; classes
+    are patched as their modules are imported later."""
+    script = textwrap.dedent("""
+        import sys
+        import autolog
+        autolog.sklearn.autolog(log_system_metrics=False)
+        assert "sklearn" not in sys.modules
+        import sklearn
+        assert "sklearn.ensemble" not in sys.modules and "sklearn.linear_model" not in sys.modules
+        from sklearn.ensemble import RandomForestClassifier
+        from autolog import patching
+        print(patching.is_patched(RandomForestClassifier.__mro__[3], "fit"))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"
+
+
+def test_methods_are_patched_on_the_class_that_defines_them() -> None:
+    """fit of RandomForestClassifier is patched on BaseForest, which defines it."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble._forest import BaseForest
+
+    assert "fit" not in RandomForestClassifier.__dict__
+    assert patching.is_patched(BaseForest, "fit")
+
+
+def test_third_party_estimator_defined_after_enabling_is_autologged() -> None:
+    """A BaseEstimator subclass defined after autolog() gets its own fit patched and logged."""
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class MeanRegressor(RegressorMixin, BaseEstimator):
+        def __init__(self, shrink: float = 0.0) -> None:
+            self.shrink = shrink
+
+        def fit(self, X: np.ndarray, y: np.ndarray) -> MeanRegressor:
+            self.mean_ = float(np.mean(y)) * (1 - self.shrink)
+            return self
+
+        def predict(self, X: np.ndarray) -> np.ndarray:
+            return np.full(len(X), self.mean_)
+
+    assert patching.is_patched(MeanRegressor, "fit")
+    with capture_runs() as runs:
+        MeanRegressor(shrink=0.5).fit(np.ones((10, 2)), np.arange(10.0))
+    assert len(runs) == 1
+    assert runs[0].data.params == {"shrink": "0.5"}
+    assert "training_mean_squared_error" in runs[0].data.metrics
+
+
+def test_disable_reverts_every_patch_including_the_class_hook() -> None:
+    """autolog(disable=True) restores fit, predict, metrics and __init_subclass__ exactly."""
+    import sklearn.metrics
+    from sklearn.base import BaseEstimator
+    from sklearn.linear_model import LogisticRegression
+
+    autolog.autolog(disable=True)
+    assert "__init_subclass__" not in BaseEstimator.__dict__
+    assert not patching.is_patched(LogisticRegression, "fit")
+    assert not patching.patched_targets("sklearn")
+    inner = sklearn.metrics.accuracy_score.__wrapped__
+    cells = sklearn.metrics.accuracy_score.__closure__
+    assert any(c.cell_contents is inner for c in cells)
+
+    class Later(BaseEstimator):
+        def fit(self, X: object) -> Later:
+            return self
+
+    assert not patching.is_patched(Later, "fit")
+    with capture_runs() as runs:
+        LogisticRegression().fit(np.eye(4), [0, 1, 0, 1])
+    assert runs == []
+
+
+def test_re_enabling_patches_again() -> None:
+    """disable then enable: fits are logged again."""
+    from sklearn.linear_model import Ridge
+
+    autolog.autolog(disable=True)
+    enable()
+    with capture_runs() as runs:
+        Ridge().fit(np.eye(4), [0.0, 1.0, 0.0, 1.0])
+    assert len(runs) == 1
+
+
+def test_no_attributes_are_stamped_on_estimators_or_predictions(binary: tuple) -> None:
+    """Fitting and predicting add only scikit-learn's own attributes to the estimator."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = binary
+    with patching.suppressed():
+        bare = LogisticRegression().fit(X, y)
+    with capture_runs(), autolog.start_run():
+        model = LogisticRegression().fit(X, y)
+        prediction = model.predict(X)
+    assert sorted(vars(model)) == sorted(vars(bare))
+    assert not hasattr(prediction, "__dict__")
+
+
+def test_pipeline_steps_are_not_runs_of_their_own(binary: tuple) -> None:
+    """A Pipeline fit is one run: the steps' fits are nested calls."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = binary
+    with capture_runs() as runs:
+        make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    assert len(runs) == 1
+
+
+def test_fit_transform_and_fit_predict_each_log_a_run() -> None:
+    """fit_transform of a transformer and fit_predict of a clusterer create one run each."""
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.random.RandomState(0).rand(50, 3)
+    with capture_runs() as runs:
+        StandardScaler().fit_transform(X)
+        KMeans(n_clusters=2, n_init=2, random_state=0).fit_predict(X)
+    assert len(runs) == 2
+    assert runs[0].data.params["with_mean"] == "True"
+    assert "training_silhouette_score" in runs[1].data.metrics

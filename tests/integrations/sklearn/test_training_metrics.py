@@ -1,0 +1,187 @@
+"""Training metrics: MLflow's names, scikit-learn's values, no leaking warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sk_helpers import enable
+
+from autolog import patching
+from autolog.testing import capture_runs
+
+CLASSIFIER_KEYS = {
+    "training_accuracy_score", "training_precision_score", "training_recall_score",
+    "training_f1_score", "training_log_loss", "training_roc_auc", "training_score",
+}
+REGRESSOR_KEYS = {
+    "training_mean_squared_error", "training_root_mean_squared_error",
+    "training_mean_absolute_error", "training_r2_score", "training_score",
+}
+
+
+def _sklearn_values(model, X, y, average="weighted", pos_label=1, sample_weight=None):
+    from sklearn import metrics
+
+    with patching.suppressed():
+        pred, proba = model.predict(X), model.predict_proba(X)
+        kw = {"sample_weight": sample_weight}
+        extra = {"average": average} if average != "binary" else {"average": "binary", "pos_label": pos_label}
+        score = proba[:, 1] if proba.shape[1] == 2 else proba
+        return {
+            "training_accuracy_score": metrics.accuracy_score(y, pred, **kw),
+            "training_precision_score": metrics.precision_score(y, pred, **extra, **kw),
+            "training_recall_score": metrics.recall_score(y, pred, **extra, **kw),
+            "training_f1_score": metrics.f1_score(y, pred, **extra, **kw),
+            "training_log_loss": metrics.log_loss(y, proba, **kw),
+            "training_roc_auc": metrics.roc_auc_score(y, score, average="weighted", multi_class="ovo", **kw),
+            "training_score": model.score(X, y, **kw),
+        }
+
+
+def test_binary_classifier_metrics_equal_sklearn(binary: tuple) -> None:
+    """A binary classifier logs MLflow's seven metrics with scikit-learn's values."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = binary
+    with capture_runs() as runs:
+        model = LogisticRegression().fit(X, y)
+    metrics = runs[0].data.metrics
+    assert CLASSIFIER_KEYS <= set(metrics)
+    for key, value in _sklearn_values(model, X, y).items():
+        assert metrics[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
+def test_multiclass_classifier_metrics_equal_sklearn(multiclass: tuple) -> None:
+    """Multiclass: weighted averages and one-vs-one weighted ROC AUC, as MLflow."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = multiclass
+    with capture_runs() as runs:
+        model = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    metrics = runs[0].data.metrics
+    for key, value in _sklearn_values(model, X, y).items():
+        assert metrics[key] == pytest.approx(value, rel=1e-9), key
+
+
+def test_sample_weights_are_respected(binary: tuple) -> None:
+    """sample_weight given to fit weighs every training metric."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = binary
+    w = np.random.RandomState(3).rand(len(y)) * 3
+    with capture_runs() as runs:
+        model = LogisticRegression().fit(X, y, sample_weight=w)
+    metrics = runs[0].data.metrics
+    for key, value in _sklearn_values(model, X, y, sample_weight=w).items():
+        assert metrics[key] == pytest.approx(value, rel=1e-9), key
+
+
+def test_pos_label_switches_to_binary_average(binary: tuple) -> None:
+    """With pos_label, precision, recall and f1 are binary scores of that label."""
+    from sklearn.linear_model import LogisticRegression
+
+    enable(pos_label=0)
+    X, y = binary
+    with capture_runs() as runs:
+        model = LogisticRegression().fit(X, y)
+    metrics = runs[0].data.metrics
+    expected = _sklearn_values(model, X, y, average="binary", pos_label=0)
+    for key in ("training_precision_score", "training_recall_score", "training_f1_score"):
+        assert metrics[key] == pytest.approx(expected[key], rel=1e-9), key
+
+
+def test_string_labels_and_a_class_never_predicted_warn_nothing() -> None:
+    """A class the model never predicts counts as precision 0, without UndefinedMetricWarning."""
+    from sklearn.dummy import DummyClassifier
+
+    X = np.zeros((30, 2))
+    y = np.array(["a"] * 20 + ["b"] * 6 + ["c"] * 4)
+    with capture_runs() as runs:
+        DummyClassifier(strategy="most_frequent").fit(X, y)
+    metrics = runs[0].data.metrics
+    assert metrics["training_precision_score"] == pytest.approx(20 / 30 * 20 / 30)
+    assert metrics["training_accuracy_score"] == pytest.approx(20 / 30)
+
+
+def test_multilabel_classifier_logs_weighted_scores_without_warnings() -> None:
+    """Multilabel targets: accuracy and weighted precision/recall/f1, no warnings."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    Y = np.column_stack([X[:, 0] > 0.5, X[:, 1] > 0.5, np.zeros(60, dtype=bool)]).astype(int)
+    with capture_runs() as runs:
+        KNeighborsClassifier(n_neighbors=3).fit(X, Y)
+    metrics = runs[0].data.metrics
+    assert {"training_accuracy_score", "training_precision_score", "training_f1_score"} <= set(metrics)
+
+
+def test_regressor_metrics_equal_sklearn(regression: tuple) -> None:
+    """Regressors log mse, rmse, mae, r2 and score with scikit-learn's values (weighted)."""
+    from sklearn import metrics as M
+    from sklearn.linear_model import Ridge
+
+    X, y = regression
+    w = np.linspace(0.5, 2, len(y))
+    with capture_runs() as runs:
+        model = Ridge(alpha=3.0).fit(X, y, sample_weight=w)
+    metrics = runs[0].data.metrics
+    assert set(metrics) == REGRESSOR_KEYS
+    with patching.suppressed():
+        pred = model.predict(X)
+        mse = M.mean_squared_error(y, pred, sample_weight=w)
+        assert metrics["training_mean_squared_error"] == pytest.approx(mse)
+        assert metrics["training_root_mean_squared_error"] == pytest.approx(np.sqrt(mse))
+        assert metrics["training_mean_absolute_error"] == pytest.approx(M.mean_absolute_error(y, pred, sample_weight=w))
+        assert metrics["training_r2_score"] == pytest.approx(M.r2_score(y, pred, sample_weight=w))
+        assert metrics["training_score"] == pytest.approx(model.score(X, y, sample_weight=w))
+
+
+def test_multioutput_regressor_averages_outputs_uniformly(regression: tuple) -> None:
+    """Two outputs: each metric is the uniform average over outputs, as scikit-learn's."""
+    from sklearn import metrics as M
+    from sklearn.linear_model import LinearRegression
+
+    X, y = regression
+    Y = np.column_stack([y, np.sin(y)])
+    with capture_runs() as runs:
+        model = LinearRegression().fit(X, Y)
+    with patching.suppressed():
+        pred = model.predict(X)
+        assert runs[0].data.metrics["training_r2_score"] == pytest.approx(M.r2_score(Y, pred))
+        assert runs[0].data.metrics["training_root_mean_squared_error"] == pytest.approx(
+            M.root_mean_squared_error(Y, pred) if hasattr(M, "root_mean_squared_error")
+            else np.mean(np.sqrt(M.mean_squared_error(Y, pred, multioutput="raw_values"))))
+
+
+def test_clusterer_logs_silhouette_and_score() -> None:
+    """KMeans fit logs training_silhouette_score (small data) and training_score."""
+    from sklearn import metrics as M
+    from sklearn.cluster import KMeans
+
+    X = np.random.RandomState(0).rand(80, 2)
+    with capture_runs() as runs:
+        model = KMeans(n_clusters=3, n_init=2, random_state=0).fit(X)
+    metrics = runs[0].data.metrics
+    with patching.suppressed():
+        assert metrics["training_silhouette_score"] == pytest.approx(M.silhouette_score(X, model.labels_))
+        assert metrics["training_score"] == pytest.approx(model.score(X))
+
+
+def test_transformer_and_unsupervised_fits_log_no_training_metrics() -> None:
+    """A scaler has no training metrics."""
+    from sklearn.preprocessing import StandardScaler
+
+    with capture_runs() as runs:
+        StandardScaler().fit(np.random.RandomState(0).rand(20, 3))
+    assert runs[0].data.metrics == {}
+
+
+def test_log_training_metrics_false_logs_none(binary: tuple) -> None:
+    """log_training_metrics=False: params, but no metrics."""
+    from sklearn.linear_model import LogisticRegression
+
+    enable(log_training_metrics=False)
+    with capture_runs() as runs:
+        LogisticRegression().fit(*binary)
+    assert runs[0].data.metrics == {} and runs[0].data.params
