@@ -1,0 +1,295 @@
+"""System metrics: CPU, memory, disk, network, this process and GPUs, sampled for a run.
+
+``start_run(log_system_metrics=True)`` (or ``AUTOLOG_ENABLE_SYSTEM_METRICS=true``) calls
+:func:`monitor_run`. Every ``sampling_interval`` seconds (default 10,
+``AUTOLOG_SYSTEM_METRICS_SAMPLING_INTERVAL``) one sample is taken; the mean of
+``samples_before_logging`` samples (default 1, ``AUTOLOG_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING``)
+is logged with steps 0, 1, 2 … under MLflow's names (``system/cpu_utilization_percentage``
+…), or ``system/<node id>/…`` with ``node_id`` (``AUTOLOG_SYSTEM_METRICS_NODE_ID``).
+
+One daemon thread per process serves every monitored run: each run has its own schedule,
+step counter and sample buffer, the thread sleeps until the nearest due time and exits when
+no run remains. The tracking core tells it that a run ended (``fluent.on_run_end``); it never
+asks the backend, stops at once (no interval is waited out) and never delays exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from autolog import config
+from autolog import system_metrics_probes as probes
+from autolog.errors import InvalidInputError
+
+__all__ = ["DEFAULT_SAMPLES_BEFORE_LOGGING", "DEFAULT_SAMPLING_INTERVAL_S", "THREAD_NAME",
+           "Settings", "monitor_run", "monitored_runs", "resolve_settings", "stop_monitoring"]
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_SAMPLING_INTERVAL_S = 10.0
+DEFAULT_SAMPLES_BEFORE_LOGGING = 1
+THREAD_NAME = "autolog-system-metrics"
+_DUE_SLACK_S = 0.005  # runs due within this of each other share one sample
+
+
+@dataclass(frozen=True)
+class Settings:
+    sampling_interval: float
+    samples_before_logging: int
+    node_id: str | None
+
+
+def resolve_settings(
+    sampling_interval: float | None = None,
+    samples_before_logging: int | None = None,
+    node_id: str | None = None,
+) -> Settings:
+    """Arguments, else environment variables, else defaults; a bad value is an
+    ``InvalidInputError`` naming where it came from."""
+    env = os.environ
+    if sampling_interval is None:
+        raw = env.get(config.AUTOLOG_SYSTEM_METRICS_SAMPLING_INTERVAL, "").strip()
+        interval = _interval(raw, config.AUTOLOG_SYSTEM_METRICS_SAMPLING_INTERVAL) if raw \
+            else DEFAULT_SAMPLING_INTERVAL_S
+    else:
+        interval = _interval(sampling_interval, "sampling_interval")
+    if samples_before_logging is None:
+        raw = env.get(config.AUTOLOG_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING, "").strip()
+        samples = _count(raw, config.AUTOLOG_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING) if raw \
+            else DEFAULT_SAMPLES_BEFORE_LOGGING
+    else:
+        samples = _count(samples_before_logging, "samples_before_logging")
+    where = "node_id"
+    if node_id is None:
+        node_id = env.get(config.AUTOLOG_SYSTEM_METRICS_NODE_ID, "").strip() or None
+        where = config.AUTOLOG_SYSTEM_METRICS_NODE_ID
+    if node_id is not None:
+        from autolog.tracking import validation
+
+        try:
+            ok = isinstance(node_id, str) and bool(node_id.strip()) and "/" not in node_id
+            if ok:
+                validation.validate_key(f"system/{node_id}/cpu_utilization_percentage")
+        except InvalidInputError:
+            ok = False
+        if not ok:
+            raise InvalidInputError(
+                f"{where}={node_id!r} is not a valid node id: use a non-empty name of "
+                "letters, digits, '_', '-', '.', ':' or spaces"
+            )
+    return Settings(interval, samples, node_id)
+
+
+def _interval(value: object, where: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+        raise InvalidInputError(
+            f"{where}={value!r} is not a valid sampling interval: use a positive number of seconds"
+        )
+    return number
+
+
+def _count(value: object, where: str) -> int:
+    try:
+        number = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) \
+            else 0
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise InvalidInputError(
+            f"{where}={value!r} is not a valid number of samples: use a positive integer"
+        )
+    return number
+
+
+class _RunMonitor:
+    """One run's schedule, step counter and sample buffer."""
+
+    def __init__(self, run_id: str, settings: Settings, now: float) -> None:
+        self.run_id = run_id
+        self.interval = settings.sampling_interval
+        self.samples = settings.samples_before_logging
+        self.prefix = "system/" + (f"{settings.node_id}/" if settings.node_id else "")
+        self.next_due = now + settings.sampling_interval
+        self.step = 0
+        self.taken = 0
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+        self.network: dict[str, float] = {}
+        self.baseline: dict[str, float] | None = None  # network counters at monitor start
+        self.stopped = False
+        self.lock = threading.Lock()  # held while logging, so that no metric follows the end
+
+    def add(self, sample: dict[str, float]) -> dict[str, float] | None:
+        """Buffer a sample; every ``samples`` samples, the metrics to log."""
+        sums, counts = self.sums, self.counts
+        for key, value in sample.items():
+            if key in probes.NETWORK_KEYS:
+                self.network[key] = value
+            else:
+                sums[key] = sums.get(key, 0.0) + value
+                counts[key] = counts.get(key, 0) + 1
+        self.taken += 1
+        if self.taken < self.samples:
+            return None
+        prefix = self.prefix
+        metrics = {prefix + key: round(total / counts[key], 1) for key, total in sums.items()}
+        if self.baseline:
+            for key, value in self.network.items():
+                if key in self.baseline:
+                    metrics[prefix + key] = max(value - self.baseline[key], 0.0)
+        self.taken = 0
+        self.sums, self.counts, self.network = {}, {}, {}
+        return metrics
+
+
+class _Sampler:
+    """The one sampler thread of this process and the runs it serves."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition(threading.Lock())
+        self.runs: dict[str, _RunMonitor] = {}
+        self.thread: threading.Thread | None = None
+
+    def add(self, run_id: str, settings: Settings) -> bool:
+        with self.cond:
+            if run_id in self.runs:
+                return False
+            self.runs[run_id] = _RunMonitor(run_id, settings, time.monotonic())
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._main, name=THREAD_NAME, daemon=True)
+                self.thread.start()
+            self.cond.notify()
+        return True
+
+    def remove(self, run_id: str) -> None:
+        with self.cond:
+            monitor = self.runs.pop(run_id, None)
+            self.cond.notify()
+        if monitor is not None:
+            with monitor.lock:
+                monitor.stopped = True
+
+    # the thread ---------------------------------------------------------------------------
+    def _main(self) -> None:
+        try:
+            ctx = probes.ProbeContext()
+        except Exception as exc:  # noqa: BLE001 - psutil missing or broken: nothing to sample
+            _log.debug("system metrics: cannot sample this host (%r)", exc)
+            with self.cond:
+                for monitor in self.runs.values():
+                    monitor.stopped = True
+                self.runs.clear()
+                self.thread = None
+            return
+        try:
+            self._loop(ctx)
+        finally:
+            ctx.close()
+
+    def _loop(self, ctx: probes.ProbeContext) -> None:
+        cond, runs = self.cond, self.runs
+        while True:
+            with cond:
+                while True:
+                    if not runs:
+                        self.thread = None  # under the lock: add() starts a new thread
+                        return
+                    now = time.monotonic()
+                    fresh = [m for m in runs.values() if m.baseline is None]
+                    next_due = min(m.next_due for m in runs.values())
+                    if fresh or next_due <= now + _DUE_SLACK_S:
+                        break
+                    cond.wait(next_due - now)
+                due = [m for m in runs.values() if m.next_due <= now + _DUE_SLACK_S]
+            try:
+                if fresh:
+                    try:
+                        baseline = probes.network(ctx)
+                    except Exception as exc:  # noqa: BLE001 - no network metrics for these runs
+                        ctx.skip("network", exc)
+                        baseline = {}
+                    for monitor in fresh:
+                        monitor.baseline = baseline
+                if due:
+                    sample = probes.collect(ctx)
+                    for monitor in due:
+                        self._feed(monitor, sample, now)
+            except Exception as exc:  # noqa: BLE001 - the sampler must never die
+                _log.debug("system metrics: sampler error (%r)", exc)
+
+    @staticmethod
+    def _feed(monitor: _RunMonitor, sample: dict[str, float], now: float) -> None:
+        monitor.next_due += monitor.interval
+        if monitor.next_due <= now:  # fell behind (suspended process): no burst of samples
+            monitor.next_due = now + monitor.interval
+        metrics = monitor.add(sample)
+        if not metrics:
+            return
+        from autolog.tracking import fluent
+
+        with monitor.lock:
+            if monitor.stopped:
+                return
+            try:
+                fluent.log_metrics(metrics, step=monitor.step, run_id=monitor.run_id)
+            except Exception as exc:  # noqa: BLE001 - never raise from the sampler
+                _log.debug("system metrics: cannot log for run %s (%r)", monitor.run_id, exc)
+            monitor.step += 1
+
+
+_sampler = _Sampler()
+
+
+def _reset_after_fork() -> None:
+    global _sampler
+    _sampler = _Sampler()  # the parent's thread does not exist in the child
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def monitor_run(
+    run_id: str,
+    sampling_interval: float | None = None,
+    samples_before_logging: int | None = None,
+    node_id: str | None = None,
+) -> None:
+    """Sample system metrics for ``run_id`` until the run ends (idempotent per run).
+
+    Raises ``InvalidInputError`` for a bad argument or environment variable; sampling
+    itself never raises.
+    """
+    settings = resolve_settings(sampling_interval, samples_before_logging, node_id)
+    if not _sampler.add(run_id, settings):
+        return
+    from autolog.tracking import fluent
+
+    fluent.on_run_end(run_id, _on_run_end)  # at once if the run has already ended
+
+
+def _on_run_end(run_id: str) -> None:
+    try:
+        _sampler.remove(run_id)
+    except Exception:  # noqa: BLE001 - ending a run must not fail because of us
+        pass
+
+
+def stop_monitoring(run_id: str) -> None:
+    """Stop sampling for ``run_id`` now (the end of the run does this by itself)."""
+    _sampler.remove(run_id)
+
+
+def monitored_runs() -> list[str]:
+    """The ids of the runs being sampled."""
+    with _sampler.cond:
+        return list(_sampler.runs)
