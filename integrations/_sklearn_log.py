@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from autolog.patching import Call
 
 TRUNCATED_TAG = "autolog.truncated_params"
+REGISTERED_MODEL_TAG = "autolog.registered_model_name"
 _BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
 
 
@@ -179,7 +180,7 @@ def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
     try:
         from autolog.models.signature import infer_signature
 
-        from autolog.models import log_model as log_flavor_model  # type: ignore[attr-defined,unused-ignore]
+        from autolog.models import log_model as log_flavor_model
     except ImportError:
         return  # the models module is not available in this build
     cfg = call.config
@@ -193,8 +194,9 @@ def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
     log_flavor_model(
         "sklearn", model, artifact_path="model", signature=signature, input_example=example,
         run_id=run_id, serialization_format=cfg.get("serialization_format"),
-        registered_model_name=cfg.get("registered_model_name"),
     )
+    if cfg.get("registered_model_name"):  # no model registry in autolog's stores: a tag
+        fluent.set_tag(REGISTERED_MODEL_TAG, cfg["registered_model_name"], run_id=run_id)
 
 
 # ---------------------------------------------------------------------------- search
@@ -266,3 +268,5 @@ def log_search(call: Call, search: Any, run_id: str) -> None:
                                run_id=child_id)
         finally:
             fluent._end(child_id, "FINISHED")
+    if order:
+        fluent._remember(run_id)  # last_active_run() is the parent, as in MLflow
