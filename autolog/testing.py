@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Iterator
 
 from autolog import backends
+from autolog.backends.memory import MemoryBackend
 from autolog.tracking import fluent
 from autolog.tracking.entities import Run
 
@@ -38,8 +39,7 @@ def capture_runs() -> Iterator[list[Run]]:
     finally:
         fluent.flush()
         backend = backends.backend_for(uri)
-        ids = [e.experiment_id for e in backend.search_experiments()]
-        found = backend.search_runs(ids, "", ["attributes.start_time ASC"], 1_000_000)
-        runs.extend(sorted(found, key=lambda r: r.info.start_time))
+        assert isinstance(backend, MemoryBackend)
+        runs.extend(backend.all_runs())  # creation order
         fluent._tracking_uri = previous_uri
         fluent._active_experiment = previous_experiment

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autolog import backends
 from autolog.tracking import fluent
 
 
@@ -21,6 +22,8 @@ def _reset_fluent() -> None:
     while stack:
         fluent.end_run()
     fluent.flush()
+    backends.close_all()
+    fluent._states.clear()
     fluent._tracking_uri = None
     fluent._active_experiment = None
     fluent._last_run_id = None

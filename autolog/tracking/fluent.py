@@ -179,6 +179,11 @@ def start_run(
     if parent_run_id is None and nested and stack:
         parent_run_id = stack[-1].info.run_id
     backend = _backend()
+    monitor = _system_metrics_wanted(log_system_metrics)
+    if monitor:
+        from autolog import system_metrics
+
+        system_metrics.resolve_settings()  # a bad setting fails before a run exists
     if run_id is not None:
         run = _resume(backend, run_id)
     else:
@@ -199,7 +204,7 @@ def start_run(
     active = ActiveRun(run)
     stack.append(active)
     _remember(active.info.run_id)
-    if _system_metrics_wanted(log_system_metrics):
+    if monitor:
         from autolog import system_metrics
 
         system_metrics.monitor_run(active.info.run_id)
@@ -254,11 +259,18 @@ def _end(run_id: str, status: str, wait: bool = False) -> None:
             break
     state = _states.get(run_id)
     backend = state.backend if state is not None else _backend()
+    callbacks: list[Callable[[str], None]] = []
     if state is not None:
-        state.ended = True
-        callbacks, state.on_end = state.on_end, []
-        for callback in callbacks:
+        with _states_lock:
+            state.ended = True
+            callbacks, state.on_end = state.on_end, []
+    for callback in callbacks:
+        try:
             callback(run_id)
+        except Exception as exc:  # noqa: BLE001 - a listener must not break end_run
+            import logging
+
+            logging.getLogger("autolog").debug("run-end callback failed: %r", exc)
     _writer.put((END_RUN, backend, run_id, (status, _now())))
     if wait:
         _writer.flush()
@@ -296,10 +308,11 @@ def _state(run_id: str | None) -> RunState:
 def on_run_end(run_id: str, callback: Callable[[str], None]) -> None:
     """Call ``callback(run_id)`` when the run ends (system metrics use this)."""
     state = _states.get(run_id)
-    if state is None or state.ended:
-        callback(run_id)
-    else:
-        state.on_end.append(callback)
+    with _states_lock:
+        if state is not None and not state.ended:
+            state.on_end.append(callback)
+            return
+    callback(run_id)
 
 
 def _now() -> int:
