@@ -1,0 +1,378 @@
+"""Shared by the XGBoost and LightGBM integrations: gradient-boosting logging logic.
+
+Nothing here imports a framework. The two integrations translate their framework's
+callback arguments into ``(step, values)`` rows for a :class:`MetricRecorder`, and hand
+boosters' feature importances, models and training data to the helpers below:
+
+* per-iteration metrics are buffered and written in batches (one ``log_metrics`` call per
+  iteration, made every :data:`FLUSH_EVERY` iterations or :data:`FLUSH_SECONDS` seconds), so
+  that 10,000 iterations cost little on the training thread;
+* early stopping adds ``best_iteration`` (as the framework reports it),
+  ``stopped_iteration`` (the number of iterations this call ran, in both integrations) and
+  one more point of every eval metric at ``step = stopped_iteration`` holding the best
+  iteration's value, as MLflow does;
+* feature importances become ``feature_importance_<type>.json`` and, when matplotlib is
+  installed, ``feature_importance_<type>.png``, rendered on the writer thread with
+  matplotlib's object-oriented Agg API;
+* training data is touched through a bounded sample only (never copied, never densified).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from autolog.patching import Call
+from autolog.tracking import fluent
+
+_logger = logging.getLogger("autolog")
+
+#: rows of training data used for signatures, input examples and dataset digests
+SAMPLE_ROWS = 5
+#: buffered iterations are written at least this often
+FLUSH_EVERY = 500
+FLUSH_SECONDS = 2.0
+
+_BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
+
+
+# ---------------------------------------------------------------------------- names
+def metric_key(data_name: str, metric_name: str) -> str:
+    """``<eval name>-<metric>``, with ``@`` written ``_at_`` and other characters that a
+    metric key cannot hold replaced by ``_`` (``validation-ndcg@5`` → ``validation-ndcg_at_5``)."""
+    key = f"{data_name}-{metric_name}".replace("@", "_at_")
+    return _BAD_KEY_CHARS.sub("_", key)
+
+
+def describe(value: Any) -> Any:
+    """A param value as logged: callables by name (not their memory address)."""
+    if callable(value) and not isinstance(value, type):
+        name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+        if name is None:
+            name = type(value).__qualname__
+        return name
+    if isinstance(value, type):
+        return value.__qualname__
+    return value
+
+
+def original(call: Call) -> Any:
+    """The patched function's original (for methods: a stand-in with the signature less
+    ``self``), to bind the user's arguments to."""
+    raw = call.owner.__dict__.get(call.name)
+    function = getattr(raw, "__wrapped__", raw)
+    if call.instance is None:
+        return function
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())[1:]
+
+    def method(*args: Any, **kwargs: Any) -> None:  # pragma: no cover - a signature only
+        raise NotImplementedError
+
+    method.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return method
+
+
+def fit_classes(namespace: Any, base: type) -> list[type]:
+    """``base`` and its subclasses defined in ``namespace`` that have their own ``fit``."""
+    found = [base]
+    for value in vars(namespace).values():
+        if (isinstance(value, type) and issubclass(value, base) and value is not base
+                and "fit" in value.__dict__ and value.__module__ == namespace.__name__):
+            found.append(value)
+    return found
+
+
+def bind(function: Any, call: Call) -> inspect.BoundArguments | None:
+    """The user's arguments bound to ``function``'s signature (None when they do not bind:
+    the framework will raise its own error, and we leave the call alone)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    try:
+        return signature.bind(*call.args, **call.kwargs)
+    except TypeError:
+        return None
+
+
+def with_callback(call: Call, bound: inspect.BoundArguments, name: str, callback: Any,
+                  first: bool = False) -> None:
+    """Replace the call's arguments with copies holding ``callback`` in a *new* list
+    ``name`` (the user's list is never mutated). ``first`` puts ours ahead of the user's,
+    so that it sees the iteration on which another callback stops training."""
+    existing = bound.arguments.get(name)
+    user = list(existing) if existing is not None else []
+    bound.arguments[name] = [callback, *user] if first else [*user, callback]
+    call.args, call.kwargs = tuple(bound.args), dict(bound.kwargs)
+
+
+def training_params(bound: inspect.BoundArguments | None, excluded: Iterable[str]) -> dict[str, Any]:
+    """The training arguments of a native ``train``/``cv`` call, defaults included, minus
+    data, callables and switches that say nothing about the model."""
+    if bound is None:
+        return {}
+    skip = set(excluded)
+    out: dict[str, Any] = {}
+    for name, param in bound.signature.parameters.items():
+        if name in skip or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if name in bound.arguments:
+            out[name] = describe(bound.arguments[name])
+        elif param.default is not inspect.Parameter.empty:
+            out[name] = describe(param.default)
+    return out
+
+
+def log_params(call: Call, params: Mapping[str, Any]) -> None:
+    if call.run_id is None or not params:
+        return
+    fluent.log_params({str(k): describe(v) for k, v in params.items()}, run_id=call.run_id,
+                      on_conflict="warn")
+
+
+# ---------------------------------------------------------------------------- metrics
+class MetricRecorder:
+    """Collects per-iteration metric rows in the training thread and writes them in
+    batches. ``history`` keeps every row (a few floats per iteration) for the
+    early-stopping summary."""
+
+    __slots__ = ("_last_flush", "_pending", "history", "iterations", "run_id")
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.history: list[tuple[int, int, dict[str, float]]] = []
+        self.iterations = 0
+        self._pending = 0
+        self._last_flush = time.monotonic()
+
+    def record(self, step: int, values: dict[str, float]) -> None:
+        """One iteration: ``values`` maps metric keys to floats (may be empty)."""
+        self.iterations += 1
+        if not values:
+            return
+        self.history.append((step, int(time.time() * 1000), values))
+        self._pending += 1
+        if self._pending >= FLUSH_EVERY or time.monotonic() - self._last_flush > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, 0
+        self._last_flush = time.monotonic()
+        if not pending:
+            return
+        log = fluent.log_metrics
+        run_id = self.run_id
+        for step, timestamp, values in self.history[-pending:]:
+            log(values, step=step, timestamp=timestamp, run_id=run_id)
+
+    def values_at(self, step: int) -> dict[str, float] | None:
+        for row_step, _, values in reversed(self.history):
+            if row_step == step:
+                return values
+        return None
+
+    def finish(self, best_iteration: int | None = None, best_step: int | None = None) -> None:
+        """Write what is buffered; with early stopping, log ``best_iteration``,
+        ``stopped_iteration`` and the best iteration's values at ``step = stopped_iteration``."""
+        self.flush()
+        if best_iteration is None:
+            return
+        stopped = self.iterations
+        fluent.log_metrics({"best_iteration": best_iteration, "stopped_iteration": stopped},
+                           run_id=self.run_id)
+        best = self.values_at(best_iteration if best_step is None else best_step)
+        if best:
+            fluent.log_metrics(best, step=stopped, run_id=self.run_id)
+
+
+def record_history(recorder: MetricRecorder, history: Mapping[str, Mapping[str, Any]],
+                   first_step: int = 0) -> None:
+    """Feed a finished ``{eval name: {metric: [values]}}`` history (an estimator's
+    ``evals_result``) to ``recorder`` as per-iteration rows."""
+    columns: list[tuple[str, Any]] = []
+    for data_name, metrics in history.items():
+        for metric_name, values in metrics.items():
+            columns.append((metric_key(data_name, metric_name), values))
+    length = max((len(values) for _, values in columns), default=0)
+    for i in range(length):
+        recorder.record(first_step + i, {
+            key: float(_scalar(values[i])) for key, values in columns if i < len(values)
+        })
+
+
+def _scalar(value: Any) -> Any:
+    return value[0] if isinstance(value, (tuple, list)) else value
+
+
+# ---------------------------------------------------------------------------- importances
+def log_importances(call: Call, importances: Mapping[str, Mapping[str, Any]]) -> None:
+    """``feature_importance_<type>.json`` for each type, and the PNG plot when matplotlib
+    is installed (both written on the writer thread, off the training thread)."""
+    run_id = call.run_id
+    if run_id is None:
+        return
+    plots = importlib.util.find_spec("matplotlib") is not None
+    for importance_type, values in importances.items():
+        clean = {str(k): _jsonable(v) for k, v in values.items()}
+        fluent.log_dict(clean, f"feature_importance_{importance_type}.json", run_id=run_id)
+        if plots and clean:
+            fluent.defer(run_id, _plot_job(call, run_id, importance_type, clean))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return float(value) if isinstance(value, (int, float)) else value
+
+
+def _plot_job(call: Call, run_id: str, importance_type: str,
+              values: dict[str, Any]) -> Callable[[], None]:
+    def job() -> None:
+        try:
+            with tempfile.TemporaryDirectory(prefix="autolog-") as tmp:
+                path = os.path.join(tmp, f"feature_importance_{importance_type}.png")
+                render_importance(values, importance_type, path)
+                fluent.log_artifact(path, run_id=run_id)
+        except Exception as exc:  # noqa: BLE001 - a plot must never break logging
+            # on the writer thread: a warning here would not reach the user's call
+            _logger.warning("autolog %s: feature importance plot %r failed: %r",
+                            call.integration.name, importance_type, exc)
+
+    return job
+
+
+def render_importance(values: Mapping[str, Any], importance_type: str, path: str,
+                      max_features: int = 50) -> None:
+    """A horizontal bar chart (largest on top), with matplotlib's OO Agg API."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    items = [(k, _total(v)) for k, v in values.items()]
+    items.sort(key=lambda kv: kv[1])
+    items = items[-max_features:]
+    figure = Figure(figsize=(6.4, max(2.0, 0.25 * len(items) + 1.2)))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    positions = list(range(len(items)))
+    axes.barh(positions, [v for _, v in items], align="center", height=0.6)
+    axes.set_yticks(positions)
+    axes.set_yticklabels([k for k, _ in items])
+    axes.set_xlabel(importance_type)
+    axes.set_title(f"Feature importance ({importance_type})")
+    figure.tight_layout()
+    figure.savefig(path, format="png", dpi=100)
+
+
+def _total(value: Any) -> float:
+    """Per-class importances (lists) are summed for the plot."""
+    if isinstance(value, (list, tuple)):
+        return float(sum(_total(v) for v in value))
+    return float(value)
+
+
+# ---------------------------------------------------------------------------- data
+def head(data: Any, rows: int = SAMPLE_ROWS) -> Any:
+    """The first ``rows`` rows of a pandas frame/series, numpy array, scipy sparse matrix or
+    list, without copying or densifying the rest; None for anything else."""
+    if data is None:
+        return None
+    try:
+        if hasattr(data, "iloc"):
+            return data.iloc[:rows]
+        module = type(data).__module__
+        if module.startswith("scipy.sparse"):
+            fmt = getattr(data, "format", None)
+            if fmt in ("csr", "csc", "bsr"):
+                return data[:rows]
+            if fmt == "coo":
+                return _coo_head(data, rows)
+            return None
+        if hasattr(data, "shape") and hasattr(data, "__getitem__") and module.startswith("numpy"):
+            return data[:rows]
+        if isinstance(data, (list, tuple)):
+            import numpy as np
+
+            return np.asarray(data[:rows])
+    except Exception as exc:  # noqa: BLE001 - a sample is a nicety; never fail for it
+        _logger.debug("autolog: could not sample %s: %s", type(data).__name__, exc)
+    return None
+
+
+def _coo_head(data: Any, rows: int) -> Any:
+    mask = data.row < rows
+    return type(data)((data.data[mask], (data.row[mask], data.col[mask])),
+                      shape=(min(rows, data.shape[0]), data.shape[1])).tocsr()
+
+
+def is_sparse(data: Any) -> bool:
+    return type(data).__module__.startswith("scipy.sparse")
+
+
+# ---------------------------------------------------------------------------- datasets, models
+def log_dataset(call: Call, features: Any, targets: Any, context: str, name: str) -> None:
+    """A dataset input; ``autolog.data`` digests a bounded, evenly spaced sample of rows
+    (gathered by indexing: nothing is copied whole or densified)."""
+    if call.run_id is None or not call.config.get("log_datasets") or features is None:
+        return
+    data = _optional("autolog.data")
+    if data is None:
+        return
+    dataset = data.from_any(features, targets=targets, name=name)
+    if dataset is not None:
+        fluent.log_input(dataset, context=context, run_id=call.run_id)
+
+
+def log_model(call: Call, flavor: str, model: Any, sample: Any,
+              predict: Callable[[Any], Any] | None) -> None:
+    """Log ``model`` with its signature (from ``sample`` and ``predict(sample)``) and input
+    example, as the flags ask; ``registered_model_name`` registers it where the store has a
+    model registry (MLflow's), on the writer thread; elsewhere it is a debug line."""
+    if call.run_id is None or not call.config.get("log_models"):
+        return
+    models = _optional("autolog.models")
+    if models is None:
+        return
+    signature = None
+    if sample is not None and predict is not None and call.config.get("log_model_signatures"):
+        from autolog.models.signature import infer_signature
+
+        signature = infer_signature(sample, predict(sample))
+    example = sample if call.config.get("log_input_examples") and not is_sparse(sample) else None
+    models.log_model(flavor, model, artifact_path="model", signature=signature or False,
+                     input_example=example, run_id=call.run_id)
+    registered = call.config.get("registered_model_name")
+    if registered:
+        _register(call.run_id, str(registered))
+
+
+def _register(run_id: str, name: str) -> None:
+    backend = fluent._backend_of(run_id)
+    register = getattr(backend, "register_model", None)
+    if register is None:
+        _logger.debug("autolog: registered_model_name=%r not registered: the store %s has no "
+                      "model registry (only MLflow's has)", name, type(backend).__name__)
+        return
+    fluent.defer(run_id, lambda: register(run_id, "model", name))
+
+
+def _optional(name: str) -> Any:
+    """An autolog module that a slimmed-down install may lack (None then, with a debug line)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            _logger.debug("autolog: %s is not available; skipped", name)
+            return None
+        raise

@@ -1,0 +1,249 @@
+"""LightGBM autologging: ``autolog.lightgbm.autolog()`` (or ``autolog.autolog()``).
+
+What is patched
+    ``lightgbm.train``, ``lightgbm.cv`` and the ``fit`` of the scikit-learn estimators
+    (``LGBMModel`` and every subclass in ``lightgbm.sklearn`` that defines its own ``fit``:
+    ``LGBMClassifier``, ``LGBMRegressor``, ``LGBMRanker``). A ``fit`` calls ``train``
+    inside; only the outermost call logs, so each training is one run. ``from lightgbm
+    import train`` made *before* autolog was enabled keeps the unpatched function.
+
+What is logged
+    * Params: every booster parameter as given plus the training arguments
+      (``num_boost_round``, ``feature_name``, ``categorical_feature``, and for ``cv``
+      ``nfold``, ``stratified``, ``shuffle``, ``metrics``, ``seed`` …; never data, callables
+      or ``verbose_eval``); ``get_params()`` for the scikit-learn API.
+    * Metrics, through a callback added to a *copy* of the user's callbacks:
+      ``<eval name>-<metric>`` at step = iteration (``valid_0-multi_logloss``; ``@``
+      written ``_at_``); ``lightgbm.cv`` logs one run with ``valid-<metric>-mean`` and
+      ``valid-<metric>-stdv``. With early stopping (``early_stopping_rounds``, the
+      ``early_stopping_round`` param or an ``early_stopping`` callback):
+      ``best_iteration`` (``booster.best_iteration``, 1-based as LightGBM reports it),
+      ``stopped_iteration`` (the number of iterations run, as in the XGBoost integration;
+      MLflow's differs by one between the two) and one more point of each eval metric at
+      ``step = stopped_iteration`` holding the best iteration's value.
+    * Artifacts: ``feature_importance_split.json``/``feature_importance_gain.json`` and
+      their ``.png`` plots; the model (lightgbm flavor) with its signature and, with
+      ``log_input_examples``, an input example; the training and validation data as dataset
+      inputs (contexts ``train`` and ``eval``), from a five-row sample (``lgb.Dataset`` raw
+      data is sampled before LightGBM frees it; data given as a file path is not sampled).
+
+Flags: the common ones (``log_models``, ``log_datasets``, ``log_model_signatures``,
+``log_input_examples`` …) plus ``registered_model_name`` (used where the backend has a model
+registry, MLflow's).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, ClassVar
+
+from autolog import patching
+from autolog.integration import Integration, integration_autolog
+from autolog.patching import Call
+
+from . import _gbm
+
+IMPORTANCE_TYPES = ("split", "gain")
+_TRAIN_EXCLUDED = ("params", "train_set", "valid_sets", "valid_names", "fobj", "feval",
+                   "init_model", "evals_result", "verbose_eval", "callbacks", "learning_rates",
+                   "keep_training_booster")
+_CV_EXCLUDED = ("params", "train_set", "folds", "fobj", "feval", "init_model", "fpreproc",
+                "callbacks", "verbose_eval", "show_stdv", "eval_train_metric",
+                "return_cvbooster")
+
+
+class AutologCallback:
+    """A LightGBM callback that runs first (lowest ``order``), so that it records the
+    iteration on which ``early_stopping`` or a user's callback stops training."""
+
+    def __init__(self, call: Call, recorder: _gbm.MetricRecorder, cv: bool = False) -> None:
+        self.order = -1_000_000
+        self.before_iteration = False
+        self.model: Any = None
+        self._call = call
+        self._recorder = recorder
+        self._cv = cv
+        self._keys: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def __call__(self, env: Any) -> None:
+        with self._call.isolate("callback"):
+            self.model = env.model
+            keys = self._keys
+            values: dict[str, float] = {}
+            for item in env.evaluation_result_list or ():
+                names = keys.get((item[0], item[1]))
+                if names is None:
+                    names = keys[(item[0], item[1])] = self._names(item[0], item[1])
+                values[names[0]] = float(item[2])
+                if self._cv and len(item) > 4 and item[4] is not None:
+                    values[names[1]] = float(item[4])
+            self._recorder.record(env.iteration, values)
+
+    def _names(self, data_name: str, metric_name: str) -> tuple[str, str]:
+        if not self._cv:
+            return _gbm.metric_key(data_name, metric_name), ""
+        if data_name == "cv_agg":  # lightgbm < 4.6: ("cv_agg", "valid l2", mean, _, std)
+            data_name, _, rest = metric_name.partition(" ")
+            if not rest:
+                data_name, rest = "valid", metric_name
+            metric_name = rest
+        key = _gbm.metric_key(data_name, metric_name)
+        return f"{key}-mean", f"{key}-stdv"
+
+
+def _best_iteration(model: Any) -> int | None:
+    best = getattr(model, "best_iteration", 0) if model is not None else 0
+    return int(best) if best is not None and best > 0 else None
+
+
+def _finish(recorder: _gbm.MetricRecorder, model: Any) -> None:
+    best = _best_iteration(model)
+    recorder.finish(best_iteration=best, best_step=None if best is None else best - 1)
+
+
+def _importances(call: Call, booster: Any) -> None:
+    names = booster.feature_name()
+    found = {
+        kind: dict(zip(names, booster.feature_importance(importance_type=kind).tolist(), strict=False))
+        for kind in IMPORTANCE_TYPES
+    }
+    _gbm.log_importances(call, found)
+
+
+def _raw(dataset: Any) -> tuple[Any, Any]:
+    """An ``lgb.Dataset``'s raw data and labels, taken before LightGBM frees them (held for
+    the duration of the call only; data given as a file path is not described)."""
+    data = getattr(dataset, "data", None)
+    if data is None or isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        return None, None
+    return data, getattr(dataset, "label", None)
+
+
+# ---------------------------------------------------------------------------- native API
+class TrainHook:
+    """``lightgbm.train`` (and ``lightgbm.cv`` with ``cv=True``)."""
+
+    def __init__(self, cv: bool = False) -> None:
+        self.cv = cv
+
+    def before(self, call: Call) -> None:
+        bound = _gbm.bind(_gbm.original(call), call)
+        if bound is None or call.run_id is None:
+            return
+        args = bound.arguments
+        excluded = _CV_EXCLUDED if self.cv else _TRAIN_EXCLUDED
+        _gbm.log_params(call, {**dict(args.get("params") or {}),
+                               **_gbm.training_params(bound, excluded)})
+        recorder = _gbm.MetricRecorder(call.run_id)
+        callback = AutologCallback(call, recorder, cv=self.cv)
+        call.state["recorder"], call.state["callback"] = recorder, callback
+        # sample now: LightGBM frees a Dataset's raw data once it is constructed
+        call.state["train"] = _raw(args.get("train_set"))
+        if not self.cv:
+            train_set = args.get("train_set")
+            names = list(args.get("valid_names") or ())
+            call.state["valid"] = [
+                (names[i] if i < len(names) else f"valid_{i}", _raw(v))
+                for i, v in enumerate(args.get("valid_sets") or ()) if v is not train_set
+            ]
+        _gbm.with_callback(call, bound, "callbacks", callback)
+
+    def after(self, call: Call, result: Any) -> None:
+        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        if recorder is None:
+            return
+        callback: AutologCallback = call.state["callback"]
+        _finish(recorder, result if not self.cv else callback.model)
+        features, labels = call.state["train"]
+        _gbm.log_dataset(call, features, labels, "train", "train")
+        if self.cv:
+            return
+        for name, (valid_features, valid_labels) in call.state["valid"]:
+            _gbm.log_dataset(call, valid_features, valid_labels, "eval", name)
+        _importances(call, result)
+        _gbm.log_model(call, "lightgbm", result, _gbm.head(features), result.predict)
+
+    def on_error(self, call: Call, exc: BaseException) -> None:
+        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        if recorder is not None:
+            recorder.flush()
+
+
+# ---------------------------------------------------------------------------- scikit-learn API
+class FitHook:
+    """``LGBMModel.fit`` and subclasses."""
+
+    def before(self, call: Call) -> None:
+        estimator = call.instance
+        bound = _gbm.bind(_gbm.original(call), call)
+        if estimator is None or bound is None or call.run_id is None:
+            return
+        args = bound.arguments
+        params = dict(estimator.get_params(deep=True))
+        if args.get("early_stopping_rounds") is not None:  # lightgbm < 4: a fit argument
+            params["early_stopping_rounds"] = args["early_stopping_rounds"]
+        _gbm.log_params(call, params)
+        recorder = _gbm.MetricRecorder(call.run_id)
+        call.state["recorder"] = recorder
+        call.state["fit_args"] = {k: args.get(k) for k in ("X", "y", "eval_set", "eval_names",
+                                                           "eval_X", "eval_y")}
+        _gbm.with_callback(call, bound, "callbacks", AutologCallback(call, recorder))
+
+    def after(self, call: Call, result: Any) -> None:
+        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        estimator = call.instance
+        if recorder is None or estimator is None:
+            return
+        booster = estimator.booster_
+        _finish(recorder, booster)
+        fit_args = call.state["fit_args"]
+        X = fit_args["X"]
+        _gbm.log_dataset(call, X, fit_args["y"], "train", "train")
+        names = list(fit_args["eval_names"] or ())
+        for i, (eval_X, eval_y) in enumerate(_eval_pairs(fit_args)):
+            if eval_X is not X:
+                _gbm.log_dataset(call, eval_X, eval_y, "eval",
+                                 names[i] if i < len(names) else f"valid_{i}")
+        _importances(call, booster)
+        _gbm.log_model(call, "lightgbm", estimator, _gbm.head(X), estimator.predict)
+
+    def on_error(self, call: Call, exc: BaseException) -> None:
+        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        if recorder is not None:
+            recorder.flush()
+
+
+def _eval_pairs(fit_args: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """Validation (X, y) pairs from ``eval_set`` or (lightgbm >= 4.7) ``eval_X``/``eval_y``."""
+    if fit_args.get("eval_set"):
+        pairs = fit_args["eval_set"]
+        return [tuple(p) for p in (pairs if isinstance(pairs, list) else [pairs])]
+    eval_X, eval_y = fit_args.get("eval_X"), fit_args.get("eval_y")
+    if eval_X is None:
+        return []
+    if not isinstance(eval_X, (list, tuple)):
+        eval_X, eval_y = [eval_X], [eval_y]
+    eval_y = list(eval_y) if isinstance(eval_y, (list, tuple)) else [eval_y] * len(eval_X)
+    return list(zip(eval_X, eval_y, strict=False))
+
+
+# ---------------------------------------------------------------------------- integration
+class LightGBMIntegration(Integration):
+    name = "lightgbm"
+    modules = ("lightgbm",)
+    requirements = ("lightgbm >= 3.3",)
+    flags: ClassVar[dict[str, Any]] = {"registered_model_name": None}
+
+    def _patch(self, module: ModuleType) -> None:
+        patching.safe_patch(self, module, "train", TrainHook())
+        patching.safe_patch(self, module, "cv", TrainHook(cv=True))
+        sklearn_api = getattr(module, "sklearn", None)
+        base = getattr(sklearn_api, "LGBMModel", None)
+        if base is None:
+            return
+        hook = FitHook()
+        for klass in _gbm.fit_classes(sklearn_api, base):
+            patching.safe_patch(self, klass, "fit", hook)
+
+
+autolog = integration_autolog("lightgbm")

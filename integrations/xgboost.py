@@ -1,0 +1,293 @@
+"""XGBoost autologging: ``autolog.xgboost.autolog()`` (or ``autolog.autolog()``).
+
+What is patched
+    ``xgboost.train`` and the ``fit`` of the scikit-learn estimators (``XGBModel`` and every
+    subclass in ``xgboost.sklearn`` that defines its own ``fit``: ``XGBClassifier``,
+    ``XGBRegressor``, ``XGBRanker``, ``XGBRFClassifier``, ``XGBRFRegressor``). A ``fit``
+    calls ``train`` inside; only the outermost call logs, so each training is one run.
+    ``DMatrix.__init__`` is patched too, to keep a five-row sample of the data a DMatrix is
+    built from (for the signature, input example and dataset digest; the data itself is
+    neither copied nor referenced). ``from xgboost import train`` made *before* autolog
+    was enabled keeps the unpatched function.
+
+What is logged
+    * Params: every booster parameter as given plus ``num_boost_round``, ``maximize`` and
+      ``early_stopping_rounds`` (native API); ``get_params()`` (scikit-learn API).
+    * Metrics: ``<eval name>-<metric>`` at step = iteration (``validation-logloss``;
+      ``validation_0-logloss`` for the scikit-learn API; ``@`` written ``_at_``). The
+      native API logs through a callback placed ahead of the user's callbacks (in a new
+      list: the user's list is not touched); the scikit-learn API, whose ``fit`` takes no
+      per-call callbacks, logs the estimator's ``evals_result()`` after ``fit``. With early
+      stopping (``early_stopping_rounds`` or an ``EarlyStopping`` callback):
+      ``best_iteration`` (``booster.best_iteration``, 0-based), ``stopped_iteration`` (the
+      number of iterations run) and one more point of each eval metric at
+      ``step = stopped_iteration`` holding the best iteration's value.
+    * Artifacts: ``feature_importance_<type>.json`` and ``.png`` for each type in the
+      ``importance_types`` flag (default weight, gain and cover); the model (xgboost
+      flavor) with its signature and, with ``log_input_examples``, an input example; the
+      training and eval data as dataset inputs (contexts ``train`` and ``eval``).
+
+Flags: the common ones (``log_models``, ``log_datasets``, ``log_model_signatures``,
+``log_input_examples`` …) plus ``importance_types`` and ``registered_model_name`` (used
+where the backend has a model registry, MLflow's).
+"""
+
+from __future__ import annotations
+
+import weakref
+from types import ModuleType
+from typing import Any, ClassVar
+
+from autolog import patching
+from autolog.integration import Integration, integration_autolog
+from autolog.patching import Call
+
+from . import _gbm
+
+# DMatrix -> where its data came from; weak keys and weak values: nothing is kept alive
+_SOURCES: weakref.WeakKeyDictionary[Any, _Source] = weakref.WeakKeyDictionary()
+_TRAIN_EXCLUDED = ("params", "dtrain", "evals", "obj", "feval", "custom_metric", "evals_result",
+                   "verbose_eval", "xgb_model", "callbacks", "learning_rates")
+_callback_class: Any = None
+
+
+def _new_callback(call: Call, recorder: _gbm.MetricRecorder) -> Any:
+    """An ``xgboost.callback.TrainingCallback`` (the class is built at first use, so that
+    this module does not import xgboost)."""
+    global _callback_class
+    if _callback_class is None:
+        from xgboost.callback import TrainingCallback
+
+        class AutologCallback(TrainingCallback):
+            """Records ``<eval name>-<metric>`` of every iteration into a MetricRecorder."""
+
+            def __init__(self, call: Call, recorder: _gbm.MetricRecorder) -> None:
+                super().__init__()
+                self._call = call
+                self._recorder = recorder
+                self._keys: dict[tuple[str, str], str] = {}
+
+            def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+                with self._call.isolate("callback"):
+                    keys = self._keys
+                    values: dict[str, float] = {}
+                    for data_name, metrics in evals_log.items():
+                        for metric_name, log in metrics.items():
+                            key = keys.get((data_name, metric_name))
+                            if key is None:
+                                key = keys[(data_name, metric_name)] = _gbm.metric_key(
+                                    data_name, metric_name)
+                            value = log[-1]
+                            values[key] = float(value[0] if type(value) is tuple else value)
+                    self._recorder.record(epoch, values)
+                return False
+
+        _callback_class = AutologCallback
+    return _callback_class(call, recorder)
+
+
+def _flat_params(params: Any) -> dict[str, Any]:
+    """``params`` as a dict; a list of pairs may repeat a key (``eval_metric``): a list."""
+    if params is None:
+        return {}
+    if isinstance(params, dict):
+        return dict(params)
+    out: dict[str, Any] = {}
+    for key, value in params:
+        if key in out:
+            previous = out[key]
+            out[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[key] = value
+    return out
+
+
+def _uses_early_stopping(rounds: Any, callbacks: Any) -> bool:
+    if rounds:
+        return True
+    from xgboost.callback import EarlyStopping
+
+    return any(isinstance(c, EarlyStopping) for c in callbacks or ())
+
+
+def _best_iteration(booster: Any) -> int | None:
+    best = booster.attr("best_iteration")
+    return int(best) if best is not None else None
+
+
+def _importances(call: Call, booster: Any) -> None:
+    types = call.config.get("importance_types") or ()
+    if isinstance(types, str):
+        types = (types,)
+    found: dict[str, Any] = {}
+    for importance_type in types:
+        try:
+            found[importance_type] = booster.get_score(importance_type=importance_type)
+        except Exception as exc:  # noqa: BLE001 - e.g. gblinear supports weight only
+            patching.report_error(call.integration, call.place,
+                                  f"feature importance {importance_type!r}", exc, True)
+    _gbm.log_importances(call, found)
+
+
+# ---------------------------------------------------------------------------- DMatrix
+class DMatrixHook:
+    """Remember where each DMatrix's data came from: weak references to the data and label
+    (for dataset digests, while the user still holds them) and a five-row sample."""
+
+    def after(self, call: Call, result: Any) -> None:
+        bound = _gbm.bind(_gbm.original(call), call)
+        if bound is None or call.instance is None:
+            return
+        data = bound.arguments.get("data")
+        sample = _gbm.head(data)
+        if sample is not None:
+            _SOURCES[call.instance] = _Source(
+                _weak(data), _weak(bound.arguments.get("label")), sample,
+                bool(bound.arguments.get("enable_categorical", False)))
+
+
+class _Source:
+    __slots__ = ("data", "enable_categorical", "label", "sample")
+
+    def __init__(self, data: Any, label: Any, sample: Any, enable_categorical: bool) -> None:
+        self.data, self.label, self.sample = data, label, sample
+        self.enable_categorical = enable_categorical
+
+
+def _weak(value: Any) -> Any:
+    """A weak reference to ``value`` (None when it cannot have one)."""
+    if value is None:
+        return None
+    try:
+        return weakref.ref(value)
+    except TypeError:
+        return None
+
+
+# ---------------------------------------------------------------------------- xgboost.train
+class TrainHook:
+    """``xgboost.train``: params before, a metrics callback during, the rest after."""
+
+    def before(self, call: Call) -> None:
+        bound = _gbm.bind(_gbm.original(call), call)
+        if bound is None or call.run_id is None:
+            return
+        args = bound.arguments
+        _gbm.log_params(call, {**_flat_params(args.get("params")),
+                               **_gbm.training_params(bound, _TRAIN_EXCLUDED)})
+        recorder = _gbm.MetricRecorder(call.run_id)
+        call.state["recorder"] = recorder
+        call.state["early_stopping"] = _uses_early_stopping(
+            args.get("early_stopping_rounds"), args.get("callbacks"))
+        call.state["dtrain"] = args.get("dtrain")
+        call.state["evals"] = list(args.get("evals") or ())
+        _gbm.with_callback(call, bound, "callbacks", _new_callback(call, recorder), first=True)
+
+    def after(self, call: Call, booster: Any) -> None:
+        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        if recorder is None:
+            return
+        best = _best_iteration(booster) if call.state["early_stopping"] else None
+        recorder.finish(best_iteration=best, best_step=best)
+        _importances(call, booster)
+        dtrain = call.state["dtrain"]
+        _log_dmatrix(call, dtrain, "train", "train")
+        for dmatrix, name in call.state["evals"]:
+            if dmatrix is not dtrain:
+                _log_dmatrix(call, dmatrix, "eval", str(name))
+        source = _SOURCES.get(dtrain) if dtrain is not None else None
+        _gbm.log_model(call, "xgboost", booster, source.sample if source else None,
+                       _dmatrix_predictor(booster, dtrain, source) if source else None)
+
+    def on_error(self, call: Call, exc: BaseException) -> None:
+        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        if recorder is not None:
+            recorder.flush()
+
+
+def _log_dmatrix(call: Call, dmatrix: Any, context: str, name: str) -> None:
+    source = _SOURCES.get(dmatrix) if dmatrix is not None else None
+    if source is None:
+        return
+    data = source.data() if source.data is not None else None
+    label = source.label() if source.label is not None else None
+    if data is None:  # the user let go of the array: describe the sample
+        data, label = source.sample, None
+    _gbm.log_dataset(call, data, label, context, name)
+
+
+def _dmatrix_predictor(booster: Any, dtrain: Any, source: _Source) -> Any:
+    def predict(sample: Any) -> Any:
+        import xgboost
+
+        kwargs: dict[str, Any] = {"enable_categorical": source.enable_categorical}
+        if not hasattr(sample, "iloc"):
+            kwargs["feature_names"] = dtrain.feature_names
+            kwargs["feature_types"] = dtrain.feature_types
+        return booster.predict(xgboost.DMatrix(sample, **kwargs))
+
+    return predict
+
+
+# ---------------------------------------------------------------------------- scikit-learn API
+class FitHook:
+    """``XGBModel.fit`` and subclasses: estimator params before, the rest after."""
+
+    def before(self, call: Call) -> None:
+        estimator = call.instance
+        if estimator is None or call.run_id is None:
+            return
+        bound = _gbm.bind(_gbm.original(call), call)
+        params = dict(estimator.get_params(deep=True))
+        fit_args = bound.arguments if bound is not None else {}
+        if fit_args.get("early_stopping_rounds") is not None:  # xgboost < 2: a fit argument
+            params["early_stopping_rounds"] = fit_args["early_stopping_rounds"]
+        _gbm.log_params(call, params)
+        call.state["fit_args"] = dict(fit_args)
+
+    def after(self, call: Call, result: Any) -> None:
+        estimator = call.instance
+        fit_args = call.state.get("fit_args")
+        if estimator is None or fit_args is None:
+            return
+        booster = estimator.get_booster()
+        recorder = _gbm.MetricRecorder(str(call.run_id))
+        _gbm.record_history(recorder, getattr(estimator, "evals_result_", None) or {})
+        early = _uses_early_stopping(
+            fit_args.get("early_stopping_rounds") or estimator.get_params().get("early_stopping_rounds"),
+            [*(estimator.get_params().get("callbacks") or ()), *(fit_args.get("callbacks") or ())])
+        best = _best_iteration(booster) if early else None
+        recorder.finish(best_iteration=best, best_step=best)
+        _importances(call, booster)
+        X, y = fit_args.get("X"), fit_args.get("y")
+        _gbm.log_dataset(call, X, y, "train", "train")
+        for i, pair in enumerate(fit_args.get("eval_set") or ()):
+            if pair[0] is not X:
+                _gbm.log_dataset(call, pair[0], pair[1], "eval", f"validation_{i}")
+        sample = _gbm.head(X)
+        _gbm.log_model(call, "xgboost", estimator, sample, estimator.predict)
+
+
+# ---------------------------------------------------------------------------- integration
+class XGBoostIntegration(Integration):
+    name = "xgboost"
+    modules = ("xgboost",)
+    requirements = ("xgboost >= 1.7",)
+    flags: ClassVar[dict[str, Any]] = {
+        "importance_types": ("weight", "gain", "cover"),
+        "registered_model_name": None,
+    }
+
+    def _patch(self, module: ModuleType) -> None:
+        patching.safe_patch(self, module, "train", TrainHook())
+        patching.safe_patch(self, module.DMatrix, "__init__", DMatrixHook(), creates_run=False)
+        sklearn_api = getattr(module, "sklearn", None)
+        base = getattr(sklearn_api, "XGBModel", None)
+        if base is None:
+            return
+        hook = FitHook()
+        for klass in _gbm.fit_classes(sklearn_api, base):
+            patching.safe_patch(self, klass, "fit", hook)
+
+
+autolog = integration_autolog("xgboost")
