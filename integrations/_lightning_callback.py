@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _logger = logging.getLogger("autolog")
 
 CHECKPOINT_TAG = "mlflow.latest_checkpoint_artifact"
+REGISTERED_MODEL_TAG = "autolog.registered_model_name"
 _PACKAGES = ("lightning.pytorch", "pytorch_lightning")
 _SHARDED = ("FSDPStrategy", "DeepSpeedStrategy", "ModelParallelStrategy")
 _SAMPLE_ROWS = 1_000  # dataset digests and profiles look at this many rows at most
@@ -471,13 +472,23 @@ class FitSession:
             if found is None:
                 continue
             size, arrays = found
-            from autolog import data
+            self._log_dataset(f"{loader_name}_dataset", size, arrays, context)
 
-            features = arrays[0]
-            targets = arrays[1] if len(arrays) > 1 else None
-            dataset = data.from_numpy(features, targets=targets, name=f"{loader_name}_dataset",
-                                      num_rows=size)
-            fluent.log_input(dataset, context=context, run_id=self.run_id)
+    def _log_dataset(self, name: str, size: int, arrays: list[Any], context: str) -> None:
+        import dataclasses
+
+        from autolog import data
+
+        features = arrays[0]
+        targets = arrays[1] if len(arrays) > 1 else None
+        dataset = data.from_numpy(features, name=name, targets=targets)
+        # the digest and schema come from the bounded sample; the profile says the real size
+        profile = json.loads(dataset.profile or "{}")
+        profile["num_rows"] = size
+        if size > len(features):
+            profile["sample_rows"] = len(features)
+        dataset = dataclasses.replace(dataset, profile=json.dumps(profile))
+        fluent.log_input(dataset, context=context, run_id=self.run_id)
 
     # checkpoints ------------------------------------------------------------------------------
     def save_checkpoint(self, trainer: Any, values: dict[str, float]) -> None:
@@ -579,22 +590,29 @@ class FitSession:
     def _log_model(self) -> None:
         from autolog import models
 
-        signature = None
+        signature: Any = False
         input_example = None
         if self.example is not None:
             inputs, outputs = self.example
             if self.config.get("log_model_signatures"):
-                from autolog.models.signature import infer_signature
-
-                signature = infer_signature(inputs, outputs)
+                signature = models.infer_signature(inputs, outputs)
             if self.config.get("log_input_examples"):
                 input_example = inputs
-        models.log_model(
-            "pytorch",
-            self.model,
-            artifact_path="model",
-            signature=signature,
-            input_example=input_example,
-            registered_model_name=self.config.get("registered_model_name"),
-            run_id=self.run_id,
-        )
+        models.log_model("pytorch", self.model, artifact_path="model", signature=signature,
+                         input_example=input_example, run_id=self.run_id)
+        registered = self.config.get("registered_model_name")
+        if registered:
+            self._register(str(registered))
+
+    def _register(self, name: str) -> None:
+        """Register ``model`` where the store has a model registry (MLflow's), on the writer
+        thread; other stores have none: the name is then only a tag."""
+        run_id = self.run_id or ""
+        fluent.set_tag(REGISTERED_MODEL_TAG, name, run_id=run_id)
+        backend = fluent._backend_of(run_id)
+        register = getattr(backend, "register_model", None)
+        if register is None:
+            _logger.debug("autolog pytorch: registered_model_name=%r not registered: the store "
+                          "%s has no model registry", name, type(backend).__name__)
+            return
+        fluent.defer(run_id, lambda: register(run_id, "model", name))

@@ -120,15 +120,16 @@ def _run_for(call: Call) -> str | None:
 
 
 def _open_run(call: Call) -> str:
-    run_id = call.integration.start_run(call)
-    # The writer's run must not become the thread's active run: the user's next
-    # start_run() would fail. (Core change asked for: start_run(activate=False).)
+    # The writer's run must not become the thread's active run (the user's next start_run()
+    # would fail), nor a child of the active one: start it on an empty stack, then put the
+    # thread's stack back. (Core change asked for: fluent.start_run(activate=False).)
     stack = fluent._stack()
-    for i in range(len(stack) - 1, -1, -1):
-        if stack[i].info.run_id == run_id:
-            del stack[i]
-            break
-    return run_id
+    saved = stack[:]
+    stack.clear()
+    try:
+        return str(call.integration.start_run(call))
+    finally:
+        stack[:] = saved
 
 
 def _end_run(run_id: str) -> None:
