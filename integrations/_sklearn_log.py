@@ -65,10 +65,11 @@ def matplotlib_available() -> bool:
 
 
 def log_description(estimator: Any, run_id: str) -> None:
-    """``estimator.txt`` now, ``estimator.html`` rendered on the writer thread."""
-    text = repr(estimator)
+    """``estimator.txt`` and ``estimator.html``, rendered on the writer thread."""
 
     def write() -> None:
+        with patching.suppressed():
+            text = repr(estimator)
         fluent.log_text(text, "estimator.txt", run_id=run_id)
         try:
             from sklearn.utils import estimator_html_repr
@@ -160,27 +161,43 @@ def _head(data: Any, n: int = SAMPLE_ROWS) -> Any:
         return None
 
 
+_data: list[Any] = []
+
+
+def _data_module() -> Any:
+    if not _data:
+        try:
+            from autolog import data  # type: ignore[attr-defined,unused-ignore]
+
+            _data.append(data)
+        except ImportError:
+            _data.append(None)
+    return _data[0]
+
+
 def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> None:
     """Record ``X`` (and ``y``) as an input of the run (the data module fingerprints a
     bounded sample; nothing is copied here)."""
-    try:
-        from autolog import data as datasets
-    except ImportError:  # pragma: no cover - the data module is part of autolog
+    datasets = _data_module()
+    if datasets is None:
         return  # the data module is not available in this build
     if hasattr(X, "iloc") and hasattr(X, "columns"):
-        dataset = datasets.from_pandas(X, targets=None, name=name) if y is None else \
-            datasets.from_pandas(X, name=name)
+        dataset = datasets.from_pandas(X, name=name)
     else:
-        dataset = datasets.from_numpy(X, targets=y, name=name)
+        if not isinstance(X, np.ndarray) and not hasattr(X, "tocsr"):
+            return  # lists and other containers: scikit-learn copies them, we do not
+        targets = y.to_numpy() if hasattr(y, "to_numpy") else y
+        if targets is not None and not isinstance(targets, np.ndarray):
+            targets = None
+        dataset = datasets.from_numpy(X, name=name, targets=targets)
     fluent.log_input(dataset, context=context, run_id=run_id)
 
 
 def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
     """The fitted model (sklearn flavor) with its signature and optional input example."""
     try:
-        from autolog.models.signature import infer_signature
-
         from autolog.models import log_model as log_flavor_model
+        from autolog.models.signature import infer_signature
     except ImportError:
         return  # the models module is not available in this build
     cfg = call.config

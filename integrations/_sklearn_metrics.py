@@ -64,10 +64,13 @@ def classifier_metrics(
         return _multilabel_metrics(y_true, y_pred, sample_weight), {}
     t, p = t.reshape(-1), p.reshape(-1)
     w = _weights(sample_weight, len(t))
-    labels, inverse = np.unique(np.concatenate([t, p]), return_inverse=True)
+    labels, codes = _encode(t, p, classes)
     k = len(labels)
-    codes = inverse.reshape(-1)
     cm = np.bincount(codes[: len(t)] * k + codes[len(t):], weights=w, minlength=k * k).reshape(k, k)
+    present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0
+    if not present.all():  # classes in neither y_true nor y_pred: as scikit-learn's labels
+        cm, labels = cm[np.ix_(present, present)], labels[present]
+        k = len(labels)
     total = cm.sum()
     tp = np.diag(cm)
     pred_sum, true_sum = cm.sum(axis=0), cm.sum(axis=1)
@@ -94,6 +97,20 @@ def classifier_metrics(
     if proba is not None and classes is not None:
         _proba_metrics(out, plots, t, np.asarray(proba), np.asarray(classes), w)
     return out, plots
+
+
+def _encode(t: np.ndarray, p: np.ndarray, classes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted labels and the codes of ``t`` then ``p``: through the model's sorted
+    ``classes_`` when they hold every value (a binary search), else ``np.unique``."""
+    both = np.concatenate([t, p])
+    if classes is not None:
+        known = np.asarray(classes)
+        if known.ndim == 1 and len(known) and both.dtype.kind == known.dtype.kind != "O":
+            codes = np.minimum(np.searchsorted(known, both), len(known) - 1)
+            if np.array_equal(known[codes], both):
+                return known, codes
+    labels, inverse = np.unique(both, return_inverse=True)
+    return labels, inverse.reshape(-1)
 
 
 def _proba_metrics(out: dict[str, float], plots: dict[str, Any], t: np.ndarray,

@@ -137,21 +137,24 @@ def _inherits_score(estimator: Any, mixin: str) -> bool:
     return owner is not None and owner.__name__ == mixin and owner.__module__ == "sklearn.base"
 
 
+# predict is the argmax of predict_proba for these (forests, trees, logistic regression)
+_ARGMAX_PREDICT = ("sklearn.ensemble._forest", "sklearn.tree._classes", "sklearn.linear_model._base")
+_ARGMAX_PROBA = ("sklearn.ensemble._forest", "sklearn.tree._classes", "sklearn.linear_model._logistic")
+
+
 def _predict_fast(estimator: Any, X: Any) -> tuple[Any, Any]:
-    """(labels, probabilities): one ``predict_proba`` pass for forests and trees (whose
-    ``predict`` is the argmax of it), else ``predict`` and ``predict_proba``."""
+    """(labels, probabilities): one ``predict_proba`` pass where ``predict`` is its argmax,
+    else ``predict`` and ``predict_proba``."""
     proba = None
     if hasattr(estimator, "predict_proba"):
         try:
             proba = estimator.predict_proba(X)
         except Exception:  # noqa: BLE001 - e.g. not fitted for probabilities
             proba = None
-    owner = _definer(type(estimator), "predict")
-    module = getattr(owner, "__module__", "")
     classes = getattr(estimator, "classes_", None)
-    if proba is not None and classes is not None and module in (
-        "sklearn.ensemble._forest", "sklearn.tree._classes"
-    ) and getattr(proba, "ndim", 0) == 2:
+    if proba is not None and classes is not None and getattr(proba, "ndim", 0) == 2 and \
+            getattr(_definer(type(estimator), "predict"), "__module__", "") in _ARGMAX_PREDICT and \
+            getattr(_definer(type(estimator), "predict_proba"), "__module__", "") in _ARGMAX_PROBA:
         import numpy as np
 
         return np.asarray(classes).take(np.argmax(proba, axis=1), axis=0), proba

@@ -17,7 +17,6 @@ Y = (X[:, 0] + X[:, 1] > 1).astype(int)
 
 def _impls() -> Any:
     import sklearn.metrics
-
     from autolog.integrations import _sklearn_metrics
 
     _sklearn_metrics.fill_impls(sklearn.metrics)

@@ -56,7 +56,7 @@ def test_oversized_values_are_truncated_and_named_in_a_tag(binary: tuple) -> Non
         def __init__(self, vocabulary: tuple = ()) -> None:
             self.vocabulary = vocabulary
 
-        def fit(self, X: np.ndarray, y: np.ndarray) -> "Wide":
+        def fit(self, X: np.ndarray, y: np.ndarray) -> Wide:
             self.classes_ = np.unique(y)
             return self
 
