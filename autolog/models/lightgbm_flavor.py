@@ -43,9 +43,11 @@ class LightGBMFlavor(Flavor):
         if model_class == BOOSTER_CLASS:
             file = "model.lgb"
             model.save_model(os.path.join(path, file))
+            # MLflow writes the format keys for a Booster too (its loader ignores them)
             conf: dict[str, Any] = {"code": None, "data": file,
                                     "lgb_version": package_version("lightgbm"),
-                                    "model_class": model_class}
+                                    "model_class": model_class, "serialization_format": fmt,
+                                    "skops_trusted_types": None}
         else:
             file = "model.skops" if fmt == "skops" else "model.pkl"
             trusted = list(skops_trusted_types) if skops_trusted_types else None

@@ -1,0 +1,204 @@
+"""The model directory matches what MLflow's save_model writes, without starting a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from autolog import models
+from autolog.errors import InvalidInputError
+from autolog.models import model_dir
+
+X = np.random.default_rng(1).random((30, 3))
+Y = X.sum(axis=1)
+FRAME = pd.DataFrame(X, columns=["a", "b", "c"])
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return yaml.safe_load((path / "MLmodel").read_text())
+
+
+def _mlflow_save(flavor: str, model: Any, path: Path, **kwargs: Any) -> dict[str, Any]:
+    module = pytest.importorskip(f"mlflow.{flavor}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # explicit requirements: MLflow would otherwise infer them in a subprocess (slow)
+        module.save_model(model, str(path), pip_requirements=["placeholder"], **kwargs)
+    return _read(path)
+
+
+def _models() -> dict[str, tuple[str, Any, dict[str, Any], dict[str, Any]]]:
+    from sklearn.linear_model import LinearRegression
+
+    out: dict[str, tuple[str, Any, dict[str, Any], dict[str, Any]]] = {
+        "sklearn": ("sklearn", LinearRegression().fit(X, Y), {},
+                    {"serialization_format": "cloudpickle"}),
+    }
+    try:
+        import xgboost as xgb
+
+        out["xgboost"] = ("xgboost", xgb.train({"nthread": 1}, xgb.DMatrix(X, label=Y), 2),
+                          {}, {"model_format": "json"})
+    except ImportError:
+        pass
+    try:
+        import lightgbm as lgb
+
+        booster = lgb.train({"verbose": -1, "num_threads": 1}, lgb.Dataset(X, label=Y), 2)
+        out["lightgbm"] = ("lightgbm", booster, {}, {"serialization_format": "cloudpickle"})
+        model = lgb.LGBMRegressor(n_estimators=2, verbose=-1, n_jobs=1).fit(X, Y)
+        out["lightgbm-sklearn"] = ("lightgbm", model, {}, {"serialization_format": "cloudpickle"})
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        out["pytorch"] = ("pytorch", torch.nn.Linear(3, 1), {"save_state_dict": False},
+                          {"serialization_format": "pickle"})
+    except ImportError:
+        pass
+    return out
+
+
+MODELS = _models()
+VOLATILE = {"model_uuid", "utc_time_created", "model_size_bytes"}
+# keys MLflow 3 writes that describe features we do not have (logged models, prompts, type hints)
+MLFLOW_ONLY = {"model_id", "prompts", "is_signature_from_type_hint", "type_hint_from_example"}
+
+
+@pytest.mark.parametrize("case", sorted(MODELS))
+def test_mlmodel_matches_mlflow_save_model(case: str, tmp_path: Path) -> None:
+    """Flavor sections, python_function section and top-level keys equal MLflow's save_model output."""
+    flavor, model, ours_kwargs, theirs_kwargs = MODELS[case]
+    expected = _mlflow_save(flavor, model, tmp_path / "theirs", **theirs_kwargs)
+    models.save_model(flavor, model, tmp_path / "ours", **ours_kwargs)
+    ours = _read(tmp_path / "ours")
+    assert ours["flavors"] == expected["flavors"]
+    strip = VOLATILE | MLFLOW_ONLY
+    assert {k: v for k, v in ours.items() if k not in strip} == {
+        k: v for k, v in expected.items() if k not in strip
+    }
+    assert len(ours["model_uuid"]) == 32
+    assert ours["utc_time_created"].count(":") == 2 and len(ours["utc_time_created"]) >= 19
+
+
+@pytest.mark.parametrize("example", [FRAME.head(3), X[:3], {"a": X[:2]}, [{"a": 1.0}]],
+                         ids=["dataframe", "ndarray", "dict-of-arrays", "records"])
+def test_input_example_files_match_mlflow(example: Any, tmp_path: Path) -> None:
+    """input_example.json, serving_input_example.json and saved_input_example_info are MLflow's."""
+    from sklearn.linear_model import LinearRegression
+
+    model = LinearRegression().fit(X, Y)
+    expected = _mlflow_save("sklearn", model, tmp_path / "theirs", input_example=example,
+                            serialization_format="cloudpickle")
+    info = models.save_model("sklearn", model, tmp_path / "ours", input_example=example)
+    ours = _read(tmp_path / "ours")
+    assert ours["saved_input_example_info"] == expected["saved_input_example_info"]
+    assert info.saved_input_example_info == expected["saved_input_example_info"]
+    for name in ("input_example.json", "serving_input_example.json"):
+        assert json.loads((tmp_path / "ours" / name).read_text()) == json.loads(
+            (tmp_path / "theirs" / name).read_text())
+    if "signature" in expected:  # MLflow drops the signature when predicting the example fails
+        assert ours["signature"]["inputs"] == expected["signature"]["inputs"]
+
+
+def test_input_example_reads_back_as_its_type(tmp_path: Path) -> None:
+    """A DataFrame example reads back as an equal DataFrame."""
+    from sklearn.linear_model import LinearRegression
+
+    models.save_model("sklearn", LinearRegression().fit(FRAME, Y), tmp_path / "m",
+                      input_example=FRAME.head(3))
+    pd.testing.assert_frame_equal(model_dir.read_input_example(str(tmp_path / "m")), FRAME.head(3))
+
+
+def test_environment_files_come_from_metadata_without_a_subprocess(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requirements.txt, python_env.yaml and conda.yaml pin installed versions and spawn no process."""
+    from importlib import metadata
+
+    from sklearn.linear_model import LinearRegression
+
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a subprocess was started")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    models.save_model("sklearn", LinearRegression().fit(X, Y), tmp_path / "m")
+    reqs = (tmp_path / "m" / "requirements.txt").read_text().splitlines()
+    assert f"scikit-learn=={metadata.version('scikit-learn')}" in reqs
+    assert f"cloudpickle=={metadata.version('cloudpickle')}" in reqs
+    assert reqs[0].startswith("mlflow")
+    env = yaml.safe_load((tmp_path / "m" / "python_env.yaml").read_text())
+    assert env["dependencies"] == ["-r requirements.txt"]
+    conda = yaml.safe_load((tmp_path / "m" / "conda.yaml").read_text())
+    assert conda["dependencies"][-1] == {"pip": reqs}
+
+
+def test_invalid_serialization_format_names_it_and_the_allowed_ones(tmp_path: Path) -> None:
+    """serialization_format='joblib' is an InvalidInputError naming it and cloudpickle/pickle/skops."""
+    from sklearn.linear_model import LinearRegression
+
+    with pytest.raises(InvalidInputError, match=r"'joblib'.*'cloudpickle', 'pickle', 'skops'"):
+        models.save_model("sklearn", LinearRegression().fit(X, Y), tmp_path / "m",
+                          serialization_format="joblib")
+    assert not (tmp_path / "m").exists()
+
+
+def test_unknown_flavor_names_the_known_ones(tmp_path: Path) -> None:
+    """An unknown flavor name is an InvalidInputError listing the flavors."""
+    with pytest.raises(InvalidInputError, match=r"'keras'.*lightgbm, pytorch, sklearn, xgboost"):
+        models.save_model("keras", object(), tmp_path / "m")
+
+
+def test_saving_into_a_non_empty_directory_is_refused(tmp_path: Path) -> None:
+    """save_model never overwrites: a non-empty target is an error and is left untouched."""
+    from sklearn.linear_model import LinearRegression
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "keep.txt").write_text("x")
+    with pytest.raises(InvalidInputError, match="not empty"):
+        models.save_model("sklearn", LinearRegression().fit(X, Y), tmp_path / "m")
+    assert os.listdir(tmp_path / "m") == ["keep.txt"]
+
+
+def test_skops_refuses_untrusted_types_at_save_time(tmp_path: Path) -> None:
+    """A skops save of a model with types skops does not trust fails early, naming the types."""
+    pytest.importorskip("skops")
+    from sklearn.tree import DecisionTreeRegressor
+
+    model = DecisionTreeRegressor(max_depth=2).fit(X, Y)
+    with pytest.raises(InvalidInputError, match=r"sklearn\.tree\._tree\.Tree"):
+        models.save_model("sklearn", model, tmp_path / "m", serialization_format="skops")
+    models.save_model("sklearn", model, tmp_path / "ok", serialization_format="skops",
+                      skops_trusted_types=["sklearn.tree._tree.Tree"])
+    np.testing.assert_allclose(models.load_model(tmp_path / "ok").predict(X), model.predict(X))
+
+
+def test_pytorch_state_dict_is_saved_beside_the_pickled_module(tmp_path: Path) -> None:
+    """The pytorch flavor writes data/state_dict.pth, loadable with weights_only=True."""
+    torch = pytest.importorskip("torch")
+    net = torch.nn.Linear(3, 1)
+    models.save_model("pytorch", net, tmp_path / "m")
+    state = torch.load(tmp_path / "m" / "data" / "state_dict.pth", weights_only=True)
+    assert set(state) == {"weight", "bias"}
+
+
+def test_unsupported_uri_scheme_is_an_error() -> None:
+    """load_model('models:/x/1') says which URIs are supported."""
+    with pytest.raises(InvalidInputError, match="runs:/<run_id>/<artifact_path>"):
+        models.load_model("models:/x/1")
+
+
+def test_a_directory_without_mlmodel_is_an_error(tmp_path: Path) -> None:
+    """Loading a folder without an MLmodel file names the folder."""
+    with pytest.raises(InvalidInputError, match="no MLmodel"):
+        models.load_model(tmp_path)
