@@ -201,7 +201,7 @@ def callback_class(package: Any) -> type:
     if found is not None:
         return found
 
-    class AutologCallback(package.Callback):  # type: ignore[misc,name-defined]
+    class AutologCallback(package.Callback):  # type: ignore[misc]
         """Injected by autolog for one ``fit``; removed afterwards."""
 
         def __init__(self, session: FitSession) -> None:
@@ -287,9 +287,9 @@ class FitSession:
         self.want_val_datasets = bool(self.config.get("log_datasets"))
         wants_example = self.config.get("log_model_signatures") or self.config.get(
             "log_input_examples")
-        if self.config.get("log_models") and wants_example and hasattr(
-                self.model, "register_forward_hook"):
-            self._forward_handle = self.model.register_forward_hook(self._capture_example)
+        register = getattr(self.model, "register_forward_hook", None)
+        if self.config.get("log_models") and wants_example and register is not None:
+            self._forward_handle = register(self._capture_example)
 
     def _capture_example(self, module: Any, inputs: Any, output: Any) -> None:
         handle, self._forward_handle = self._forward_handle, None
