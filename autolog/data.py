@@ -251,7 +251,7 @@ def from_pandas(
             f"targets column {targets!r} is not in the DataFrame; columns: {list(df.columns)}"
         )
     schema = {"mlflow_colspec": infer_schema(df).to_list()}
-    profile = {"num_rows": int(len(df)), "num_elements": int(df.size)}
+    profile = {"num_rows": len(df), "num_elements": int(df.size)}
     source_type, source_json = _source(source)
     return Dataset(name or DEFAULT_NAME, digest or compute_digest(df),
                    source_type, source_json, json.dumps(schema), json.dumps(profile))
@@ -268,7 +268,7 @@ def from_any(features: Any, targets: Any = None, name: str | None = None,
             return from_scipy(features, name=name, targets=_as_targets(targets), source=source)
         if isinstance(features, list):
             features = np.asarray(features)
-        if isinstance(features, np.ndarray) or isinstance(features, Mapping):
+        if isinstance(features, (np.ndarray, Mapping)):
             return from_numpy(features, name=name, targets=_as_targets(targets), source=source)
     except Exception:  # noqa: BLE001 - a dataset record is optional, training is not
         return None
