@@ -54,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     # models
     "log_model": "autolog.models",
     "load_model": "autolog.models",
+    "save_model": "autolog.models",
+    "load_pyfunc": "autolog.models",
     "infer_signature": "autolog.models.signature",
     "ModelSignature": "autolog.models.signature",
     # entities and errors

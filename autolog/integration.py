@@ -246,12 +246,10 @@ def _guarded_on_import(integration: Integration, module: ModuleType) -> None:
 
 
 def _register_import_hook(integration: Integration, module_name: str) -> None:
-    import wrapt
-
     def hook(module: ModuleType) -> None:
         _guarded_on_import(integration, module)
 
-    wrapt.register_post_import_hook(hook, module_name)
+    patching.when_imported(module_name, hook)
 
 
 # ---------------------------------------------------------------------------- registry

@@ -17,6 +17,13 @@ or an object with optional ``before(call)``, ``after(call, result)`` and
 ``on_error(call, exc)`` methods (``before`` may replace ``call.args``/``call.kwargs``, for
 example to add a callback). ``revert(integration)`` restores every original object exactly
 (``is``-identical), and only where the attribute is still our wrapper.
+
+``when_imported(name, callback)`` is wrapt's post-import hook, with one refinement: wrapt
+itself (whose 2.x import pulls in asyncio and importlib.metadata, tens of milliseconds) is
+imported only when a watched module is actually imported, or when something is patched.
+Until then a small ``sys.meta_path`` watcher waits for the first import of a watched name,
+registers wrapt's hook for it and hands the import to wrapt's own finder, so that
+``autolog()`` in a script that never imports a framework costs a few milliseconds.
 """
 
 from __future__ import annotations
@@ -25,14 +32,13 @@ import contextlib
 import contextvars
 import importlib
 import logging
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
-
-import wrapt
 
 from autolog import config
 from autolog.distributed import is_rank_zero
@@ -167,26 +173,37 @@ def _resolve(module: str, path: str) -> Any:
     return obj
 
 
-class _BoundPatched(wrapt.BoundFunctionWrapper):  # type: ignore[misc,type-arg,unused-ignore]
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        owner = self._self_instance if self._self_instance is not None else self._self_owner
-        return getattr, (owner, self.__name__)
+_wrapper_classes: tuple[type, type] | None = None
 
 
-class _Patched(wrapt.FunctionWrapper):  # type: ignore[misc,type-arg,unused-ignore]
-    """A wrapt function wrapper that pickles as a reference to where it is installed."""
+def _patched_class() -> type:
+    """The wrapt FunctionWrapper subclass we install, built on first use (wrapt is lazy)."""
+    global _wrapper_classes
+    if _wrapper_classes is None:
+        import wrapt
 
-    __bound_function_wrapper__ = _BoundPatched
+        class _BoundPatched(wrapt.BoundFunctionWrapper):  # type: ignore[misc,type-arg,unused-ignore]
+            def __reduce_ex__(self, protocol: Any) -> Any:
+                owner = self._self_instance if self._self_instance is not None else self._self_owner
+                return getattr, (owner, self.__name__)
 
-    def __init__(self, wrapped: Any, wrapper: Any, module: str, path: str) -> None:
-        super().__init__(wrapped, wrapper)
-        self._self_location = (module, path)
+        class _Patched(wrapt.FunctionWrapper):  # type: ignore[misc,type-arg,unused-ignore]
+            """A wrapt function wrapper that pickles as a reference to where it is installed."""
 
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return _resolve, self._self_location
+            __bound_function_wrapper__ = _BoundPatched
 
-    def __reduce__(self) -> Any:
-        return _resolve, self._self_location
+            def __init__(self, wrapped: Any, wrapper: Any, module: str, path: str) -> None:
+                super().__init__(wrapped, wrapper)
+                self._self_location = (module, path)
+
+            def __reduce_ex__(self, protocol: Any) -> Any:
+                return _resolve, self._self_location
+
+            def __reduce__(self) -> Any:
+                return _resolve, self._self_location
+
+        _wrapper_classes = (_Patched, _BoundPatched)
+    return _wrapper_classes[0]
 
 
 def _location(owner: Any, name: str) -> tuple[str, str]:
@@ -221,14 +238,67 @@ def safe_patch(
             return _call_patched(patch, wrapped, instance, args, kwargs)
 
         module, path = _location(owner, name)
-        patch.wrapper = _Patched(original, wrapper, module, path)
+        patch.wrapper = _patched_class()(original, wrapper, module, path)
         setattr(owner, name, patch.wrapper)
         _patches.setdefault(integration.name, []).append(patch)
 
 
 def is_patched(owner: Any, name: str) -> bool:
+    if _wrapper_classes is None:
+        return False
     attribute = owner.__dict__.get(name) if hasattr(owner, "__dict__") else None
-    return isinstance(attribute, _Patched)
+    return isinstance(attribute, _wrapper_classes[0])
+
+
+# ---------------------------------------------------------------------------- import hooks
+_pending_hooks: dict[str, list[Callable[[Any], None]]] = {}
+_watch_lock = threading.Lock()
+
+
+class _ImportWatcher:
+    """Waits, on ``sys.meta_path``, for the first import of a watched module; then registers
+    wrapt's post-import hooks for it and lets wrapt's finder load it."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        with _watch_lock:
+            callbacks = _pending_hooks.pop(fullname, None)
+            if not _pending_hooks:
+                _remove_watcher()
+        if callbacks is None:
+            return None
+        import wrapt
+
+        for callback in callbacks:
+            wrapt.register_post_import_hook(callback, fullname)
+        for finder in list(sys.meta_path):
+            if type(finder).__name__ == "ImportHookFinder" and hasattr(finder, "find_spec"):
+                return finder.find_spec(fullname, path, target)
+        return None  # pragma: no cover - wrapt always installs its finder when registering
+
+
+_watcher = _ImportWatcher()
+
+
+def _remove_watcher() -> None:
+    try:
+        sys.meta_path.remove(_watcher)
+    except ValueError:
+        pass
+
+
+def when_imported(module_name: str, callback: Callable[[Any], None]) -> None:
+    """Call ``callback(module)`` when ``module_name`` is imported, at once if it already is
+    (wrapt's post-import hook semantics). The callback must not raise: a hook that raises
+    makes the user's own import fail."""
+    if module_name in sys.modules or _wrapper_classes is not None:
+        import wrapt
+
+        wrapt.register_post_import_hook(callback, module_name)
+        return
+    with _watch_lock:
+        _pending_hooks.setdefault(module_name, []).append(callback)
+        if _watcher not in sys.meta_path:
+            sys.meta_path.insert(0, _watcher)
 
 
 def patched_targets(integration_name: str) -> list[tuple[Any, str]]:

@@ -66,16 +66,18 @@ import sys
 from types import ModuleType
 from typing import Any, ClassVar
 
-from autolog.integrations import _sklearn_log as L
-from autolog.integrations import _sklearn_metrics as M
-
 from autolog import patching
 from autolog.integration import Integration, integration_autolog
+from autolog.lazy import flavor_functions, lazy_module
 from autolog.patching import Call
 from autolog.tracking import fluent
 
+# numpy-heavy helpers load with the first fit, not with autolog() (which imports this module)
+L = lazy_module("autolog.integrations._sklearn_log")
+M = lazy_module("autolog.integrations._sklearn_metrics")
+
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
-SCORE_METHODS = (*M.PREDICT_METHODS, "score")
+SCORE_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
 _CV_HELPERS = ("_fit_and_score", "_fit_and_predict", "_permutation_test_score")
 PREFIX = "training_"
 
@@ -336,3 +338,4 @@ class SklearnIntegration(Integration):
 
 
 autolog = integration_autolog("sklearn")
+log_model, save_model, load_model = flavor_functions("sklearn")
