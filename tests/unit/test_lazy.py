@@ -21,7 +21,7 @@ def test_lazy_module_imports_on_first_attribute() -> None:
         "print(before, 'colorsys' in sys.modules, value)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False True (0.0, 1.0, 1.0)"
+    assert out.stdout.strip() == "False True (0.0, 1.0, 1)"
 
 
 def test_lazy_module_missing_attribute_is_an_attribute_error() -> None:
