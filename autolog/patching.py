@@ -145,6 +145,7 @@ class _Patch:
 
 
 _patches: dict[str, list[_Patch]] = {}
+_patch_index: dict[tuple[str, int, str], _Patch] = {}  # (integration, id(owner), name)
 _patches_lock = threading.RLock()
 
 
@@ -227,10 +228,10 @@ def safe_patch(
     ``call.run_id`` is the active run's id or None and the hook decides what to do.
     Patching the same target twice for one integration is a no-op.
     """
+    key = (integration.name, id(owner), name)
     with _patches_lock:
-        for existing in _patches.get(integration.name, ()):
-            if existing.owner is owner and existing.name == name:
-                return
+        if key in _patch_index:
+            return
         original, had_own = _lookup(owner, name)
         patch = _Patch(integration, owner, name, original, had_own, hook, creates_run)
 
@@ -241,6 +242,7 @@ def safe_patch(
         patch.wrapper = _patched_class()(original, wrapper, module, path)
         setattr(owner, name, patch.wrapper)
         _patches.setdefault(integration.name, []).append(patch)
+        _patch_index[key] = patch
 
 
 def is_patched(owner: Any, name: str) -> bool:
@@ -312,6 +314,7 @@ def revert(integration: Integration | str) -> None:
     with _patches_lock:
         patches = _patches.pop(name, [])
         for patch in reversed(patches):
+            _patch_index.pop((name, id(patch.owner), patch.name), None)
             current = patch.owner.__dict__.get(patch.name, None)
             if current is not patch.wrapper:
                 continue  # someone patched on top of us: leave their wrapper alone
