@@ -66,21 +66,41 @@ def _new_callback(call: Call, recorder: _gbm.MetricRecorder) -> Any:
                 self._call = call
                 self._recorder = recorder
                 self._keys: dict[tuple[str, str], str] = {}
+                self._log: Any = None
+                self._seen = 0
+                self._epoch = -1
 
             def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
                 with self._call.isolate("callback"):
-                    keys = self._keys
-                    values: dict[str, float] = {}
-                    for data_name, metrics in evals_log.items():
-                        for metric_name, log in metrics.items():
-                            key = keys.get((data_name, metric_name))
-                            if key is None:
-                                key = keys[(data_name, metric_name)] = _gbm.metric_key(
-                                    data_name, metric_name)
-                            value = log[-1]
-                            values[key] = float(value[0] if type(value) is tuple else value)
-                    self._recorder.record(epoch, values)
+                    self._log, self._epoch = evals_log, epoch
+                    self._seen += 1
+                    self._record(epoch, evals_log, -1)
                 return False
+
+            def after_training(self, model: Any) -> Any:
+                # xgboost < 2 keeps callbacks in a set and stops at the first that asks to:
+                # the iteration an EarlyStopping ended may have skipped us; catch up here.
+                with self._call.isolate("callback"):
+                    log = self._log
+                    lengths = [len(v) for m in (log or {}).values() for v in m.values()]
+                    total = max(lengths, default=0)
+                    for index in range(self._seen, total):
+                        self._epoch += 1
+                        self._record(self._epoch, log, index)
+                return model
+
+            def _record(self, epoch: int, evals_log: Any, index: int) -> None:
+                keys = self._keys
+                values: dict[str, float] = {}
+                for data_name, metrics in evals_log.items():
+                    for metric_name, log in metrics.items():
+                        key = keys.get((data_name, metric_name))
+                        if key is None:
+                            key = keys[(data_name, metric_name)] = _gbm.metric_key(
+                                data_name, metric_name)
+                        value = log[index]
+                        values[key] = float(value[0] if type(value) is tuple else value)
+                self._recorder.record(epoch, values)
 
         _callback_class = AutologCallback
     return _callback_class(call, recorder)
