@@ -102,6 +102,7 @@ class MlflowBackend(SpoolingSender, Backend):
         self.uri = uri
         self.target = tracking_target(uri)
         self.spool_enabled = spool
+        self._spool_folder = S.spool_dir(self.target)
         self._client: Any = None
         self._transport: Any = None
         self._reset()
@@ -134,10 +135,12 @@ class MlflowBackend(SpoolingSender, Backend):
             return str(self.client.create_experiment(name, tags=tags or None))
 
     def get_experiment(self, experiment_id: str) -> Experiment:
+        self._check_up()
         with mlflow_errors(f"experiment id {experiment_id!r}"):
             return _experiment(self.client.get_experiment(experiment_id))
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        self._check_up()
         with mlflow_errors(f"experiment {name!r}"):
             found = self.client.get_experiment_by_name(name)
         return None if found is None else _experiment(found)
@@ -200,11 +203,13 @@ class MlflowBackend(SpoolingSender, Backend):
                       "inputs": [input_to_json(i) for i in inputs]})
 
     def get_run(self, run_id: str) -> Run:
+        self._check_up()
         with mlflow_errors(f"run id {run_id!r}"):
             return _run(self.client.get_run(self._remote(run_id)))
 
     def search_runs(self, experiment_ids: Sequence[str], filter_string: str = "",
                     order_by: Sequence[str] | None = None, max_results: int = 1000) -> list[Run]:
+        self._check_up()
         with mlflow_errors("searching runs"):
             found = self.client.search_runs(list(experiment_ids), filter_string or "",
                                             max_results=max_results,
@@ -212,6 +217,7 @@ class MlflowBackend(SpoolingSender, Backend):
         return [_run(r) for r in found]
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        self._check_up()
         with mlflow_errors(f"metric {key!r} of run {run_id!r}"):
             history = self.client.get_metric_history(self._remote(run_id), key)
         found = [Metric(key, float(m.value), int(m.timestamp), int(m.step)) for m in history]
@@ -313,6 +319,7 @@ class MlflowBackend(SpoolingSender, Backend):
         return str(version.version)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
+        self._check_up()
         run, found = self._remote(run_id), list[str]()
         with mlflow_errors(f"artifacts of run {run_id!r}"):
             todo = [path]
@@ -329,6 +336,7 @@ class MlflowBackend(SpoolingSender, Backend):
     def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
         from mlflow.artifacts import download_artifacts
 
+        self._check_up()
         with mlflow_errors(f"downloading {path!r} of run {run_id!r}"):
             return str(download_artifacts(run_id=self._remote(run_id), artifact_path=path or None,
                                           dst_path=dst_path, tracking_uri=self.target))

@@ -9,9 +9,11 @@ journal's format is in ``autolog.backends.spool``.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from autolog.backends import spool as S
@@ -45,6 +47,29 @@ def _metric_key(m: Metric) -> tuple[int, int, str]:
     return (m.step, m.timestamp, repr(float(m.value)))
 
 
+def merge_head(records: Sequence[S.Record], max_metrics: int = 10_000) -> S.Record:
+    """The first record, with the batches of the same run right after it merged in (a
+    backlog of one-metric batches is replayed in a few requests, not thousands)."""
+    head = records[0]
+    if head["op"] != "batch":
+        return {**head, "ids": [head["id"]]}
+    group = [head]
+    count = len(head["m"])
+    for record in itertools.islice(records, 1, None):
+        if record["op"] != "batch" or record["run"] != head["run"] or count >= max_metrics:
+            break
+        group.append(record)
+        count += len(record["m"])
+    params: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for record in group:
+        params.update((k, v) for k, v in record["p"])
+        tags.update((k, v) for k, v in record["t"])
+    return {"op": "batch", "id": head["id"], "ids": [r["id"] for r in group], "run": head["run"],
+            "m": [m for r in group for m in r["m"]], "p": [list(x) for x in params.items()],
+            "t": [list(x) for x in tags.items()]}
+
+
 class SpoolingSender:
     """Mixed into ``MlflowBackend``, which provides the transport, uploads and registry."""
 
@@ -75,7 +100,11 @@ class SpoolingSender:
 
     @property
     def spool_folder(self) -> str:
-        return S.spool_dir(self.target)
+        """Fixed when the backend is made (``$AUTOLOG_SPOOL_DIR`` at that time)."""
+        folder: str | None = getattr(self, "_spool_folder", None)
+        if folder is None:
+            folder = self._spool_folder = S.spool_dir(self.target)
+        return folder
 
     def _journal_(self) -> S.Journal:
         if self._pid != os.getpid():  # forked: the parent's journal and backlog are its own
@@ -86,6 +115,13 @@ class SpoolingSender:
                    for n in os.listdir(self.spool_folder)):
                 self._start_replayer()  # another process left data behind: adopt it
         return self._journal
+
+    def _check_up(self) -> None:
+        """Reads fail fast while the server is known to be down (MLflow's client would
+        retry for minutes)."""
+        if self._down:
+            raise StoreError(f"MLflow at {S.strip_userinfo(self.target)} is unreachable; "
+                             "writes are being spooled and will be replayed")
 
     def _remote(self, run_id: str) -> str:
         return self._ids.get(run_id, run_id)
@@ -114,6 +150,8 @@ class SpoolingSender:
             with mlflow_errors(f"MLflow {record['op']}"):
                 self._deliver(record, self._ids, None)
             return
+        if self._pid != os.getpid():
+            self._reset()  # forked: never wait on a lock held by a thread of the parent
         with self._lock:
             journal = self._journal_()
             record["id"] = journal.new_id()
@@ -224,10 +262,11 @@ class SpoolingSender:
                 if not self._backlog:
                     self._down = False
                     break
-                record = self._backlog[0]
+                record = merge_head(self._backlog)
                 if not self._replay_one(self._journal_(), record, self._ids, seen, summary):
                     break
-                self._backlog.popleft()
+                for _ in record["ids"]:
+                    self._backlog.popleft()
         summary["left"] = len(self._backlog)
         if self._journal is not None and not self._backlog:
             self._journal.compact()
@@ -235,10 +274,11 @@ class SpoolingSender:
             records, ids = S.pending(S.read_records(journal.path))
             seen = {}
             left = len(records)
-            for record in records:
+            while left:
+                record = merge_head(records[len(records) - left:])
                 if not self._replay_one(journal, record, ids, seen, summary):
                     break
-                left -= 1
+                left -= len(record["ids"])
             summary["left"] += left
             summary["orphans_left"] += 1 if left else 0
             journal.close(remove=left == 0)
@@ -256,23 +296,29 @@ class SpoolingSender:
             if not is_permanent_mlflow_error(exc) and not isinstance(exc, StoreError):
                 summary["refusals"] += 1
                 return False
-            journal.append({"op": "drop", "id": record["id"], "error": str(exc)[:300]})
+            for record_id in record["ids"]:
+                journal.append({"op": "drop", "id": record_id, "error": str(exc)[:300]})
             _log.warning("autolog: MLflow refused spooled %s for run %s: %s", record["op"],
                          record.get("run") or record.get("local"), exc)
             summary["dropped"] += 1
             return True
         if record["op"] == "create_run" and remote is not None:
             journal.append({"op": "map", "local": record["local"], "remote": remote}, sync=True)
-        journal.append({"op": "ack", "id": record["id"]})
+        for record_id in record["ids"]:
+            journal.append({"op": "ack", "id": record_id})
         if record["op"] == "artifact":
             S.remove_artifacts(journal, record)
-        summary["sent"] += 1
+        summary["sent"] += len(record["ids"])
         return True
 
     def close(self) -> None:
         self._closed = True
         self._wake.set()
-        with self._lock:
-            if self._journal is not None and self._pid == os.getpid():
-                self._journal.close(remove=not self._backlog)
+        if self._pid != os.getpid() or not self._lock.acquire(timeout=0.5):
+            return  # a request in flight: its write-ahead record stays for a later replay
+        try:
+            if self._journal is not None:
+                self._journal.close(remove=not self._backlog)  # all acknowledged
                 self._journal = None
+        finally:
+            self._lock.release()

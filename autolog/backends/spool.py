@@ -31,6 +31,7 @@ import os
 import shutil
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -144,6 +145,7 @@ class Journal:
             _try_lock(handle)
         self.path = path
         self._file: IO[str] | None = handle
+        self._finalizer = weakref.finalize(self, _close_quietly, [handle])
 
     def new_id(self) -> str:
         with self._lock:
@@ -156,6 +158,8 @@ class Journal:
             if self._file is None:
                 self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
                 _try_lock(self._file)
+                self._finalizer.detach()
+                self._finalizer = weakref.finalize(self, _close_quietly, [self._file])
             self._file.write(line)
             self._file.flush()
             if sync:
@@ -186,6 +190,13 @@ class Journal:
             if remove:
                 with contextlib.suppress(OSError):
                     os.remove(self.path)
+
+
+def _close_quietly(handles: list[IO[str] | None]) -> None:
+    for handle in handles:
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
 
 
 def adopt_orphans(folder: str) -> Iterator[Journal]:

@@ -64,9 +64,11 @@ class MlflowServer:
         self.stop()
         raise RuntimeError(f"mlflow server did not answer on {self.url}")
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
+        """Stop the server (``kill``: SIGKILL, as a crash would)."""
         if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)  # the server and its workers: our own process group
+            # the server and its workers: the process group we started
+            os.killpg(self.proc.pid, 9 if kill else 15)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:

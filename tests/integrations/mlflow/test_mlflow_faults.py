@@ -58,7 +58,7 @@ def test_outage_mid_training_costs_no_time_and_loses_nothing(
 
     def stop_midway(step: int) -> None:
         if step == STEPS // 4:
-            stopper.append(threading.Thread(target=mlflow_server.stop))
+            stopper.append(threading.Thread(target=mlflow_server.stop, kwargs={"kill": True}))
             stopper[0].start()
 
     run = autolog.start_run(run_name="outage")
@@ -83,7 +83,10 @@ def test_outage_mid_training_costs_no_time_and_loses_nothing(
         return len(client.get_metric_history(run.info.run_id, "loss")) >= STEPS and bool(
             client.search_runs(["0"], "tags.kind = 'offline'"))
 
-    assert _wait_for(replayed, 60), "the spool was not replayed automatically"
+    assert _wait_for(replayed, 60), (
+        "the spool was not replayed automatically",
+        [p.read_text()[-600:] for p in Path(spool_dir(mlflow_server.url)).glob("journal-*")],
+        (mlflow_server.folder / "server.log").read_text()[-1500:])
     time.sleep(0.5)  # let the replay finish the records after the metrics
     autolog.flush()
     assert replay_spool(mlflow_server.url)[mlflow_server.url]["left"] == 0
