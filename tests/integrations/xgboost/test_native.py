@@ -163,7 +163,7 @@ def test_multiclass_training_logs_mlogloss() -> None:
 
 
 def test_a_failing_training_keeps_the_metrics_logged_so_far(binary, history) -> None:
-    """A user callback raising at iteration 4: the run is FAILED with iterations 0..4."""
+    """A user callback raising at iteration 4: the run is FAILED with the iterations before."""
 
     class Boom(xgb.callback.TrainingCallback):
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
@@ -176,7 +176,9 @@ def test_a_failing_training_keeps_the_metrics_logged_so_far(binary, history) -> 
         xgb.train({"objective": "binary:logistic"}, dtrain, 10, evals=[(dvalid, "validation")],
                   callbacks=[Boom()], verbose_eval=False)
     assert runs[0].info.status == "FAILED"
-    assert [s for s, _ in history(runs[0].info.run_id, "validation-logloss")] == [0, 1, 2, 3, 4]
+    steps = [s for s, _ in history(runs[0].info.run_id, "validation-logloss")]
+    # xgboost < 2 runs callbacks in set order: the failing one may come before ours
+    assert steps == [0, 1, 2, 3, 4] or (xgb.__version__ < "2" and steps == [0, 1, 2, 3])
 
 
 def test_training_inside_a_user_run_logs_into_it(binary) -> None:
