@@ -324,6 +324,8 @@ class SklearnIntegration(Integration):
                 self._sweep()
 
     def patch_class(self, cls: type) -> None:
+        if _foreign(cls):
+            return  # XGBoost/LightGBM estimators belong to their own integration
         for names, hook in ((FIT_METHODS, self._fit_hook), (SCORE_METHODS, None)):
             for name in names:
                 owner = _definer(cls, name)
@@ -335,6 +337,15 @@ class SklearnIntegration(Integration):
                     patching.safe_patch(self, owner, name, target, creates_run=False)
                 else:
                     patching.safe_patch(self, owner, name, hook)
+
+
+def _foreign(cls: type) -> bool:
+    """True for estimator classes of a framework that another integration autologs."""
+    from autolog.integration import integrations
+
+    top = cls.__module__.partition(".")[0]
+    return any(top in (m.partition(".")[0] for m in other.modules)
+               for name, other in integrations().items() if name != "sklearn")
 
 
 autolog = integration_autolog("sklearn")
