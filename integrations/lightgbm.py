@@ -35,13 +35,17 @@ registry, MLflow's).
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autolog import patching
 from autolog.integration import Integration, integration_autolog
+from autolog.lazy import lazy_module
 from autolog.patching import Call
 
-from . import _gbm
+if TYPE_CHECKING:
+    from . import _gbm
+else:  # numpy-heavy: loaded with the first training, not by autolog()
+    _gbm = lazy_module("autolog.integrations._gbm")
 
 IMPORTANCE_TYPES = ("split", "gain")
 _TRAIN_EXCLUDED = ("params", "train_set", "valid_sets", "valid_names", "fobj", "feval",

@@ -80,7 +80,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -138,6 +137,8 @@ class PyTorchIntegration(Integration):
         dist = _DISTRIBUTIONS.get(name, "lightning")
         self._checking.dist = dist
         try:
+            from importlib import metadata
+
             return metadata.version(dist)
         except Exception:  # noqa: BLE001 - metadata can be missing or broken
             version = getattr(module, "__version__", None)

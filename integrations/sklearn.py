@@ -64,13 +64,17 @@ from __future__ import annotations
 import inspect
 import sys
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autolog import patching
 from autolog.integration import Integration, integration_autolog
 from autolog.lazy import flavor_functions, lazy_module
 from autolog.patching import Call
-from autolog.tracking import fluent
+
+if TYPE_CHECKING:
+    from autolog.tracking import fluent
+else:  # the tracking core loads with the first fit, not with autolog()
+    fluent = lazy_module("autolog.tracking.fluent")
 
 # numpy-heavy helpers load with the first fit, not with autolog() (which imports this module)
 L = lazy_module("autolog.integrations._sklearn_log")

@@ -36,13 +36,17 @@ from __future__ import annotations
 
 import weakref
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from autolog import patching
 from autolog.integration import Integration, integration_autolog
+from autolog.lazy import lazy_module
 from autolog.patching import Call
 
-from . import _gbm
+if TYPE_CHECKING:
+    from . import _gbm
+else:  # numpy-heavy: loaded with the first training, not by autolog()
+    _gbm = lazy_module("autolog.integrations._gbm")
 
 # DMatrix -> where its data came from; weak keys and weak values: nothing is kept alive
 _SOURCES: weakref.WeakKeyDictionary[Any, _Source] = weakref.WeakKeyDictionary()
