@@ -293,6 +293,8 @@ class MlflowBackend(SpoolingSender, Backend):
                 self._spool({"op": "register", "run": run, "path": artifact_path, "name": name})
                 return None
         try:
+            if self.spool_enabled and not self.transport.probe():  # MLflow's client would
+                raise Transient("no answer from /health")  # retry for minutes
             return self._register(run, artifact_path, name)
         except Transient as exc:
             if not self.spool_enabled:
