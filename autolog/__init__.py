@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "log_dict": _FLUENT,
     "log_figure": _FLUENT,
     "log_input": _FLUENT,
+    "register_model": _FLUENT,
     "flush": _FLUENT,
     # reading
     "get_run": _FLUENT,

@@ -352,17 +352,7 @@ def log_model(call: Call, flavor: str, model: Any, sample: Any,
                      input_example=example, run_id=call.run_id)
     registered = call.config.get("registered_model_name")
     if registered:
-        _register(call.run_id, str(registered))
-
-
-def _register(run_id: str, name: str) -> None:
-    backend = fluent._backend_of(run_id)
-    register = getattr(backend, "register_model", None)
-    if register is None:
-        _logger.debug("autolog: registered_model_name=%r not registered: the store %s has no "
-                      "model registry (only MLflow's has)", name, type(backend).__name__)
-        return
-    fluent.defer(run_id, lambda: register(run_id, "model", name))
+        fluent.register_model(f"runs:/{call.run_id}/model", str(registered), wait=False)
 
 
 def _optional(name: str) -> Any:

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 _logger = logging.getLogger("autolog")
 
 CHECKPOINT_TAG = "mlflow.latest_checkpoint_artifact"
-REGISTERED_MODEL_TAG = "autolog.registered_model_name"
 _PACKAGES = ("lightning.pytorch", "pytorch_lightning")
 _SHARDED = ("FSDPStrategy", "DeepSpeedStrategy", "ModelParallelStrategy")
 _SAMPLE_ROWS = 1_000  # dataset digests and profiles look at this many rows at most
@@ -602,17 +601,5 @@ class FitSession:
                          input_example=input_example, run_id=self.run_id)
         registered = self.config.get("registered_model_name")
         if registered:
-            self._register(str(registered))
+            fluent.register_model(f"runs:/{self.run_id}/model", str(registered), wait=False)
 
-    def _register(self, name: str) -> None:
-        """Register ``model`` where the store has a model registry (MLflow's), on the writer
-        thread; other stores have none: the name is then only a tag."""
-        run_id = self.run_id or ""
-        fluent.set_tag(REGISTERED_MODEL_TAG, name, run_id=run_id)
-        backend = fluent._backend_of(run_id)
-        register = getattr(backend, "register_model", None)
-        if register is None:
-            _logger.debug("autolog pytorch: registered_model_name=%r not registered: the store "
-                          "%s has no model registry", name, type(backend).__name__)
-            return
-        fluent.defer(run_id, lambda: register(run_id, "model", name))

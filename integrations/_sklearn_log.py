@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from autolog.patching import Call
 
 TRUNCATED_TAG = "autolog.truncated_params"
-REGISTERED_MODEL_TAG = "autolog.registered_model_name"
 _BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
 
 
@@ -212,8 +211,9 @@ def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
         "sklearn", model, artifact_path="model", signature=signature, input_example=example,
         run_id=run_id, serialization_format=cfg.get("serialization_format"),
     )
-    if cfg.get("registered_model_name"):  # no model registry in autolog's stores: a tag
-        fluent.set_tag(REGISTERED_MODEL_TAG, cfg["registered_model_name"], run_id=run_id)
+    if cfg.get("registered_model_name"):
+        fluent.register_model(f"runs:/{run_id}/model", str(cfg["registered_model_name"]),
+                              wait=False)
 
 
 # ---------------------------------------------------------------------------- search

@@ -102,6 +102,12 @@ class Backend(abc.ABC):
     def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
         """Make ``path`` (file or folder) available under ``dst_path``; return the local path."""
 
+    # model registry -----------------------------------------------------------------------
+    def register_model(self, run_id: str, artifact_path: str, name: str) -> str | None:
+        """Register ``runs:/<run_id>/<artifact_path>`` as a new version of model ``name`` and
+        return the version. Stores without a model registry (the default) return None."""
+        return None
+
     # lifecycle --------------------------------------------------------------------------
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections; called at interpreter exit after the final flush."""

@@ -567,3 +567,30 @@ def defer(run_id: str, fn: Callable[[], None]) -> None:
     plot, serializing a large artifact): the training thread does not wait for it."""
     state = _state(run_id)
     _writer.put((CALL, state.backend, state.run_id, fn))
+
+
+REGISTERED_MODEL_TAG = "autolog.registered_model_name"
+
+
+def register_model(model_uri: str, name: str, *, wait: bool = True) -> str | None:
+    """Register a logged model (``runs:/<run_id>/<path>``) under ``name`` in the store's model
+    registry and return the new version. Only MLflow stores have a registry; elsewhere the
+    run gets the tag ``autolog.registered_model_name`` and None is returned. With
+    ``wait=False`` (autologging) registration runs on the writer thread."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInputError(f"registered model name {name!r} must be a non-empty string")
+    if not isinstance(model_uri, str) or not model_uri.startswith("runs:/"):
+        raise InvalidInputError(f"model_uri {model_uri!r} must look like runs:/<run_id>/<path>")
+    run_id, _, path = model_uri[len("runs:/"):].partition("/")
+    if not run_id or not path:
+        raise InvalidInputError(f"model_uri {model_uri!r} must look like runs:/<run_id>/<path>")
+    set_tag(REGISTERED_MODEL_TAG, name, run_id=run_id)
+    backend = _backend_of(run_id)
+    if not wait:
+        def register() -> None:
+            backend.register_model(run_id, path, name)
+
+        defer(run_id, register)
+        return None
+    flush()
+    return backend.register_model(run_id, path, name)

@@ -101,3 +101,18 @@ def test_log_outside_a_run_starts_one_implicitly() -> None:
     assert run is not None
     autolog.end_run()
     assert autolog.get_run(run.info.run_id).data.metrics == {"m": 1.0}
+
+
+def test_register_model_without_a_registry_tags_the_run() -> None:
+    """On the local store (no registry) register_model records the name as a tag."""
+    with autolog.start_run() as run:
+        pass
+    assert autolog.register_model(f"runs:/{run.info.run_id}/model", "clf") is None
+    assert autolog.get_run(run.info.run_id).data.tags["autolog.registered_model_name"] == "clf"
+
+
+@pytest.mark.parametrize(("uri", "name"), [("model", "x"), ("runs:/abc", "x"), ("runs:/a/m", "")])
+def test_register_model_bad_input_names_the_value(uri: str, name: str) -> None:
+    """A URI that is not runs:/<id>/<path>, or an empty name, is refused naming it."""
+    with pytest.raises(InvalidInputError, match="model_uri|registered model name"):
+        autolog.register_model(uri, name)

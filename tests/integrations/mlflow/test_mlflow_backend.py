@@ -179,6 +179,28 @@ def test_sklearn_fit_is_autologged_into_mlflow(mlflow_server: Any) -> None:
     _check_model(mlflow_server, run.info.run_id, X[:5])
 
 
+def test_registered_model_name_registers_the_autologged_model(mlflow_server: Any) -> None:
+    """autolog.sklearn.autolog(registered_model_name=...) creates a registry version."""
+    _needs("sklearn")
+    if not _model_logging_available():
+        pytest.skip("model logging unavailable")
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    autolog.set_tracking_uri(mlflow_server.url)
+    autolog.sklearn.autolog(registered_model_name="iris-clf", log_system_metrics=False)
+    try:
+        X, y = load_iris(return_X_y=True)
+        LogisticRegression(max_iter=200).fit(X, y)
+        run = fluent.last_active_run()
+    finally:
+        autolog.sklearn.autolog(disable=True)
+    assert run is not None
+    autolog.flush()
+    versions = _client(mlflow_server).search_model_versions("name='iris-clf'")
+    assert [v.run_id for v in versions] == [run.info.run_id]
+
+
 def test_xgboost_training_is_autologged_into_mlflow(mlflow_server: Any) -> None:
     _needs("xgboost")
     import numpy as np
