@@ -10,7 +10,6 @@ hooks, which fire at once if it already is), so ``autolog()`` imports no framewo
 
 from __future__ import annotations
 
-import logging
 import re
 import sys
 import threading
@@ -21,11 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from autolog import config, patching
 from autolog.entry_points import entry_points
 from autolog.errors import AutologWarning, InvalidInputError
+from autolog.lazy import logger
 
 if TYPE_CHECKING:
     from autolog.patching import Call
 
-_logger = logging.getLogger("autolog")
 ENTRY_POINT_GROUP = "autolog.integrations"
 
 # Used only when the distribution metadata is missing (running from a source tree).
@@ -122,7 +121,7 @@ class Integration:
                     f"{version or 'an unknown version'}"
                 )
                 if self._settings.get("disable_for_unsupported_versions"):
-                    _logger.info("%s; not patching", message)
+                    logger.info("%s; not patching", message)
                     return
                 if not self._settings.get("silent"):
                     _warn(f"{message}; autologging may not work")
@@ -238,8 +237,8 @@ def _guarded_on_import(integration: Integration, module: ModuleType) -> None:
     # A hook that raises would make the user's own import fail: catch everything.
     try:
         integration._on_import(module)
-    except Exception as exc:
-        _logger.debug("autolog %s: patching %s failed", integration.name, module.__name__,
+    except Exception as exc:  # noqa: BLE001 - a hook that raises breaks the user's import
+        logger.debug("autolog %s: patching %s failed", integration.name, module.__name__,
                       exc_info=exc)
         _warn(f"autolog {integration.name}: patching {module.__name__} failed "
               f"({type(exc).__name__}: {exc}); {integration.name} is not autologged")
@@ -270,7 +269,7 @@ def _entry_points() -> dict[str, str]:
     try:
         found.update(entry_points(ENTRY_POINT_GROUP))
     except Exception as exc:  # noqa: BLE001 - broken metadata: fall back to the built-ins
-        _logger.debug("autolog: reading entry points failed: %s", exc)
+        logger.debug("autolog: reading entry points failed: %s", exc)
     for name, target in _BUILTINS.items():
         found.setdefault(name, target)
     return found
@@ -289,7 +288,7 @@ def _load(name: str, target: str) -> Integration | None:
         return integration
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
-            _logger.debug("autolog: integration %s not installed (%s)", name, exc)
+            logger.debug("autolog: integration %s not installed (%s)", name, exc)
             return None  # missing module: skip quietly
         _warn(f"autolog: integration {name!r} ({target}) failed to load: {exc!r}; skipped")
     except Exception as exc:  # noqa: BLE001 - a broken plugin is skipped, with a warning
@@ -377,7 +376,7 @@ def autolog(
             if name in skip and not disable:
                 continue
             integration.enable(**flags)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - enabling is as safe as calling
             if config.testing_mode() and not isinstance(exc, AutologWarning):
-                _logger.error("autolog: enabling %s failed", name, exc_info=exc)
+                logger.error("autolog: enabling %s failed", name, exc_info=exc)
             _warn(f"autolog: enabling {name} failed ({type(exc).__name__}: {exc}); skipped")

@@ -62,3 +62,16 @@ def flavor_functions(flavor: str) -> tuple[Any, Any, Any]:
     for fn, verb in ((log_model, "Log"), (save_model, "Save"), (load_model, "Load")):
         fn.__doc__ = f"{verb} a {flavor} model ({flavor} flavor, MLflow's layout); see autolog.models."
     return log_model, save_model, load_model
+
+
+class _LazyLogger:
+    """``logging.getLogger("autolog")``, imported at the first message: ``logging`` costs
+    more to import than everything ``autolog()`` does when no framework is imported."""
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger("autolog"), name)
+
+
+logger: Any = _LazyLogger()

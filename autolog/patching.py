@@ -31,44 +31,51 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib
-import logging
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from autolog import config
 from autolog.distributed import is_rank_zero
 from autolog.errors import AutologWarning
+from autolog.lazy import logger
 
 if TYPE_CHECKING:
     from autolog.integration import Integration
 
-_logger = logging.getLogger("autolog")
 _SESSION: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
     "autolog_session", default=None
 )
 _MISSING = object()
 
 
-@dataclass
 class Call:
-    """One outermost patched call: what a hook sees and may change."""
+    """One outermost patched call: what a hook sees and may change.
 
-    integration: Integration
-    config: MappingProxyType[str, Any]
-    owner: Any
-    name: str
-    instance: Any
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    run_id: str | None = None
-    created_run: bool = False
-    state: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    ``run_id``: the run to log into; ``created_run``: autolog opened it for this call;
+    ``state``: scratch shared by the phases of the call; ``errors``: autolog's own errors.
+    (A plain slotted class: this module is imported by ``autolog()``, which must be cheap.)
+    """
+
+    __slots__ = ("args", "config", "created_run", "errors", "instance", "integration",
+                 "kwargs", "name", "owner", "run_id", "state")
+
+    def __init__(self, integration: Integration, config: MappingProxyType[str, Any], owner: Any,
+                 name: str, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.integration = integration
+        self.config = config
+        self.owner = owner
+        self.name = name
+        self.instance = instance
+        self.args = args
+        self.kwargs = kwargs
+        self.run_id: str | None = None
+        self.created_run = False
+        self.state: dict[str, Any] = {}
+        self.errors: list[str] = []
 
     @property
     def place(self) -> str:
@@ -118,7 +125,7 @@ def report_error(integration: Any, place: str, phase: str, exc: BaseException, s
         if key in _reported:
             return
         _reported.add(key)
-    _logger.debug("autolog %s: %s failed in %s", name, place, phase, exc_info=exc)
+    logger.debug("autolog %s: %s failed in %s", name, place, phase, exc_info=exc)
     if not silent:
         try:
             warnings.warn(
@@ -132,16 +139,23 @@ def report_error(integration: Any, place: str, phase: str, exc: BaseException, s
 
 
 # ---------------------------------------------------------------------------- patch records
-@dataclass
 class _Patch:
-    integration: Integration
-    owner: Any
-    name: str
-    original: Any  # the raw object from the defining __dict__ (function, classmethod …)
-    had_own: bool  # whether owner.__dict__ held the attribute before patching
-    hook: Any
-    creates_run: bool
-    wrapper: Any = None
+    """One installed patch. ``original`` is the raw object from the defining ``__dict__``
+    (function, classmethod …); ``had_own``: whether ``owner.__dict__`` held it before."""
+
+    __slots__ = ("creates_run", "had_own", "hook", "integration", "name", "original", "owner",
+                 "wrapper")
+
+    def __init__(self, integration: Integration, owner: Any, name: str, original: Any,
+                 had_own: bool, hook: Any, creates_run: bool) -> None:
+        self.integration = integration
+        self.owner = owner
+        self.name = name
+        self.original = original
+        self.had_own = had_own
+        self.hook = hook
+        self.creates_run = creates_run
+        self.wrapper: Any = None
 
 
 _patches: dict[str, list[_Patch]] = {}
@@ -324,7 +338,7 @@ def revert(integration: Integration | str) -> None:
                 else:
                     delattr(patch.owner, patch.name)
             except (AttributeError, TypeError) as exc:
-                _logger.debug("autolog: could not revert %s.%s: %s", patch.owner, patch.name, exc)
+                logger.debug("autolog: could not revert %s.%s: %s", patch.owner, patch.name, exc)
 
 
 # ---------------------------------------------------------------------------- the call

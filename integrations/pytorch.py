@@ -77,7 +77,6 @@ Lightning autologging: inside an autologged ``fit`` they pass through, outside o
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from types import ModuleType
@@ -90,7 +89,6 @@ from autolog.integration import Integration, integration_autolog
 if TYPE_CHECKING:
     from autolog.patching import Call
 
-_logger = logging.getLogger("autolog")
 
 #: import name -> (distribution name, default requirement)
 _LIGHTNING_MODULES = ("lightning.pytorch", "pytorch_lightning")

@@ -61,7 +61,6 @@ Limits
 
 from __future__ import annotations
 
-import inspect
 import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -118,6 +117,8 @@ def _fit_inputs(call: Call) -> tuple[Any, Any, Any]:
         fn: Any = getattr(type(call.instance), call.name, None)
         if fn not in _sample_weight_index:
             try:
+                import inspect  # costly to import; needed only here, at the first fit
+
                 names = [p for p in inspect.signature(fn).parameters if p != "self"]
                 _sample_weight_index[fn] = names.index("sample_weight") if "sample_weight" in names else None
             except (TypeError, ValueError):
