@@ -22,9 +22,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -224,7 +222,12 @@ def log_importances(call: Call, importances: Mapping[str, Mapping[str, Any]]) ->
         clean = {str(k): _jsonable(v) for k, v in values.items()}
         fluent.log_dict(clean, f"feature_importance_{importance_type}.json", run_id=run_id)
         if plots and clean:
-            fluent.defer(run_id, _plot_job(call, run_id, importance_type, clean))
+            from autolog import plots as P
+
+            P.render_later(run_id, [("autolog.integrations._gbm:render_importance",
+                                     {"values": clean, "importance_type": importance_type},
+                                     f"feature_importance_{importance_type}.png")],
+                           what=f"{call.integration.name} feature importance plot")
 
 
 def _jsonable(value: Any) -> Any:
@@ -235,23 +238,7 @@ def _jsonable(value: Any) -> Any:
     return float(value) if isinstance(value, (int, float)) else value
 
 
-def _plot_job(call: Call, run_id: str, importance_type: str,
-              values: dict[str, Any]) -> Callable[[], None]:
-    def job() -> None:
-        try:
-            with tempfile.TemporaryDirectory(prefix="autolog-") as tmp:
-                path = os.path.join(tmp, f"feature_importance_{importance_type}.png")
-                render_importance(values, importance_type, path)
-                fluent.log_artifact(path, run_id=run_id)
-        except Exception as exc:  # noqa: BLE001 - a plot must never break logging
-            # on the writer thread: a warning here would not reach the user's call
-            _logger.warning("autolog %s: feature importance plot %r failed: %r",
-                            call.integration.name, importance_type, exc)
-
-    return job
-
-
-def render_importance(values: Mapping[str, Any], importance_type: str, path: str,
+def render_importance(path: str, values: Mapping[str, Any], importance_type: str,
                       max_features: int = 50) -> None:
     """A horizontal bar chart (largest on top), with matplotlib's OO Agg API."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -83,66 +83,30 @@ def log_description(estimator: Any, run_id: str) -> None:
 
 
 def log_plots(plots: dict[str, Any], prefix: str, run_id: str) -> None:
-    """Render the confusion matrix (and ROC / precision-recall curves for binary
-    classifiers) with matplotlib's object-oriented Agg API on the writer thread."""
+    """The confusion matrix (and ROC / precision-recall curves for binary classifiers),
+    computed here and drawn outside the training process (``autolog.plots``)."""
     if not plots or not matplotlib_available():
         return
+    from autolog import plots as P
+
+    where = "autolog.integrations._sklearn_plots:"
     cm = plots.get("confusion_matrix")
     labels = list(plots.get("labels", ()))
     roc, pr, positive = plots.get("roc"), plots.get("pr"), plots.get("positive")
-
-    def render() -> None:
-        import tempfile
-
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        with tempfile.TemporaryDirectory(prefix="autolog-plots-") as tmp:
-            paths = []
-            if cm is not None and len(cm) <= 50:
-                fig = Figure(figsize=(5, 4.5))
-                FigureCanvasAgg(fig)
-                ax = fig.add_subplot()
-                image = ax.imshow(cm, cmap="Blues")
-                fig.colorbar(image, ax=ax)
-                ticks = np.arange(len(cm))
-                ax.set_xticks(ticks, [str(v) for v in labels])
-                ax.set_yticks(ticks, [str(v) for v in labels])
-                if len(cm) <= 20:
-                    for (i, j), value in np.ndenumerate(cm):
-                        ax.text(j, i, f"{value:g}", ha="center", va="center")
-                ax.set_xlabel("Predicted label")
-                ax.set_ylabel("True label")
-                ax.set_title("Confusion matrix")
-                paths.append((fig, f"{prefix}confusion_matrix.png"))
-            if roc is not None:
-                fpr, tpr, auc = roc
-                fig = Figure(figsize=(5, 4.5))
-                FigureCanvasAgg(fig)
-                ax = fig.add_subplot()
-                ax.plot(fpr, tpr, label=f"AUC = {auc:.3f}")
-                ax.plot([0, 1], [0, 1], linestyle="--", color="grey")
-                ax.set_xlabel(f"False positive rate (positive label: {positive})")
-                ax.set_ylabel(f"True positive rate (positive label: {positive})")
-                ax.legend(loc="lower right")
-                paths.append((fig, f"{prefix}roc_curve.png"))
-            if pr is not None:
-                recall, precision = pr
-                fig = Figure(figsize=(5, 4.5))
-                FigureCanvasAgg(fig)
-                ax = fig.add_subplot()
-                ax.step(recall, precision, where="post")
-                ax.set_xlabel(f"Recall (positive label: {positive})")
-                ax.set_ylabel(f"Precision (positive label: {positive})")
-                paths.append((fig, f"{prefix}precision_recall_curve.png"))
-            import os
-
-            for fig, name in paths:
-                path = os.path.join(tmp, name)
-                fig.savefig(path, format="png", dpi=80)
-                fluent.log_artifact(path, run_id=run_id)
-
-    fluent.defer(run_id, render)
+    jobs: list[P.Job] = []
+    if cm is not None and len(cm) <= 50:
+        jobs.append((where + "confusion_matrix", {"matrix": cm, "labels": labels},
+                     f"{prefix}confusion_matrix.png"))
+    if roc is not None:
+        fpr, tpr, auc = roc
+        jobs.append((where + "roc_curve", {"fpr": fpr, "tpr": tpr, "auc": float(auc),
+                                           "positive": positive}, f"{prefix}roc_curve.png"))
+    if pr is not None:
+        recall, precision = pr
+        jobs.append((where + "precision_recall_curve",
+                     {"recall": recall, "precision": precision, "positive": positive},
+                     f"{prefix}precision_recall_curve.png"))
+    P.render_later(run_id, jobs, what="sklearn plot")
 
 
 # ---------------------------------------------------------------------------- data and models

@@ -1,0 +1,154 @@
+"""Plots rendered outside the training process.
+
+Drawing a PNG with matplotlib costs tens to hundreds of milliseconds of CPU under the GIL
+and tens of megabytes of memory; done on a thread of the training process, it still slows
+the next ``fit`` of a loop. So a plot is described as data, a renderer function named by
+``"module:function"`` plus its keyword arguments, and drawn by one long-lived helper
+process (``python -m autolog.plot_worker``, started at the first plot, ended when this
+process exits). The writer thread hands it the job, waits for the file and logs it as an
+artifact, in order with the run's other writes, so ``flush()`` still means "written".
+
+If the helper cannot start or answer, the job is drawn on the writer thread instead: a plot
+is never lost to the renderer. A renderer function takes ``path`` and writes a PNG there
+using matplotlib's object-oriented API (``Figure`` + ``FigureCanvasAgg``), never pyplot.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from autolog.lazy import logger
+
+RENDER_TIMEOUT_S = 60.0
+_HEADER = struct.Struct("!I")
+
+Job = tuple[str, dict[str, Any], str]  # (renderer "module:function", kwargs, artifact file)
+
+
+def call_renderer(target: str, kwargs: dict[str, Any], path: str) -> None:
+    module_name, _, attr = target.partition(":")
+    getattr(importlib.import_module(module_name), attr)(path=path, **kwargs)
+
+
+class _Worker:
+    """The helper process and the pipe protocol: length-prefixed pickles both ways."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._broken = False
+
+    def _start(self) -> subprocess.Popen[bytes] | None:
+        if self._broken or os.name == "nt":  # select() on pipes is POSIX-only
+            return None
+        if self._proc is None or self._proc.poll() is not None:
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "autolog.plot_worker"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    env=env, close_fds=True,
+                )
+            except OSError as exc:
+                logger.debug("autolog: plot helper could not start: %r", exc)
+                self._broken = True
+                return None
+        return self._proc
+
+    def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
+        """Draw in the helper; False when it could not (the caller draws in-process)."""
+        with self._lock:
+            proc = self._start()
+            if proc is None or proc.stdin is None or proc.stdout is None:
+                return False
+            try:
+                payload = pickle.dumps((target, kwargs, path), protocol=pickle.HIGHEST_PROTOCOL)
+                proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+                proc.stdin.flush()
+                reply = _read_message(proc.stdout, RENDER_TIMEOUT_S)
+            except (OSError, EOFError, TimeoutError, pickle.PickleError) as exc:
+                logger.debug("autolog: plot helper failed: %r; drawing in-process", exc)
+                self._stop()
+                self._broken = True
+                return False
+        ok, error = pickle.loads(reply)
+        if not ok:
+            raise RuntimeError(f"rendering {target} failed: {error}")
+        return True
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+                proc.wait(timeout=2)
+            except Exception:  # noqa: BLE001 - exit path: make sure it is gone
+                proc.kill()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+def _read_exact(stream: Any, size: int, deadline: float) -> bytes:
+    import time
+
+    chunks = []
+    while size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([stream], [], [], remaining)[0]:
+            raise TimeoutError("plot helper did not answer in time")
+        chunk = os.read(stream.fileno(), size)
+        if not chunk:
+            raise EOFError("plot helper exited")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_message(stream: Any, timeout: float) -> bytes:
+    import time
+
+    deadline = time.monotonic() + timeout
+    (size,) = _HEADER.unpack(_read_exact(stream, _HEADER.size, deadline))
+    return _read_exact(stream, size, deadline)
+
+
+_worker = _Worker()
+atexit.register(_worker.stop)
+
+
+def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot") -> None:
+    """Queue ``jobs`` for ``run_id``: each is drawn by the helper process (or in-process as
+    a fallback) on the writer thread, then logged as the artifact its third item names."""
+    if not jobs:
+        return
+    from autolog.tracking import fluent
+
+    def work() -> None:
+        with tempfile.TemporaryDirectory(prefix="autolog-plots-") as tmp:
+            for target, kwargs, artifact_file in jobs:
+                folder, _, name = artifact_file.rpartition("/")
+                path = os.path.join(tmp, name)
+                try:
+                    if not _worker.render(target, kwargs, path):
+                        call_renderer(target, kwargs, path)
+                except Exception as exc:  # noqa: BLE001 - a plot must never break logging
+                    logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc)
+                    continue
+                fluent.log_artifact(path, folder or None, run_id=run_id)
+
+    fluent.defer(run_id, work)

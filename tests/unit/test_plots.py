@@ -1,0 +1,69 @@
+"""Plots are drawn by a helper process, in order with the run's writes, never lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import autolog
+from autolog import plots
+
+pytest.importorskip("matplotlib")
+
+LINE = "autolog.integrations._sklearn_plots:roc_curve"
+ARGS = {"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.8, 1.0], "auc": 0.8, "positive": 1}
+
+
+def _png(run_id: str, name: str) -> bytes:
+    path = autolog.download_artifacts(run_id=run_id, artifact_path=name)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_a_plot_is_drawn_by_the_helper_process_and_logged() -> None:
+    """render_later draws in the helper process; after flush the PNG is an artifact."""
+    with autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [(LINE, ARGS, "plots/roc.png")])
+    assert _png(run.info.run_id, "plots/roc.png")[:4] == b"\x89PNG"
+    assert plots._worker._proc is not None and plots._worker._proc.poll() is None
+
+
+def test_without_the_helper_the_plot_is_drawn_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper that cannot start does not lose the plot: it is drawn on the writer thread."""
+    monkeypatch.setattr(plots, "_worker", plots._Worker())
+    monkeypatch.setattr(plots._worker, "_broken", True)
+    with autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [(LINE, ARGS, "roc.png")])
+    assert _png(run.info.run_id, "roc.png")[:4] == b"\x89PNG"
+
+
+def test_a_failing_renderer_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    """A renderer that raises leaves the other plots of the job list intact."""
+    bad = ("autolog.integrations._sklearn_plots:roc_curve", {"fpr": "x"}, "bad.png")
+    with caplog.at_level("WARNING", logger="autolog"), autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [bad, (LINE, ARGS, "good.png")])
+    assert autolog.list_artifacts(run.info.run_id) == ["good.png"]
+    assert "bad.png not rendered" in caplog.text
+
+
+def test_an_autologged_fit_does_not_import_matplotlib_in_the_training_process(tmp_path: object) -> None:
+    """The training plots of a classifier are drawn elsewhere: matplotlib stays out."""
+    pytest.importorskip("sklearn")
+    code = (
+        "import sys, autolog\n"
+        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
+        "autolog.autolog(log_models=False, log_system_metrics=False)\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.datasets import make_classification\n"
+        "X, y = make_classification(n_samples=100, random_state=0)\n"
+        "LogisticRegression().fit(X, y)\n"
+        "autolog.flush()\n"
+        "run = autolog.last_active_run()\n"
+        "print('matplotlib' in sys.modules, sorted(autolog.list_artifacts(run.info.run_id)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("False ")
+    assert "training_roc_curve.png" in out.stdout and "training_confusion_matrix.png" in out.stdout
