@@ -142,6 +142,15 @@ class Integration:
         return re.split(r"[\s<>=!~;\[]", self.requirements[0].strip(), maxsplit=1)[0]
 
     def framework_version(self, module: ModuleType | None = None) -> str | None:
+        """The installed version (cached: ``importlib.metadata`` is slow, and a version does
+        not change within a process)."""
+        key = module.__name__ if module is not None else ""
+        cache: dict[str, str | None] = self.__dict__.setdefault("_versions", {})
+        if key not in cache:
+            cache[key] = self._read_version(module)
+        return cache[key]
+
+    def _read_version(self, module: ModuleType | None) -> str | None:
         dist = self.distribution()
         if dist:
             try:

@@ -15,7 +15,6 @@ using matplotlib's object-oriented API (``Figure`` + ``FigureCanvasAgg``), never
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import os
 import pickle
@@ -128,7 +127,12 @@ def _read_message(stream: Any, timeout: float) -> bytes:
 
 
 _worker = _Worker()
-atexit.register(_worker.stop)
+
+
+def stop_worker() -> None:
+    """End the helper; the writer calls this after its exit flush (the helper also exits by
+    itself when this process dies and its stdin closes)."""
+    _worker.stop()
 
 
 def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot") -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import collections
 import os
+import sys
 import threading
 import time
 import warnings
@@ -186,6 +187,9 @@ def _flush_at_exit() -> None:
     try:
         _writer.flush(config.flush_timeout())
     finally:
+        plots = sys.modules.get("autolog.plots")
+        if plots is not None:
+            plots.stop_worker()
         from autolog.backends import close_all
 
         close_all()

@@ -67,3 +67,19 @@ def test_an_autologged_fit_does_not_import_matplotlib_in_the_training_process(tm
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("False ")
     assert "training_roc_curve.png" in out.stdout and "training_confusion_matrix.png" in out.stdout
+
+
+def test_plots_queued_right_before_exit_are_rendered(tmp_path: object) -> None:
+    """The exit flush draws pending plots before the helper process is stopped."""
+    code = (
+        "import autolog\n"
+        "from autolog import plots\n"
+        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
+        "run = autolog.start_run()\n"
+        f"plots.render_later(run.info.run_id, [({LINE!r}, {ARGS!r}, 'late.png')])\n"
+        "print(run.info.run_id)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    autolog.set_tracking_uri(str(tmp_path))
+    assert autolog.list_artifacts(out.stdout.strip()) == ["late.png"]
