@@ -81,7 +81,19 @@ M = lazy_module("autolog.integrations._sklearn_metrics")
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 SCORE_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
-_CV_HELPERS = ("_fit_and_score", "_fit_and_predict", "_permutation_test_score")
+# Module-level helpers that scikit-learn runs in joblib workers (threads, too): a session
+# opened around them keeps the estimator fits inside (folds, trees, one-vs-rest…) from
+# becoming runs of their own. Names that a version lacks are skipped.
+_WORKER_HELPERS: dict[str, tuple[str, ...]] = {
+    "sklearn.model_selection._validation": (
+        "_fit_and_score", "_fit_and_predict", "_permutation_test_score"),
+    "sklearn.ensemble._forest": ("_parallel_build_trees",),
+    "sklearn.ensemble._bagging": ("_parallel_build_estimators",),
+    "sklearn.ensemble._base": ("_fit_single_estimator",),
+    "sklearn.multioutput": ("_fit_estimator",),
+    "sklearn.multiclass": ("_fit_binary", "_fit_ovo_binary"),
+    "sklearn.pipeline": ("_fit_transform_one", "_fit_one"),
+}
 PREFIX = "training_"
 
 
@@ -265,14 +277,15 @@ def _score_hook(call: Call, original: Any) -> Any:
 
 
 def _passthrough(call: Call, original: Any) -> Any:
-    """Cross-validation helpers: their fold fits run inside this session, so are no runs."""
+    """Worker helpers (cross-validation folds, ensemble members): the fits they make run
+    inside this session, so are no runs."""
     return original(*call.args, **call.kwargs)
 
 
 # ---------------------------------------------------------------------------- integration
 class SklearnIntegration(Integration):
     name = "sklearn"
-    modules = ("sklearn", "sklearn.metrics", "sklearn.model_selection")
+    modules = ("sklearn", "sklearn.metrics", *_WORKER_HELPERS)
     requirements = ("scikit-learn >= 1.3",)
     flags: ClassVar[dict[str, Any]] = {
         "log_training_metrics": True,
@@ -298,11 +311,10 @@ class SklearnIntegration(Integration):
             self._sweep()
         elif module.__name__ == "sklearn.metrics":
             M.patch_metrics(self, module)
-        elif module.__name__ == "sklearn.model_selection":
-            validation = sys.modules.get("sklearn.model_selection._validation")
-            for name in _CV_HELPERS:
-                if validation is not None and name in vars(validation):
-                    patching.safe_patch(self, validation, name, _passthrough, creates_run=False)
+        elif module.__name__ in _WORKER_HELPERS:
+            for name in _WORKER_HELPERS[module.__name__]:
+                if callable(vars(module).get(name)):
+                    patching.safe_patch(self, module, name, _passthrough, creates_run=False)
 
     def _unpatch(self) -> None:
         M.unpatch_metrics()

@@ -37,6 +37,7 @@ def _mlflow_save(flavor: str, model: Any, path: Path, **kwargs: Any) -> dict[str
 
 
 def _models() -> dict[str, tuple[str, Any, dict[str, Any], dict[str, Any]]]:
+    pytest.importorskip("sklearn")  # the core environment has no framework
     from sklearn.linear_model import LinearRegression
 
     out: dict[str, tuple[str, Any, dict[str, Any], dict[str, Any]]] = {
