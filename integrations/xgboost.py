@@ -62,7 +62,7 @@ def _new_callback(call: Call, recorder: _gbm.MetricRecorder) -> Any:
     if _callback_class is None:
         from xgboost.callback import TrainingCallback
 
-        class AutologCallback(TrainingCallback):
+        class AutologCallback(TrainingCallback):  # type: ignore[misc,unused-ignore]
             """Records ``<eval name>-<metric>`` of every iteration into a MetricRecorder."""
 
             def __init__(self, call: Call, recorder: _gbm.MetricRecorder) -> None:
