@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+pytest.importorskip("sklearn")  # model round trips need a framework; the core env has none
+
 from autolog import models
 from autolog.errors import InvalidInputError
 from autolog.models.pyfunc import PyFuncModel
