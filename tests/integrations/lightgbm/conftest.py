@@ -1,12 +1,11 @@
 """Fixtures for the LightGBM integration tests: small data, autolog enabled per test, and
-readers for what a run holds."""
+the shared data and readers are in ../conftest.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 
 import autolog
@@ -22,30 +21,6 @@ def _lightgbm_autolog() -> Iterator[None]:
     autolog.lightgbm.autolog(log_system_metrics=False, log_models=False)
     yield
     autolog.autolog(disable=True)
-
-
-@pytest.fixture
-def binary() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(400, 5))
-    y = (X[:, 0] + 0.8 * rng.normal(size=400) > 0).astype(int)
-    return X, y
-
-
-@pytest.fixture
-def history() -> Callable[[str, str], list[tuple[int, float]]]:
-    def read(run_id: str, key: str) -> list[tuple[int, float]]:
-        return [(m.step, m.value) for m in autolog.get_metric_history(run_id, key)]
-
-    return read
-
-
-@pytest.fixture
-def artifacts() -> Callable[[str], list[str]]:
-    def read(run_id: str, path: str | None = None) -> list[str]:
-        return sorted(str(a) for a in autolog.list_artifacts(run_id, path))
-
-    return read
 
 
 @pytest.fixture
