@@ -24,7 +24,7 @@ import lightning.pytorch as pl
 from helpers import QUIET, loaders, module_class
 
 if __name__ == "__main__":
-    pl.seed_everything(0, verbose=False)
+    pl.seed_everything(0)  # (no verbose= before lightning 2.2)
     trainer = pl.Trainer(max_epochs=2, **{{**QUIET, "devices": 2, "strategy": "ddp"}})
     train, val = loaders(n=128, batch_size=16)
     trainer.fit(module_class(pl)(), train, val)
