@@ -91,15 +91,6 @@ class Call:
             report_error(self.integration, self.place, phase, exc, bool(self.config.get("silent")))
 
 
-def in_session() -> bool:
-    """True inside an outermost patched call: nested patched calls must not log."""
-    return _SESSION.get() is not None
-
-
-def current_call() -> Call | None:
-    return _SESSION.get()
-
-
 @contextlib.contextmanager
 def suppressed() -> Iterator[None]:
     """Make patched calls inside the block pass straight through (autolog's own calls)."""
