@@ -1,13 +1,15 @@
 """The plot helper process (see ``autolog.plots``): reads length-prefixed pickled jobs on
-stdin, draws each, answers ``(ok, error)``; exits when stdin closes."""
+stdin, draws each, answers ``(status, error)``; exits when stdin closes. It runs at a lower
+CPU priority than the training process it serves."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import sys
 
-from autolog.plots import call_renderer
+from autolog.plots import FAILED, OK, UNLOADABLE, call_renderer
 
 _HEADER = struct.Struct("!I")
 
@@ -23,22 +25,28 @@ def _read(stream: object, size: int) -> bytes:
 
 
 def main() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    try:
+        os.nice(10)  # training comes first when both want a core
+    except (AttributeError, OSError):
+        pass
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything a renderer prints must not corrupt the protocol
     while True:
         try:
             (size,) = _HEADER.unpack(_read(stdin, _HEADER.size))
-            target, kwargs, path = pickle.loads(_read(stdin, size))
+            data = _read(stdin, size)
         except EOFError:
             return
         try:
-            call_renderer(target, kwargs, path)
-            reply = (True, "")
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
-            reply = (False, repr(exc))
+            target, kwargs, path = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - e.g. a class of the parent's __main__
+            reply: tuple[str, str] = (UNLOADABLE, repr(exc))
+        else:
+            try:
+                call_renderer(target, kwargs, path)
+                reply = (OK, "")
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, which logs it
+                reply = (FAILED, repr(exc))
         payload = pickle.dumps(reply)
         stdout.write(_HEADER.pack(len(payload)) + payload)
         stdout.flush()

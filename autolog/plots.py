@@ -1,21 +1,26 @@
-"""Plots rendered outside the training process.
+"""Plots (and other costly artifacts) rendered outside the training process.
 
 Drawing a PNG with matplotlib costs tens to hundreds of milliseconds of CPU under the GIL
 and tens of megabytes of memory; done on a thread of the training process, it still slows
 the next ``fit`` of a loop. So a plot is described as data, a renderer function named by
 ``"module:function"`` plus its keyword arguments, and drawn by one long-lived helper
-process (``python -m autolog.plot_worker``, started at the first plot, ended when this
-process exits). The writer thread hands it the job, waits for the file and logs it as an
-artifact, in order with the run's other writes, so ``flush()`` still means "written".
+process (``python -m autolog.plot_worker``, started at the first job, run at a lower CPU
+priority, ended when this process exits). The writer thread hands it the job, waits for the
+file and logs it as an artifact, in order with the run's other writes, so ``flush()`` still
+means "written". The same path serves any artifact whose rendering is CPU-heavy pure Python
+(scikit-learn's HTML description of an estimator).
 
-If the helper cannot start or answer, the job is drawn on the writer thread instead: a plot
-is never lost to the renderer. A renderer function takes ``path`` and writes a PNG there
-using matplotlib's object-oriented API (``Figure`` + ``FigureCanvasAgg``), never pyplot.
+If the helper cannot start or answer, or a job cannot travel to it (arguments that do not
+pickle, pickle to more than ``MAX_JOB_BYTES``, or do not load there, like classes defined in
+a script's ``__main__``), the job is drawn on the writer thread instead: an artifact is
+never lost to the renderer. A renderer function takes ``path`` and writes the file there;
+plots use matplotlib's object-oriented API (``Figure`` + ``FigureCanvasAgg``), never pyplot.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import pickle
 import select
@@ -30,7 +35,10 @@ from typing import Any
 from autolog.lazy import logger
 
 RENDER_TIMEOUT_S = 60.0
+MAX_JOB_BYTES = 8 << 20  # larger arguments (a big fitted model) are rendered in-process
 _HEADER = struct.Struct("!I")
+# the helper's answers: drawn; the renderer raised; the job's arguments did not load there
+OK, FAILED, UNLOADABLE = "ok", "failed", "unloadable"
 
 Job = tuple[str, dict[str, Any], str]  # (renderer "module:function", kwargs, artifact file)
 
@@ -38,6 +46,33 @@ Job = tuple[str, dict[str, Any], str]  # (renderer "module:function", kwargs, ar
 def call_renderer(target: str, kwargs: dict[str, Any], path: str) -> None:
     module_name, _, attr = target.partition(":")
     getattr(importlib.import_module(module_name), attr)(path=path, **kwargs)
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _CappedBuffer(io.BytesIO):
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > MAX_JOB_BYTES:
+            raise _TooBig
+        return super().write(data)
+
+
+def _job_payload(target: str, kwargs: dict[str, Any], path: str) -> bytes | None:
+    """The pickled job, or None when it does not pickle or is too big to send."""
+    buffer = _CappedBuffer()
+    buffer.write(bytes(_HEADER.size))
+    try:
+        pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((target, kwargs, path))
+    except _TooBig:
+        return None
+    except Exception as exc:  # noqa: BLE001 - pickling user objects raises anything
+        logger.debug("autolog: job %s stays in-process: %r", target, exc)
+        return None
+    payload = buffer.getbuffer()
+    _HEADER.pack_into(payload, 0, len(payload) - _HEADER.size)
+    return bytes(payload)
 
 
 class _Worker:
@@ -68,22 +103,29 @@ class _Worker:
 
     def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
         """Draw in the helper; False when it could not (the caller draws in-process)."""
+        if self._broken:
+            return False
+        message = _job_payload(target, kwargs, path)
+        if message is None:
+            return False
         with self._lock:
             proc = self._start()
             if proc is None or proc.stdin is None or proc.stdout is None:
                 return False
             try:
-                payload = pickle.dumps((target, kwargs, path), protocol=pickle.HIGHEST_PROTOCOL)
-                proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+                proc.stdin.write(message)
                 proc.stdin.flush()
                 reply = _read_message(proc.stdout, RENDER_TIMEOUT_S)
-            except (OSError, EOFError, TimeoutError, pickle.PickleError) as exc:
+            except (OSError, EOFError, TimeoutError) as exc:
                 logger.debug("autolog: plot helper failed: %r; drawing in-process", exc)
                 self._stop()
                 self._broken = True
                 return False
-        ok, error = pickle.loads(reply)
-        if not ok:
+        status, error = pickle.loads(reply)
+        if status == UNLOADABLE:
+            logger.debug("autolog: job %s did not load in the helper: %s", target, error)
+            return False
+        if status != OK:
             raise RuntimeError(f"rendering {target} failed: {error}")
         return True
 

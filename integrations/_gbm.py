@@ -257,7 +257,7 @@ def render_importance(path: str, values: Mapping[str, Any], importance_type: str
     axes.set_xlabel(importance_type)
     axes.set_title(f"Feature importance ({importance_type})")
     figure.tight_layout()
-    figure.savefig(path, format="png", dpi=100)
+    figure.savefig(path, format="png", dpi=100, pil_kwargs={"compress_level": 1})
 
 
 def _total(value: Any) -> float:

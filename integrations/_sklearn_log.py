@@ -1,5 +1,5 @@
 """What the scikit-learn integration logs besides metrics: parameters, the estimator's
-description, plots (rendered on the writer thread), the model, datasets, and
+description, plots (rendered by the plot helper process), the model, datasets, and
 hyperparameter-search runs. See ``autolog.integrations.sklearn`` for the user documentation."""
 
 from __future__ import annotations
@@ -64,22 +64,19 @@ def matplotlib_available() -> bool:
 
 
 def log_description(estimator: Any, run_id: str) -> None:
-    """``estimator.txt`` and ``estimator.html``, rendered on the writer thread."""
+    """``estimator.txt`` on the writer thread; ``estimator.html`` by the plot helper (or
+    on the writer thread when the estimator cannot travel there)."""
+    from autolog import plots as P
 
     def write() -> None:
         with patching.suppressed():
             text = repr(estimator)
         fluent.log_text(text, "estimator.txt", run_id=run_id)
-        try:
-            from sklearn.utils import estimator_html_repr
-
-            with patching.suppressed():
-                html = estimator_html_repr(estimator)
-        except Exception:  # noqa: BLE001 - an estimator whose repr fails gets no HTML
-            return
-        fluent.log_text(html, "estimator.html", run_id=run_id)
 
     fluent.defer(run_id, write)
+    P.render_later(run_id, [("autolog.integrations._sklearn_plots:estimator_html",
+                             {"estimator": estimator}, "estimator.html")],
+                   what="estimator description")
 
 
 def log_plots(plots: dict[str, Any], prefix: str, run_id: str) -> None:

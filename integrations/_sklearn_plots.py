@@ -1,5 +1,6 @@
-"""Training plots of classifiers, drawn by ``autolog.plots`` renderers (in the plot helper
-process): each function writes one PNG at ``path`` with matplotlib's OO Agg API."""
+"""Renderers for ``autolog.plots`` (run in the helper process): the training plots of
+classifiers, each one PNG at ``path`` drawn with matplotlib's OO Agg API, and the
+estimator's HTML description."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ def _figure() -> Any:
     figure = Figure(figsize=(5, 4.5))
     FigureCanvasAgg(figure)
     return figure
+
+
+def _save(figure: Any, path: str) -> None:
+    # zlib level 1: a third of the encoding time, files a little larger
+    figure.savefig(path, format="png", dpi=80, pil_kwargs={"compress_level": 1})
 
 
 def confusion_matrix(path: str, matrix: Any, labels: list[Any]) -> None:
@@ -31,7 +37,7 @@ def confusion_matrix(path: str, matrix: Any, labels: list[Any]) -> None:
     axes.set_xlabel("Predicted label")
     axes.set_ylabel("True label")
     axes.set_title("Confusion matrix")
-    figure.savefig(path, format="png", dpi=80)
+    _save(figure, path)
 
 
 def roc_curve(path: str, fpr: Any, tpr: Any, auc: float, positive: Any) -> None:
@@ -42,7 +48,7 @@ def roc_curve(path: str, fpr: Any, tpr: Any, auc: float, positive: Any) -> None:
     axes.set_xlabel(f"False positive rate (positive label: {positive})")
     axes.set_ylabel(f"True positive rate (positive label: {positive})")
     axes.legend(loc="lower right")
-    figure.savefig(path, format="png", dpi=80)
+    _save(figure, path)
 
 
 def precision_recall_curve(path: str, recall: Any, precision: Any, positive: Any) -> None:
@@ -51,4 +57,13 @@ def precision_recall_curve(path: str, recall: Any, precision: Any, positive: Any
     axes.step(recall, precision, where="post")
     axes.set_xlabel(f"Recall (positive label: {positive})")
     axes.set_ylabel(f"Precision (positive label: {positive})")
-    figure.savefig(path, format="png", dpi=80)
+    _save(figure, path)
+
+
+def estimator_html(path: str, estimator: Any) -> None:
+    """scikit-learn's HTML representation (7 ms for a LogisticRegression, 20 ms for a
+    forest, mostly docstring parsing: too much GIL time for the training process)."""
+    from sklearn.utils import estimator_html_repr
+
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(estimator_html_repr(estimator))

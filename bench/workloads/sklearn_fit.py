@@ -5,7 +5,9 @@
 Cases: ``logreg`` (LogisticRegression on 1,000x20), ``forest`` (100-tree RandomForest),
 ``grid`` (GridSearchCV of 12 candidates), ``pipeline`` (scaler, PCA, LogisticRegression).
 Times ``--repeat`` fits in one process after two warm-up fits and prints one JSON line:
-the median seconds per fit and the peak RSS (ru_maxrss, MiB).
+the median seconds per fit, the seconds the final flush waited for background work
+(``drain_s``: autolog's off-thread plots and artifacts; a script's exit waits as long) and
+the peak RSS (ru_maxrss, MiB).
 """
 
 from __future__ import annotations
@@ -75,8 +77,10 @@ for _ in range(args.repeat):
     t0 = time.perf_counter()
     model.fit(X, y)
     times.append(time.perf_counter() - t0)
+t0 = time.perf_counter()
 if args.lib == "autolog":
     autolog.flush()
+drain = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-emit(lib=args.lib, case=args.case, models=args.models, s_per_fit=statistics.median(times),
+emit(lib=args.lib, case=args.case, models=args.models, s_per_fit=statistics.median(times), drain_s=drain,
      peak_rss_mib=peak, n=int(np.int64(args.repeat)))

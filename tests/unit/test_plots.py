@@ -83,3 +83,53 @@ def test_plots_queued_right_before_exit_are_rendered(tmp_path: object) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     autolog.set_tracking_uri(str(tmp_path))
     assert autolog.list_artifacts(out.stdout.strip()) == ["late.png"]
+
+
+def test_the_helper_runs_at_a_lower_cpu_priority() -> None:
+    """Rendering yields the CPU to training when both want a core."""
+    with autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [(LINE, ARGS, "roc.png")])
+    proc = plots._worker._proc
+    assert proc is not None and proc.poll() is None
+    import os
+
+    assert os.getpriority(os.PRIO_PROCESS, proc.pid) > os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_a_job_too_big_for_the_helper_is_drawn_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arguments over MAX_JOB_BYTES (a big fitted model) never travel; the artifact is
+    still written, on the writer thread."""
+    monkeypatch.setattr(plots, "MAX_JOB_BYTES", 64)
+    assert plots._job_payload(LINE, ARGS, "x.png") is None
+    sent: list[str] = []
+    real_render = plots._worker.render
+    monkeypatch.setattr(plots._worker, "render",
+                        lambda *a: sent.append(a[0]) or real_render(*a))
+    with autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [(LINE, ARGS, "big.png")])
+    assert sent == [LINE]
+    assert _png(run.info.run_id, "big.png")[:4] == b"\x89PNG"
+
+
+def test_a_job_that_does_not_load_in_the_helper_is_drawn_in_process(tmp_path: object) -> None:
+    """An estimator class defined in the script's __main__ pickles by reference but cannot
+    load in the helper: its HTML description is rendered in-process instead."""
+    pytest.importorskip("sklearn")
+    code = (
+        "import logging, sys, autolog\n"
+        "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
+        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
+        "autolog.autolog(log_models=False, log_system_metrics=False)\n"
+        "from sklearn.linear_model import LinearRegression\n"
+        "class MyRegressor(LinearRegression):\n"
+        "    pass\n"
+        "MyRegressor().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
+        "autolog.flush()\n"
+        "run = autolog.last_active_run()\n"
+        "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
+        "print('MyRegressor' in open(path).read())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"
+    assert "did not load in the helper" in out.stderr
