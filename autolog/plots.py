@@ -27,12 +27,12 @@ import select
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from autolog.lazy import logger
+from autolog.scratch import scratch_dir
 
 RENDER_TIMEOUT_S = 60.0
 MAX_JOB_BYTES = 8 << 20  # larger arguments (a big fitted model) are rendered in-process
@@ -185,7 +185,7 @@ def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot") -> Non
     from autolog.tracking import fluent
 
     def work() -> None:
-        with tempfile.TemporaryDirectory(prefix="autolog-plots-") as tmp:
+        with scratch_dir("autolog-plots-") as tmp:
             for target, kwargs, artifact_file in jobs:
                 folder, _, name = artifact_file.rpartition("/")
                 path = os.path.join(tmp, name)

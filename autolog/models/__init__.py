@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from autolog.models.flavors import (
     register_flavor,
 )
 from autolog.models.signature import ModelSignature, infer_signature
+from autolog.scratch import scratch_dir
 
 if TYPE_CHECKING:
     from autolog.models.pyfunc import PyFuncModel
@@ -155,7 +155,7 @@ def log_model(
     if not clean:
         raise InvalidInputError(f"artifact_path {artifact_path!r} must name a folder")
     state = fluent._state(run_id)
-    with tempfile.TemporaryDirectory(prefix="autolog-model-") as tmp:
+    with scratch_dir("autolog-model-") as tmp:
         local = os.path.join(tmp, posixpath.basename(clean) or "model")
         info = save_model(flavor, model, local, signature, input_example, metadata=metadata,
                           run_id=state.run_id, artifact_path=clean, **flavor_kwargs)

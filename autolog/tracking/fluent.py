@@ -20,6 +20,7 @@ from typing import Any
 from autolog import backends
 from autolog.backends.base import Backend
 from autolog.errors import InvalidInputError, ParamConflictError
+from autolog.scratch import scratch_dir
 from autolog.tracking import entities as E
 from autolog.tracking import validation as V
 from autolog.tracking.entities import Experiment, Metric, Run
@@ -455,7 +456,7 @@ def _log_file(artifact_file: str, write: Callable[[str], None], run_id: str | No
         raise InvalidInputError(f"artifact_file {artifact_file!r} must name a file")
     V.validate_artifact_path(artifact_file)
     state = _state(run_id)
-    with tempfile.TemporaryDirectory(prefix="autolog-") as tmp:
+    with scratch_dir("autolog-") as tmp:
         path = os.path.join(tmp, name)
         write(path)
         state.backend.log_artifact(state.run_id, path, folder)

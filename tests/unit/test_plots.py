@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -70,19 +71,26 @@ def test_an_autologged_fit_does_not_import_matplotlib_in_the_training_process(tm
 
 
 def test_plots_queued_right_before_exit_are_rendered(tmp_path: object) -> None:
-    """The exit flush draws pending plots before the helper process is stopped."""
+    """The exit flush draws pending plots before the helper process is stopped, even when
+    the interpreter's exit hooks clean up temporary folders first (a TemporaryDirectory made
+    after autolog started registers its exit cleanup later, so it runs earlier)."""
     code = (
-        "import autolog\n"
+        "import tempfile, autolog\n"
         "from autolog import plots\n"
         f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
         "run = autolog.start_run()\n"
-        f"plots.render_later(run.info.run_id, [({LINE!r}, {ARGS!r}, 'late.png')])\n"
+        "keep = tempfile.TemporaryDirectory()\n"
+        "for name in ('a.png', 'b.png', 'c.png', 'd.png'):\n"
+        f"    plots.render_later(run.info.run_id, [({LINE!r}, {ARGS!r}, name)])\n"
         "print(run.info.run_id)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k != "AUTOLOG_TESTING"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
+    assert "not rendered" not in out.stderr
     autolog.set_tracking_uri(str(tmp_path))
-    assert autolog.list_artifacts(out.stdout.strip()) == ["late.png"]
+    assert sorted(autolog.list_artifacts(out.stdout.strip())) == ["a.png", "b.png", "c.png", "d.png"]
 
 
 def test_the_helper_runs_at_a_lower_cpu_priority() -> None:
@@ -91,8 +99,6 @@ def test_the_helper_runs_at_a_lower_cpu_priority() -> None:
         plots.render_later(run.info.run_id, [(LINE, ARGS, "roc.png")])
     proc = plots._worker._proc
     assert proc is not None and proc.poll() is None
-    import os
-
     assert os.getpriority(os.PRIO_PROCESS, proc.pid) > os.getpriority(os.PRIO_PROCESS, 0)
 
 
