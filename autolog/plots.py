@@ -10,6 +10,10 @@ file and logs it as an artifact, in order with the run's other writes, so ``flus
 means "written". The same path serves any artifact whose rendering is CPU-heavy pure Python
 (scikit-learn's HTML description of an estimator).
 
+Once the process is exiting and the helper has not been started, jobs are drawn in-process:
+training is over, so nothing competes with them any more, and starting a helper (a Python
+with numpy, matplotlib and the estimator's modules) would cost more than the drawing.
+
 If the helper cannot start or answer, or a job cannot travel to it (arguments that do not
 pickle, pickle to more than ``MAX_JOB_BYTES``, or do not load there, like classes defined in
 a script's ``__main__``), the job is drawn on the writer thread instead: an artifact is
@@ -82,6 +86,7 @@ class _Worker:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._broken = False
+        self._exiting = False
 
     def _start(self) -> subprocess.Popen[bytes] | None:
         if self._broken or os.name == "nt":  # select() on pipes is POSIX-only
@@ -103,7 +108,7 @@ class _Worker:
 
     def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
         """Draw in the helper; False when it could not (the caller draws in-process)."""
-        if self._broken:
+        if self._broken or (self._exiting and self._proc is None):
             return False
         message = _job_payload(target, kwargs, path)
         if message is None:
@@ -169,6 +174,12 @@ def _read_message(stream: Any, timeout: float) -> bytes:
 
 
 _worker = _Worker()
+
+
+def exiting() -> None:
+    """The interpreter is exiting: from now on a helper is not started for new jobs (the
+    writer calls this before its exit flush)."""
+    _worker._exiting = True
 
 
 def stop_worker() -> None:

@@ -184,10 +184,12 @@ def get_writer() -> Writer:
 
 
 def _flush_at_exit() -> None:
+    plots = sys.modules.get("autolog.plots")
+    if plots is not None:
+        plots.exiting()
     try:
         _writer.flush(config.flush_timeout())
     finally:
-        plots = sys.modules.get("autolog.plots")
         if plots is not None:
             plots.stop_worker()
         from autolog.backends import close_all

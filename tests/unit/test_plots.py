@@ -139,3 +139,15 @@ def test_a_job_that_does_not_load_in_the_helper_is_drawn_in_process(tmp_path: ob
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "True"
     assert "did not load in the helper" in out.stderr
+
+
+def test_at_exit_jobs_are_drawn_in_process_rather_than_starting_the_helper(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the interpreter exits, training is over: a helper not yet started is not started
+    for the remaining jobs, which are drawn on the writer thread."""
+    monkeypatch.setattr(plots, "_worker", plots._Worker())
+    plots.exiting()
+    with autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [(LINE, ARGS, "late.png")])
+    assert _png(run.info.run_id, "late.png")[:4] == b"\x89PNG"
+    assert plots._worker._proc is None
