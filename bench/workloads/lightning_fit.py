@@ -27,6 +27,8 @@ p.add_argument("--models", action=__import__("argparse").BooleanOptionalAction, 
 p.add_argument("--repeat", type=int, default=3)
 p.add_argument("--epochs", type=int, default=5)
 p.add_argument("--samples", type=int, default=20_000)
+p.add_argument("--threads", type=int, default=0,
+               help="torch intra-op threads (0: torch's default); 1 leaves a core to the rest")
 args = p.parse_args()
 
 warnings.filterwarnings("ignore")
@@ -37,6 +39,8 @@ import lightning.pytorch as pl  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
+if args.threads:
+    torch.set_num_threads(args.threads)
 folder = temp_dir()
 if args.lib == "autolog":
     import autolog

@@ -203,3 +203,19 @@ def test_a_directory_without_mlmodel_is_an_error(tmp_path: Path) -> None:
     """Loading a folder without an MLmodel file names the folder."""
     with pytest.raises(InvalidInputError, match="no MLmodel"):
         models.load_model(tmp_path)
+
+
+def test_yaml_files_are_written_exactly_as_pyyaml_safe_dump_writes_them(tmp_path: Path) -> None:
+    """The libyaml emitter (used for speed) must not change a byte of what MLflow's
+    ``yaml.safe_dump`` would write, for every YAML file of a model directory."""
+    from sklearn.linear_model import LinearRegression
+
+    model = LinearRegression().fit(np.arange(6.0).reshape(3, 2), [0.0, 1.0, 2.0])
+    target = str(tmp_path / "m")
+    models.save_model("sklearn", model, target, input_example=np.zeros((1, 2)))
+    for name, options in ((model_dir.MLMODEL, {"default_flow_style": False}),
+                          (model_dir.CONDA_ENV, {"default_flow_style": False}),
+                          (model_dir.PYTHON_ENV, {"sort_keys": False})):
+        with open(os.path.join(target, name), encoding="utf-8") as f:
+            written = f.read()
+        assert written == yaml.safe_dump(yaml.safe_load(written), **options), name

@@ -151,3 +151,33 @@ def test_at_exit_jobs_are_drawn_in_process_rather_than_starting_the_helper(
         plots.render_later(run.info.run_id, [(LINE, ARGS, "late.png")])
     assert _png(run.info.run_id, "late.png")[:4] == b"\x89PNG"
     assert plots._worker._proc is None
+
+
+@pytest.mark.parametrize("renderer, first, second", [
+    ("confusion_matrix", {"matrix": [[5, 1], [2, 7]], "labels": [0, 1]},
+     {"matrix": [[50, 10], [0, 300]], "labels": [0, 1]}),
+    ("roc_curve", {"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.8, 1.0], "auc": 0.8, "positive": 1},
+     {"fpr": [0.0, 0.1, 0.3, 1.0], "tpr": [0.0, 0.6, 0.9, 1.0], "auc": 0.91, "positive": 1}),
+    ("precision_recall_curve", {"recall": [1.0, 0.5, 0.0], "precision": [0.5, 0.8, 1.0],
+                                "positive": 1},
+     {"recall": [1.0, 0.7, 0.2, 0.0], "precision": [0.1, 0.3, 0.9, 1.0], "positive": 1}),
+])
+def test_a_reused_figure_draws_the_same_pixels_as_a_fresh_one(
+        renderer: str, first: dict, second: dict, tmp_path: object,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renderers update their last figure instead of building a new one; the PNG must be
+    the one a fresh figure gives for the same data."""
+    from autolog.integrations import _sklearn_plots as S
+
+    monkeypatch.setattr(S, "_last", {})
+    render = getattr(S, renderer)
+    render(path=f"{tmp_path}/first.png", **first)
+    render(path=f"{tmp_path}/reused.png", **second)
+    assert S._last[renderer][1] is not None
+    S._last.clear()
+    render(path=f"{tmp_path}/fresh.png", **second)
+    with open(f"{tmp_path}/reused.png", "rb") as a, open(f"{tmp_path}/fresh.png", "rb") as b, \
+            open(f"{tmp_path}/first.png", "rb") as c:
+        reused, fresh, first_png = a.read(), b.read(), c.read()
+    assert reused == fresh
+    assert reused != first_png
