@@ -19,6 +19,7 @@ boosters' feature importances, models and training data to the helpers below:
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import inspect
 import logging
@@ -220,7 +221,8 @@ def log_importances(call: Call, importances: Mapping[str, Mapping[str, Any]]) ->
     plots = importlib.util.find_spec("matplotlib") is not None
     for importance_type, values in importances.items():
         clean = {str(k): _jsonable(v) for k, v in values.items()}
-        fluent.log_dict(clean, f"feature_importance_{importance_type}.json", run_id=run_id)
+        fluent.defer(run_id, functools.partial(
+            fluent.log_dict, clean, f"feature_importance_{importance_type}.json", run_id=run_id))
         if plots and clean:
             from autolog import plots as P
 

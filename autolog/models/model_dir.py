@@ -11,6 +11,7 @@ A directory written here loads with ``mlflow.pyfunc.load_model(path)`` and with
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import platform
@@ -33,8 +34,10 @@ INPUT_EXAMPLE = "input_example.json"
 SERVING_INPUT_EXAMPLE = "serving_input_example.json"
 
 
+@functools.cache
 def package_version(dist: str) -> str | None:
-    """The installed version of a distribution, or None; never imports it."""
+    """The installed version of a distribution, or None; never imports it. Cached: reading
+    distribution metadata costs ~2 ms a package, ~20 ms a model directory."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
