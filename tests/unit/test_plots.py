@@ -23,6 +23,22 @@ def _png(run_id: str, name: str) -> bytes:
         return f.read()
 
 
+def _autologged_script(tmp_path: object, fit: str, report: str,
+                       debug: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``fit`` in a fresh interpreter with autolog on, flush, then ``report`` with the
+    last run as ``run``; the process must succeed."""
+    code = (
+        "import logging, sys, autolog\n"
+        + ("logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n" if debug else "")
+        + f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
+        "autolog.autolog(log_models=False, log_system_metrics=False)\n"
+        + fit + "autolog.flush()\nrun = autolog.last_active_run()\n" + report
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out
+
+
 def test_a_plot_is_drawn_by_the_helper_process_and_logged() -> None:
     """render_later draws in the helper process; after flush the PNG is an artifact."""
     with autolog.start_run() as run:
@@ -52,20 +68,12 @@ def test_a_failing_renderer_is_logged_not_raised(caplog: pytest.LogCaptureFixtur
 def test_an_autologged_fit_does_not_import_matplotlib_in_the_training_process(tmp_path: object) -> None:
     """The training plots of a classifier are drawn elsewhere: matplotlib stays out."""
     pytest.importorskip("sklearn")
-    code = (
-        "import sys, autolog\n"
-        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
-        "autolog.autolog(log_models=False, log_system_metrics=False)\n"
+    out = _autologged_script(tmp_path, (
         "from sklearn.linear_model import LogisticRegression\n"
         "from sklearn.datasets import make_classification\n"
         "X, y = make_classification(n_samples=100, random_state=0)\n"
         "LogisticRegression().fit(X, y)\n"
-        "autolog.flush()\n"
-        "run = autolog.last_active_run()\n"
-        "print('matplotlib' in sys.modules, sorted(autolog.list_artifacts(run.info.run_id)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
+    ), "print('matplotlib' in sys.modules, sorted(autolog.list_artifacts(run.info.run_id)))\n")
     assert out.stdout.startswith("False ")
     assert "training_roc_curve.png" in out.stdout and "training_confusion_matrix.png" in out.stdout
 
@@ -121,22 +129,13 @@ def test_a_job_that_does_not_load_in_the_helper_is_drawn_in_process(tmp_path: ob
     """An estimator class defined in the script's __main__ pickles by reference but cannot
     load in the helper: its HTML description is rendered in-process instead."""
     pytest.importorskip("sklearn")
-    code = (
-        "import logging, sys, autolog\n"
-        "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
-        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
-        "autolog.autolog(log_models=False, log_system_metrics=False)\n"
+    out = _autologged_script(tmp_path, (
         "from sklearn.linear_model import LinearRegression\n"
         "class MyRegressor(LinearRegression):\n"
         "    pass\n"
         "MyRegressor().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
-        "autolog.flush()\n"
-        "run = autolog.last_active_run()\n"
-        "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
-        "print('MyRegressor' in open(path).read())\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
+    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
+       "print('MyRegressor' in open(path).read())\n", debug=True)
     assert out.stdout.strip() == "True"
     assert "did not load in the helper" in out.stderr
 
