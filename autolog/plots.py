@@ -106,6 +106,10 @@ class _Worker:
                 return None
         return self._proc
 
+    def running(self) -> bool:
+        proc = self._proc
+        return not self._broken and proc is not None and proc.poll() is None
+
     def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
         """Draw in the helper; False when it could not (the caller draws in-process)."""
         if self._broken or (self._exiting and self._proc is None):
@@ -188,20 +192,26 @@ def stop_worker() -> None:
     _worker.stop()
 
 
-def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot") -> None:
+def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot",
+                 start_helper: bool = True) -> None:
     """Queue ``jobs`` for ``run_id``: each is drawn by the helper process (or in-process as
-    a fallback) on the writer thread, then logged as the artifact its third item names."""
+    a fallback) on the writer thread, then logged as the artifact its third item names.
+
+    ``start_helper=False`` is for cheap jobs that do not justify starting a helper (a Python
+    importing the modules the job needs, seconds of CPU): they use the helper only when
+    plots have already started it, and are drawn in-process otherwise."""
     if not jobs:
         return
     from autolog.tracking import fluent
 
     def work() -> None:
+        use_helper = start_helper or _worker.running()
         with scratch_dir("autolog-plots-") as tmp:
             for target, kwargs, artifact_file in jobs:
                 folder, _, name = artifact_file.rpartition("/")
                 path = os.path.join(tmp, name)
                 try:
-                    if not _worker.render(target, kwargs, path):
+                    if not (use_helper and _worker.render(target, kwargs, path)):
                         call_renderer(target, kwargs, path)
                 except Exception as exc:  # noqa: BLE001 - a plot must never break logging
                     logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc)

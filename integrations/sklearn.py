@@ -26,9 +26,9 @@ searches and ``cross_val_score`` folds are part of it)
       Sample weights are respected;
     * artifacts: ``estimator.txt``, ``estimator.html``, and with matplotlib
       ``training_confusion_matrix.png`` (classifiers) plus ``training_roc_curve.png`` and
-      ``training_precision_recall_curve.png`` (binary). The plots and ``estimator.html``
-      are rendered by a helper process at a lower CPU priority (``autolog.plots``), not by
-      the training process; a script's exit waits for what is still being drawn;
+      ``training_precision_recall_curve.png`` (binary). The plots (and ``estimator.html``
+      once the plots have started it) are rendered by a helper process at a lower CPU
+      priority (``autolog.plots``); a script's exit waits for what is still being drawn;
     * the model (sklearn flavor, ``log_models``) with its signature
       (``log_model_signatures``) and input example (``log_input_examples``); the training
       data as an input with context ``train`` (``log_datasets``);

@@ -127,15 +127,16 @@ def test_a_job_too_big_for_the_helper_is_drawn_in_process(monkeypatch: pytest.Mo
 
 def test_a_job_that_does_not_load_in_the_helper_is_drawn_in_process(tmp_path: object) -> None:
     """An estimator class defined in the script's __main__ pickles by reference but cannot
-    load in the helper: its HTML description is rendered in-process instead."""
+    load in the helper (started by the classifier's plots): its HTML description is
+    rendered in-process instead."""
     pytest.importorskip("sklearn")
     out = _autologged_script(tmp_path, (
-        "from sklearn.linear_model import LinearRegression\n"
-        "class MyRegressor(LinearRegression):\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "class MyClassifier(LogisticRegression):\n"
         "    pass\n"
-        "MyRegressor().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
+        "MyClassifier().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
     ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
-       "print('MyRegressor' in open(path).read())\n", debug=True)
+       "print('MyClassifier' in open(path).read())\n", debug=True)
     assert out.stdout.strip() == "True"
     assert "did not load in the helper" in out.stderr
 
@@ -180,3 +181,16 @@ def test_a_reused_figure_draws_the_same_pixels_as_a_fresh_one(
         reused, fresh, first_png = a.read(), b.read(), c.read()
     assert reused == fresh
     assert reused != first_png
+
+
+def test_an_html_description_alone_does_not_start_the_helper(tmp_path: object) -> None:
+    """A regressor has no plots: its estimator.html is rendered in-process rather than by a
+    helper started (and importing scikit-learn) for it alone."""
+    pytest.importorskip("sklearn")
+    out = _autologged_script(tmp_path, (
+        "from sklearn.linear_model import LinearRegression\n"
+        "LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
+    ), "from autolog import plots\n"
+       "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
+       "print(plots._worker._proc is None, 'LinearRegression' in open(path).read())\n")
+    assert out.stdout.strip() == "True True"
