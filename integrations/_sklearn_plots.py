@@ -59,7 +59,6 @@ def confusion_matrix(path: str, matrix: Any, labels: list[Any]) -> None:
     else:
         figure, image, texts = parts
         image.set_data(matrix)
-        image.norm.vmin = image.norm.vmax = None
         image.autoscale()
         for text, value in zip(texts, matrix.ravel(), strict=False):
             text.set_text(f"{value:g}")

@@ -27,14 +27,6 @@ def _sklearn_autolog() -> Iterator[None]:
 
 
 @pytest.fixture
-def binary() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 5))
-    y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
-    return X, y
-
-
-@pytest.fixture
 def multiclass() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.RandomState(1)
     X = rng.normal(size=(240, 4))
