@@ -36,7 +36,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from autolog.lazy import logger
-from autolog.scratch import scratch_dir
 
 RENDER_TIMEOUT_S = 60.0
 MAX_JOB_BYTES = 8 << 20  # larger arguments (a big fitted model) are rendered in-process
@@ -54,6 +53,10 @@ def call_renderer(target: str, kwargs: dict[str, Any], path: str) -> None:
 
 class _TooBig(Exception):
     pass
+
+
+class _NotDrawn(Exception):
+    """The renderer failed (the cause says why): the artifact is skipped, not retried."""
 
 
 class _CappedBuffer(io.BytesIO):
@@ -206,16 +209,17 @@ def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot",
 
     def work() -> None:
         use_helper = start_helper or _worker.running()
-        with scratch_dir("autolog-plots-") as tmp:
-            for target, kwargs, artifact_file in jobs:
-                folder, _, name = artifact_file.rpartition("/")
-                path = os.path.join(tmp, name)
+        for target, kwargs, artifact_file in jobs:
+            def draw(path: str, target: str = target, kwargs: dict[str, Any] = kwargs) -> None:
                 try:
                     if not (use_helper and _worker.render(target, kwargs, path)):
                         call_renderer(target, kwargs, path)
-                except Exception as exc:  # noqa: BLE001 - a plot must never break logging
-                    logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc)
-                    continue
-                fluent.log_artifact(path, folder or None, run_id=run_id)
+                except Exception as exc:
+                    raise _NotDrawn from exc
+
+            try:
+                fluent.write_artifact(artifact_file, draw, run_id=run_id)
+            except _NotDrawn as exc:  # a plot must never break logging; a store error is retried
+                logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc.__cause__)
 
     fluent.defer(run_id, work)

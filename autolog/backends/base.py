@@ -94,6 +94,14 @@ class Backend(abc.ABC):
         """Copy a file or a directory tree under the run's artifacts at ``artifact_path``
         (a validated relative folder, or None for the root)."""
 
+    def artifact_destination(self, run_id: str, artifact_file: str) -> str | None:
+        """For stores that keep artifacts in this machine's filesystem: the path of the
+        run's artifact ``artifact_file`` (a validated relative file path), its folder
+        created, so that a file written there (under a temporary name, then renamed) is
+        stored without a copy. None, the default, sends every artifact through
+        ``log_artifact``."""
+        return None
+
     @abc.abstractmethod
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
         """Relative paths of the files below ``path``, sorted."""

@@ -372,6 +372,9 @@ class LocalBackend(Backend):
     def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
         copy_artifact(self._artifact_dir(run_id), local_path, artifact_path)
 
+    def artifact_destination(self, run_id: str, artifact_file: str) -> str:
+        return file_destination(self._artifact_dir(run_id), artifact_file)
+
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
         return list_artifact_files(self._artifact_dir(run_id), path)
 
@@ -412,6 +415,16 @@ def copy_artifact(root: str, local_path: str, artifact_path: str | None) -> None
                 shutil.copyfile(os.path.join(folder, name), target)
     else:
         raise InvalidInputError(f"artifact {local_path!r} is not an existing file or directory")
+
+
+def file_destination(root: str, artifact_file: str) -> str:
+    """``root/artifact_file``, checked to stay inside ``root``, with its folder created."""
+    target = os.path.join(root, *artifact_file.split("/"))
+    check_inside(root, target, "artifact")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        _makedirs(folder)
+    return target
 
 
 def _makedirs(path: str) -> None:

@@ -19,7 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autolog.backends.base import Backend
-from autolog.backends.local import copy_artifact, download_artifact, list_artifact_files
+from autolog.backends.local import (
+    copy_artifact,
+    download_artifact,
+    file_destination,
+    list_artifact_files,
+)
 from autolog.errors import InvalidInputError, RunNotFoundError
 from autolog.tracking import entities as E
 from autolog.tracking import search as Q
@@ -222,12 +227,18 @@ class MemoryBackend(Backend):
         with self._lock:
             return self._stored(run_id).run.info.artifact_uri
 
-    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+    def _writable_dir(self, run_id: str) -> str:
         folder = self._artifact_dir(run_id)
         with self._lock:
             if self._tmp is None:  # closed, then used again: recreate the private folder
                 self._tmp = folder.rsplit(os.sep, 2)[0]
-        copy_artifact(folder, local_path, artifact_path)
+        return folder
+
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+        copy_artifact(self._writable_dir(run_id), local_path, artifact_path)
+
+    def artifact_destination(self, run_id: str, artifact_file: str) -> str:
+        return file_destination(self._writable_dir(run_id), artifact_file)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
         return list_artifact_files(self._artifact_dir(run_id), path)

@@ -7,6 +7,8 @@ Runs are per thread: a run started in one thread is not the active run of anothe
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import posixpath
@@ -449,17 +451,38 @@ def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None =
     state.backend.log_artifact(state.run_id, path, folder)
 
 
-def _log_file(artifact_file: str, write: Callable[[str], None], run_id: str | None) -> None:
-    folder = V.validate_artifact_path(posixpath.dirname(artifact_file.replace("\\", "/")))
-    name = posixpath.basename(artifact_file.replace("\\", "/"))
+_scratch_names = itertools.count()
+
+
+def write_artifact(artifact_file: str, write: Callable[[str], None], run_id: str | None) -> None:
+    """Store the file that ``write(path)`` writes as the artifact ``artifact_file``.
+
+    A store on this machine's filesystem gets it in place, without a copy: written under a
+    hidden name next to its destination, then renamed, so a reader never sees half a file
+    and a failed write leaves nothing. Other stores get a scratch file to copy."""
+    artifact_file = artifact_file.replace("\\", "/")
+    folder = V.validate_artifact_path(posixpath.dirname(artifact_file))
+    name = posixpath.basename(artifact_file)
     if not name:
         raise InvalidInputError(f"artifact_file {artifact_file!r} must name a file")
     V.validate_artifact_path(artifact_file)
     state = _state(run_id)
-    with scratch_dir("autolog-") as tmp:
-        path = os.path.join(tmp, name)
+    dest = state.backend.artifact_destination(state.run_id, f"{folder}/{name}" if folder else name)
+    if dest is None:
+        with scratch_dir("autolog-") as tmp:
+            path = os.path.join(tmp, name)
+            write(path)
+            state.backend.log_artifact(state.run_id, path, folder)
+        return
+    # the name keeps its extension: writers such as savefig choose the format by it
+    path = os.path.join(os.path.dirname(dest), f".autolog-{os.getpid()}-{next(_scratch_names)}-{name}")
+    try:
         write(path)
-        state.backend.log_artifact(state.run_id, path, folder)
+        os.replace(path, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
 
 
 def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
@@ -467,7 +490,7 @@ def log_text(text: str, artifact_file: str, run_id: str | None = None) -> None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
 
-    _log_file(artifact_file, write, run_id)
+    write_artifact(artifact_file, write, run_id)
 
 
 def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> None:
@@ -482,7 +505,7 @@ def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> 
             else:
                 json.dump(dictionary, f, indent=2)
 
-    _log_file(artifact_file, write, run_id)
+    write_artifact(artifact_file, write, run_id)
 
 
 def log_figure(figure: Any, artifact_file: str, run_id: str | None = None) -> None:
@@ -491,7 +514,7 @@ def log_figure(figure: Any, artifact_file: str, run_id: str | None = None) -> No
         raise InvalidInputError(
             f"log_figure takes a matplotlib Figure, not {type(figure).__name__}"
         )
-    _log_file(artifact_file, lambda path: figure.savefig(path), run_id)
+    write_artifact(artifact_file, lambda path: figure.savefig(path), run_id)
 
 
 def list_artifacts(run_id: str, path: str | None = None) -> list[str]:

@@ -8,6 +8,7 @@ import numbers
 import os
 import posixpath
 import re
+import stat
 import warnings
 from typing import Any
 
@@ -140,7 +141,25 @@ def validate_artifact_path(artifact_path: str | None) -> str | None:
 
 
 def check_inside(root: str, path: str, what: str) -> None:
-    """Refuse a destination that resolves outside ``root`` (through '..' or a symlink)."""
+    """Refuse a destination that resolves outside ``root`` (through '..' or a symlink).
+
+    The common case (``path`` below ``root`` by its text, no '..', no symlink among the
+    parts below ``root``) costs one ``lstat`` per part; anything else is settled by
+    comparing real paths."""
+    root_n, path_n = os.path.normpath(root), os.path.normpath(path)
+    if os.pardir not in path.split(os.sep) and (path_n + os.sep).startswith(root_n + os.sep):
+        current = root_n
+        for part in path_n[len(root_n):].split(os.sep):
+            if not part:
+                continue
+            current = os.path.join(current, part)
+            try:
+                if stat.S_ISLNK(os.lstat(current).st_mode):
+                    break
+            except OSError:
+                return  # not there (yet): neither it nor what is below it is a link
+        else:
+            return
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
     if real != real_root and not real.startswith(real_root + os.sep):

@@ -325,6 +325,49 @@ def test_artifacts_text_and_dicts_are_listed_and_downloaded(uri: str, tmp_path: 
     assert (everything / "weights" / "inner" / "w.bin").read_bytes() == b"\x00\x01"
 
 
+def test_written_artifacts_go_straight_into_the_store_and_a_failed_write_leaves_nothing(
+        uri: str, tmp_path: Path) -> None:
+    from autolog.tracking import fluent
+
+    def broken(path: str) -> None:
+        Path(path).write_text("half")
+        raise OSError("disk full")
+
+    with autolog.start_run() as run:
+        autolog.log_text("hello", "notes/readme.txt")
+        with pytest.raises(OSError, match="disk full"):
+            fluent.write_artifact("notes/broken.txt", broken, run_id=run.info.run_id)
+        folder = Path(run.info.artifact_uri)
+        # in place: the stored file is the one written, no scratch copy, no leftover
+        assert sorted(p.name for p in (folder / "notes").iterdir()) == ["readme.txt"]
+        mode = (folder / "notes" / "readme.txt").stat().st_mode & 0o777
+        reference = tmp_path / "reference.txt"
+        reference.write_text("x")
+        assert mode == reference.stat().st_mode & 0o777  # the umask's mode, like any new file
+    assert autolog.list_artifacts(run.info.run_id) == ["notes/readme.txt"]
+
+
+def test_stores_without_a_local_destination_get_a_copy(uri: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from autolog.backends.base import Backend
+    from autolog.tracking import fluent
+
+    with autolog.start_run() as run:
+        backend = fluent._state(run.info.run_id).backend
+        monkeypatch.setattr(type(backend), "artifact_destination", Backend.artifact_destination)
+        written: list[str] = []
+
+        def write(path: str) -> None:
+            written.append(path)
+            Path(path).write_text("copied")
+
+        fluent.write_artifact("out/file.txt", write, run_id=run.info.run_id)
+    assert not Path(written[0]).exists()  # the scratch file is gone
+    assert not Path(written[0]).is_relative_to(run.info.artifact_uri)
+    got = autolog.download_artifacts(run.info.run_id, "out/file.txt", str(tmp_path / "dl"))
+    assert Path(got).read_text() == "copied"
+
+
 def test_artifact_paths_escaping_the_run_folder_are_rejected(uri: str, tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("x")
     with autolog.start_run() as run:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import autolog
 from autolog.errors import InvalidInputError, ParamConflictError
+from autolog.tracking import validation as V
 
 
 @pytest.mark.parametrize(
@@ -116,3 +118,19 @@ def test_register_model_bad_input_names_the_value(uri: str, name: str) -> None:
     """A URI that is not runs:/<id>/<path>, or an empty name, is refused naming it."""
     with pytest.raises(InvalidInputError, match="model_uri|registered model name"):
         autolog.register_model(uri, name)
+
+
+def test_check_inside_follows_links_and_parent_references(tmp_path: Path) -> None:
+    root = tmp_path / "artifacts"
+    (root / "sub").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "in").symlink_to(root / "sub")
+    (root / "out").symlink_to(outside)
+    V.check_inside(str(root), str(root / "sub" / "new" / "file.txt"), "artifact")
+    V.check_inside(str(root), str(root / "in" / "file.txt"), "artifact")  # a link kept inside
+    V.check_inside(str(root), str(root), "artifact")
+    for escaping in (root / "out" / "file.txt", root / "in" / ".." / ".." / "outside" / "f",
+                     root / ".." / "outside", tmp_path / "artifacts2" / "f"):
+        with pytest.raises(InvalidInputError, match="outside the run's artifact folder"):
+            V.check_inside(str(root), str(escaping), "artifact")

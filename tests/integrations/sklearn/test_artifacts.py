@@ -45,14 +45,14 @@ def test_plots_are_valid_pngs_rendered_off_the_training_thread(binary: tuple,
     from autolog.tracking import fluent
 
     threads: list[str] = []
-    original = fluent.log_artifact
+    original = fluent.write_artifact
 
-    def spy(local_path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if str(local_path).endswith(".png"):
+    def spy(artifact_file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if artifact_file.endswith(".png"):
             threads.append(threading.current_thread().name)
-        return original(local_path, *args, **kwargs)
+        return original(artifact_file, *args, **kwargs)
 
-    monkeypatch.setattr(fluent, "log_artifact", spy)
+    monkeypatch.setattr(fluent, "write_artifact", spy)
     pyplot_before = "matplotlib.pyplot" in sys.modules
     with capture_runs() as runs:
         LogisticRegression().fit(*binary)
