@@ -1,9 +1,11 @@
-"""The plot helper process (see ``autolog.plots``): reads length-prefixed pickled jobs on
-stdin, draws each, answers ``(status, error)``; exits when stdin closes. It runs at a lower
-CPU priority than the training process it serves."""
+"""The plot helper process (see ``autolog.plots``): imports the modules named on its
+command line, then reads length-prefixed pickled jobs on stdin, draws each, answers
+``(status, error)``; exits when stdin closes. It runs at a lower CPU priority than the
+training process it serves."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import struct
@@ -31,6 +33,11 @@ def main() -> None:
         pass
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything a renderer prints must not corrupt the protocol
+    for name in sys.argv[1:]:  # modules to load before the first job comes (prestart)
+        try:
+            getattr(importlib.import_module(name), "preload", lambda: None)()
+        except Exception:  # noqa: BLE001 - a job needing it will report the error
+            continue
     while True:
         try:
             (size,) = _HEADER.unpack(_read(stdin, _HEADER.size))

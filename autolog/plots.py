@@ -1,14 +1,16 @@
-"""Plots (and other costly artifacts) rendered outside the training process.
+"""Plots rendered outside the training process.
 
 Drawing a PNG with matplotlib costs tens to hundreds of milliseconds of CPU under the GIL
 and tens of megabytes of memory; done on a thread of the training process, it still slows
 the next ``fit`` of a loop. So a plot is described as data, a renderer function named by
 ``"module:function"`` plus its keyword arguments, and drawn by one long-lived helper
-process (``python -m autolog.plot_worker``, started at the first job, run at a lower CPU
-priority, ended when this process exits). The writer thread hands it the job, waits for the
-file and logs it as an artifact, in order with the run's other writes, so ``flush()`` still
-means "written". The same path serves any artifact whose rendering is CPU-heavy pure Python
-(scikit-learn's HTML description of an estimator).
+process (``python -m autolog.plot_worker``, run at a lower CPU priority, ended when this
+process exits). An integration starts it when its framework is imported (``prestart``),
+so that its imports (matplotlib: a second of CPU) are done before the script trains and do
+not compete with the first fits; else the first job starts it. The writer thread hands it
+the job, waits for the file and logs it as an artifact, in order with the run's other
+writes, so ``flush()`` still means "written". A job already drawn (same digest, or same
+key) is not drawn again: its file is written from memory.
 
 Once the process is exiting and the helper has not been started, jobs are drawn in-process:
 training is over, so nothing competes with them any more, and starting a helper (a Python
@@ -23,6 +25,8 @@ plots use matplotlib's object-oriented API (``Figure`` + ``FigureCanvasAgg``), n
 
 from __future__ import annotations
 
+import collections
+import hashlib
 import importlib
 import io
 import os
@@ -32,7 +36,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from autolog.lazy import logger
@@ -91,7 +95,7 @@ class _Worker:
         self._broken = False
         self._exiting = False
 
-    def _start(self) -> subprocess.Popen[bytes] | None:
+    def _start(self, preload: Sequence[str] = ()) -> subprocess.Popen[bytes] | None:
         if self._broken or os.name == "nt":  # select() on pipes is POSIX-only
             return None
         if self._proc is None or self._proc.poll() is not None:
@@ -99,7 +103,7 @@ class _Worker:
             env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
             try:
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "autolog.plot_worker"],
+                    [sys.executable, "-m", "autolog.plot_worker", *preload],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                     env=env, close_fds=True,
                 )
@@ -108,10 +112,6 @@ class _Worker:
                 self._broken = True
                 return None
         return self._proc
-
-    def running(self) -> bool:
-        proc = self._proc
-        return not self._broken and proc is not None and proc.poll() is None
 
     def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
         """Draw in the helper; False when it could not (the caller draws in-process)."""
@@ -195,31 +195,107 @@ def stop_worker() -> None:
     _worker.stop()
 
 
-def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot",
-                 start_helper: bool = True) -> None:
-    """Queue ``jobs`` for ``run_id``: each is drawn by the helper process (or in-process as
-    a fallback) on the writer thread, then logged as the artifact its third item names.
+# Identical jobs draw identical files (a loop refitting one configuration on one dataset
+# draws the same confusion matrix and description every time): the files last drawn are
+# kept, by a digest of the job or a key that its caller gives, and written again instead of
+# being drawn. Bounded in entries' and total size.
+CACHE_BYTES = 4 << 20
+CACHE_ENTRY_BYTES = 512 << 10
+_cache: collections.OrderedDict[Hashable, bytes] = collections.OrderedDict()
+_cache_lock = threading.Lock()
+_DIGEST = object()
 
-    ``start_helper=False`` is for cheap jobs that do not justify starting a helper (a Python
-    importing the modules the job needs, seconds of CPU): they use the helper only when
-    plots have already started it, and are drawn in-process otherwise."""
+
+def _digest(target: str, kwargs: dict[str, Any]) -> bytes | None:
+    try:
+        data = pickle.dumps((target, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - not picklable: not cached
+        return None
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _cached(key: Hashable | None) -> bytes | None:
+    if key is None:
+        return None
+    with _cache_lock:
+        data = _cache.get(key)
+        if data is not None:
+            _cache.move_to_end(key)
+        return data
+
+
+def _remember(key: Hashable | None, path: str) -> None:
+    if key is None or os.path.getsize(path) > CACHE_ENTRY_BYTES:
+        return
+    with open(path, "rb") as f:
+        data = f.read()
+    with _cache_lock:
+        _cache[key] = data
+        while sum(len(v) for v in _cache.values()) > CACHE_BYTES:
+            _cache.popitem(last=False)
+
+
+def render_now(run_id: str, job: Job, *, what: str = "plot", in_process: bool = False,
+               key: Hashable | None = _DIGEST) -> None:
+    """Draw ``job`` and log it as the artifact its third item names, now: deferred work on
+    the writer thread calls this. ``key`` identifies what the job draws (the same key, the
+    same file); by default a digest of the job, None for no reuse. ``in_process`` draws it
+    here, for jobs whose modules the helper should not have to import."""
+    from autolog.tracking import fluent
+
+    target, kwargs, artifact_file = job
+    if key is _DIGEST:
+        key = _digest(target, kwargs)
+    drawn = _cached(key)
+
+    def draw(path: str) -> None:
+        if drawn is not None:
+            with open(path, "wb") as f:
+                f.write(drawn)
+            return
+        try:
+            if in_process or not _worker.render(target, kwargs, path):
+                call_renderer(target, kwargs, path)
+        except Exception as exc:
+            raise _NotDrawn from exc
+        _remember(key, path)
+
+    try:
+        fluent.write_artifact(artifact_file, draw, run_id=run_id)
+    except _NotDrawn as exc:  # a plot must never break logging; a store error is retried
+        logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc.__cause__)
+
+
+def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot") -> None:
+    """Queue ``jobs`` for ``run_id``: each is drawn by the helper process (or in-process as
+    a fallback) on the writer thread, then logged as the artifact its third item names."""
     if not jobs:
         return
     from autolog.tracking import fluent
 
     def work() -> None:
-        use_helper = start_helper or _worker.running()
-        for target, kwargs, artifact_file in jobs:
-            def draw(path: str, target: str = target, kwargs: dict[str, Any] = kwargs) -> None:
-                try:
-                    if not (use_helper and _worker.render(target, kwargs, path)):
-                        call_renderer(target, kwargs, path)
-                except Exception as exc:
-                    raise _NotDrawn from exc
-
-            try:
-                fluent.write_artifact(artifact_file, draw, run_id=run_id)
-            except _NotDrawn as exc:  # a plot must never break logging; a store error is retried
-                logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc.__cause__)
+        for job in jobs:
+            render_now(run_id, job, what=what)
 
     fluent.defer(run_id, work)
+
+
+def prestart(preload: Sequence[str]) -> None:
+    """Start the helper now, importing the ``preload`` modules there (and calling their
+    ``preload()``), so that it is ready when the first job comes: an integration calls this
+    when its framework is imported, before the script trains. Never waits."""
+    if _worker._lock.acquire(blocking=False):
+        try:
+            if not _worker._exiting:
+                _worker._start(preload)
+        finally:
+            _worker._lock.release()
+
+
+def _after_fork() -> None:
+    global _worker
+    _worker = _Worker()  # the parent's helper and pipes are the parent's
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)

@@ -8,6 +8,8 @@ import importlib.util
 import io
 import numbers
 import re
+import sys
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,11 +47,21 @@ def clean_params(params: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     return out, cut
 
 
-def log_params(params: dict[str, Any], run_id: str) -> None:
+Described = tuple[tuple[str, str, str], ...]  # (key, type name, value as logged)
+
+
+def log_params(params: dict[str, Any], run_id: str) -> Described | None:
+    """Log ``params``; return them as logged, with their types, when that describes them
+    exactly (no key merged, no value cut or elided by numpy's printing, "..."), else None."""
     cleaned, cut = clean_params(params)
     fluent.log_params(cleaned, run_id=run_id, on_conflict="warn")
     if cut:
         fluent.set_tag(TRUNCATED_TAG, ",".join(cut), run_id=run_id)
+        return None
+    if len(cleaned) != len(params) or any("..." in value for value in cleaned.values()):
+        return None
+    return tuple((key, type(raw).__qualname__, value)
+                 for (key, value), raw in zip(cleaned.items(), params.values(), strict=True))
 
 
 # ---------------------------------------------------------------------------- artifacts
@@ -63,21 +75,67 @@ def matplotlib_available() -> bool:
     return _has_matplotlib
 
 
-def log_description(estimator: Any, run_id: str) -> None:
-    """``estimator.txt`` on the writer thread; ``estimator.html`` by the plot helper when
-    this fit's plots have started it (7-20 ms of GIL time saved per fit in a loop of
-    classifier fits), else on the writer thread: a helper is not started for it alone."""
+_texts: dict[Any, str] = {}  # (class, params as logged) -> repr; bounded
+MAX_TEXTS = 256
+
+
+def _diagram_shows_params_only(estimator: Any) -> bool:
+    """True when scikit-learn's diagram of ``estimator`` shows its parameters and nothing
+    fitted: the default one, or a pipeline of such steps (a search shows its best
+    estimator, a column transformer its fitted columns)."""
+    visual_block = getattr(type(estimator), "_sk_visual_block_", None)
+    if visual_block is None:
+        return True
+    pipeline = sys.modules.get("sklearn.pipeline")
+    if pipeline is not None and type(estimator) is pipeline.Pipeline:
+        return all(_diagram_shows_params_only(step) for _, step in estimator.steps
+                   if step is not None and step != "passthrough")
+    return False
+
+
+def _html_key(estimator: Any, text: str) -> Hashable | None:
+    """What identifies the HTML description: the class and the text, which names every
+    parameter that differs from its default (unless scikit-learn shortened it, "..."), and
+    a search's best estimator; None when more than that shows in the diagram."""
+    if "..." in text:
+        return None
+    if is_search(estimator) and hasattr(estimator, "best_estimator_"):
+        best = estimator.best_estimator_
+        with patching.suppressed():
+            best_text = repr(best)
+        if "..." in best_text or not _diagram_shows_params_only(best):
+            return None
+        return ("estimator.html", type(estimator), text, type(best), best_text)
+    if not _diagram_shows_params_only(estimator):
+        return None
+    return ("estimator.html", type(estimator), text)
+
+
+def log_description(estimator: Any, run_id: str, params: Described | None = None) -> None:
+    """``estimator.txt`` and ``estimator.html``, drawn on the writer thread once per
+    description. The text (1-2 ms: scikit-learn inspects signatures) is reused for an
+    estimator of the same class whose ``params`` (all of them, as ``log_params`` returned
+    them) were the same; the HTML (7-120 ms, mostly parsing docstrings) when
+    ``_html_key`` is the same. The HTML is drawn here rather than in the plot helper,
+    which would have to import scikit-learn (seconds of CPU) to unpickle the estimator."""
     from autolog import plots as P
 
+    text_key = (type(estimator), params) if params is not None else None
+
     def write() -> None:
-        with patching.suppressed():
-            text = repr(estimator)
+        text = _texts.get(text_key) if text_key is not None else None
+        if text is None:
+            with patching.suppressed():
+                text = repr(estimator)
+            if text_key is not None and len(_texts) < MAX_TEXTS:
+                _texts[text_key] = text
         fluent.log_text(text, "estimator.txt", run_id=run_id)
+        P.render_now(run_id, ("autolog.integrations._sklearn_plots:estimator_html",
+                              {"estimator": estimator}, "estimator.html"),
+                     what="estimator description", in_process=True,
+                     key=_html_key(estimator, text))
 
     fluent.defer(run_id, write)
-    P.render_later(run_id, [("autolog.integrations._sklearn_plots:estimator_html",
-                             {"estimator": estimator}, "estimator.html")],
-                   what="estimator description", start_helper=False)
 
 
 def log_plots(plots: dict[str, Any], prefix: str, run_id: str) -> None:
@@ -180,8 +238,6 @@ def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
 
 # ---------------------------------------------------------------------------- search
 def is_search(estimator: Any) -> bool:
-    import sys
-
     module = sys.modules.get("sklearn.model_selection._search")
     return module is not None and isinstance(estimator, module.BaseSearchCV)
 

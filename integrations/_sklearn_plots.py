@@ -104,9 +104,15 @@ def precision_recall_curve(path: str, recall: Any, precision: Any, positive: Any
     _save(figure, path)
 
 
+def preload() -> None:
+    """What the helper imports when it starts ahead of the first plot."""
+    _figure()
+
+
 def estimator_html(path: str, estimator: Any) -> None:
-    """scikit-learn's HTML representation (7 ms for a LogisticRegression, 20 ms for a
-    forest, mostly docstring parsing: too much GIL time for the training process)."""
+    """scikit-learn's HTML representation (7 ms for a LogisticRegression, 120 ms for a
+    forest, mostly docstring parsing), drawn in the training process once per description:
+    in the helper, unpickling the estimator would import scikit-learn there (seconds)."""
     from sklearn.utils import estimator_html_repr
 
     with open(path, "w", encoding="utf-8") as f:

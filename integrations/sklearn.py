@@ -26,9 +26,11 @@ searches and ``cross_val_score`` folds are part of it)
       Sample weights are respected;
     * artifacts: ``estimator.txt``, ``estimator.html``, and with matplotlib
       ``training_confusion_matrix.png`` (classifiers) plus ``training_roc_curve.png`` and
-      ``training_precision_recall_curve.png`` (binary). The plots (and ``estimator.html``
-      once the plots have started it) are rendered by a helper process at a lower CPU
-      priority (``autolog.plots``); a script's exit waits for what is still being drawn;
+      ``training_precision_recall_curve.png`` (binary). The plots are rendered by a helper
+      process at a lower CPU priority (``autolog.plots``), started when scikit-learn is
+      imported so that it is ready by the first fit; a script's exit waits for what is
+      still being drawn. A plot or description identical to one already drawn in this
+      process (same data, same parameters) is written again, not drawn again;
     * the model (sklearn flavor, ``log_models``) with its signature
       (``log_model_signatures``) and input example (``log_input_examples``); the training
       data as an input with context ``train`` (``log_datasets``);
@@ -63,6 +65,7 @@ Limits
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -226,7 +229,7 @@ class FitHook:
         estimator = call.instance
         search = L.is_search(estimator)
         call.state["search"] = search
-        L.log_params(estimator.get_params(deep=not search), call.run_id)
+        call.state["params"] = L.log_params(estimator.get_params(deep=not search), call.run_id)
 
     def after(self, call: Call, result: Any) -> None:
         estimator, run_id, cfg = call.instance, call.run_id, call.config
@@ -240,7 +243,7 @@ class FitHook:
             if metrics:
                 fluent.log_metrics(metrics, run_id=run_id)
             L.log_plots(plots, PREFIX, run_id)
-        L.log_description(estimator, run_id)
+        L.log_description(estimator, run_id, call.state.get("params"))
         model = estimator
         if call.state.get("search"):
             L.log_search(call, estimator, run_id)
@@ -311,6 +314,10 @@ class SklearnIntegration(Integration):
             patching.safe_patch(self, BaseEstimator, "__init_subclass__", self._on_new_class,
                                 creates_run=False)
             self._sweep()
+            if self.config.get("log_training_metrics") and importlib.util.find_spec("matplotlib"):
+                from autolog import plots  # classifiers' plots: the helper starts importing now
+
+                plots.prestart(["autolog.integrations._sklearn_plots"])
         elif module.__name__ == "sklearn.metrics":
             M.patch_metrics(self, module)
         elif module.__name__ in _WORKER_HELPERS:

@@ -17,6 +17,12 @@ LINE = "autolog.integrations._sklearn_plots:roc_curve"
 ARGS = {"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.8, 1.0], "auc": 0.8, "positive": 1}
 
 
+@pytest.fixture(autouse=True)
+def _nothing_drawn_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test draws its jobs: none is served from the files drawn by an earlier test."""
+    monkeypatch.setattr(plots, "_cache", type(plots._cache)())
+
+
 def _png(run_id: str, name: str) -> bytes:
     path = autolog.download_artifacts(run_id=run_id, artifact_path=name)
     with open(path, "rb") as f:
@@ -126,17 +132,19 @@ def test_a_job_too_big_for_the_helper_is_drawn_in_process(monkeypatch: pytest.Mo
 
 
 def test_a_job_that_does_not_load_in_the_helper_is_drawn_in_process(tmp_path: object) -> None:
-    """An estimator class defined in the script's __main__ pickles by reference but cannot
-    load in the helper (started by the classifier's plots): its HTML description is
-    rendered in-process instead."""
-    pytest.importorskip("sklearn")
+    """Labels of a class defined in the script's __main__ pickle by reference but cannot
+    load in the helper: that confusion matrix is drawn in-process instead."""
     out = _autologged_script(tmp_path, (
-        "from sklearn.linear_model import LogisticRegression\n"
-        "class MyClassifier(LogisticRegression):\n"
-        "    pass\n"
-        "MyClassifier().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
-    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
-       "print('MyClassifier' in open(path).read())\n", debug=True)
+        "from autolog import plots\n"
+        "class Label:\n"
+        "    def __str__(self):\n"
+        "        return 'mine'\n"
+        "with autolog.start_run() as started:\n"
+        "    plots.render_later(started.info.run_id, [("
+        "'autolog.integrations._sklearn_plots:confusion_matrix',"
+        " {'matrix': [[3, 1], [0, 2]], 'labels': [Label(), Label()]}, 'cm.png')])\n"
+    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='cm.png')\n"
+       "print(open(path, 'rb').read(4) == b'\\x89PNG')\n", debug=True)
     assert out.stdout.strip() == "True"
     assert "did not load in the helper" in out.stderr
 
@@ -183,14 +191,55 @@ def test_a_reused_figure_draws_the_same_pixels_as_a_fresh_one(
     assert reused != first_png
 
 
-def test_an_html_description_alone_does_not_start_the_helper(tmp_path: object) -> None:
-    """A regressor has no plots: its estimator.html is rendered in-process rather than by a
-    helper started (and importing scikit-learn) for it alone."""
+def test_a_job_drawn_before_is_written_again_not_drawn_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loop refitting one configuration draws the same plots: the second time the file
+    comes from memory, byte for byte, while a job with other data is drawn."""
+    drawn: list[str] = []
+    real_render = plots._worker.render
+    monkeypatch.setattr(plots._worker, "render",
+                        lambda target, kwargs, path: drawn.append(path) or real_render(target, kwargs, path))
+    other = dict(ARGS, auc=0.9)
+    with autolog.start_run() as run:
+        plots.render_later(run.info.run_id, [(LINE, ARGS, "a.png")])
+        plots.render_later(run.info.run_id, [(LINE, dict(ARGS), "b.png"), (LINE, other, "c.png")])
+    assert len(drawn) == 2  # a.png and c.png
+    assert _png(run.info.run_id, "a.png") == _png(run.info.run_id, "b.png")
+    assert _png(run.info.run_id, "c.png") != _png(run.info.run_id, "a.png")
+
+
+def test_the_drawn_files_kept_stay_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plots, "CACHE_BYTES", 40_000)
+    with autolog.start_run() as run:
+        for i in range(4):
+            plots.render_now(run.info.run_id, (LINE, dict(ARGS, auc=0.5 + i / 10), f"{i}.png"),
+                             key=("roc", i))
+        sizes = [len(_png(run.info.run_id, f"{i}.png")) for i in range(4)]
+        assert sum(sizes) > 40_000  # so something had to go
+        assert sum(len(v) for v in plots._cache.values()) <= 40_000
+        assert ("roc", 3) in plots._cache and ("roc", 0) not in plots._cache  # least recent goes
+        monkeypatch.setattr(plots, "CACHE_ENTRY_BYTES", min(sizes) - 1)
+        plots.render_now(run.info.run_id, (LINE, ARGS, "big.png"), key="big")
+        autolog.flush()
+    assert "big" not in plots._cache  # larger than an entry may be
+
+
+def test_the_html_description_is_drawn_in_process_once_per_description(tmp_path: object) -> None:
+    """estimator.html is drawn by the training process (the helper would import
+    scikit-learn to unpickle the estimator), and a second estimator with the same
+    description gets the same file without drawing it again."""
     pytest.importorskip("sklearn")
     out = _autologged_script(tmp_path, (
+        "from autolog import plots\n"
+        "calls = []\n"
+        "real = plots.call_renderer\n"
+        "plots.call_renderer = lambda *a: calls.append(a[0]) or real(*a)\n"
         "from sklearn.linear_model import LinearRegression\n"
-        "LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
-    ), "from autolog import plots\n"
-       "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
-       "print(plots._worker._proc is None, 'LinearRegression' in open(path).read())\n")
-    assert out.stdout.strip() == "True True"
+        "for _ in range(2):\n"
+        "    LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
+        "first = autolog.last_active_run()\n"
+        "LinearRegression(fit_intercept=False).fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
+    ), "html = [open(autolog.download_artifacts(run_id=r, artifact_path='estimator.html')).read()\n"
+       "        for r in (first.info.run_id, run.info.run_id)]\n"
+       "print(len(calls), 'LinearRegression' in html[0], 'fit_intercept=False' in html[1])\n")
+    assert out.stdout.strip() == "2 True True"

@@ -116,3 +116,35 @@ def test_training_data_is_an_input_with_context_train(binary: tuple) -> None:
     with capture_runs() as runs:
         LogisticRegression().fit(*binary)
     assert runs[0].inputs.dataset_inputs == [] or not runs[0].inputs.dataset_inputs
+
+
+def _html(run: object) -> str:
+    path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path="estimator.html")  # type: ignore[attr-defined]
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def test_descriptions_drawn_once_still_show_what_differs() -> None:
+    """estimator.html is reused for an identical description only: a search with the same
+    parameters but another best estimator, or a column transformer with other fitted
+    columns, gets its own."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.preprocessing import StandardScaler
+
+    separable = make_classification(n_samples=200, n_features=5, n_informative=5, n_redundant=0,
+                                    class_sep=3, random_state=0)
+    rng = np.random.default_rng(0)
+    noise = (rng.normal(size=(200, 5)), (rng.random(200) < 0.25).astype(int))
+    with capture_runs() as runs:
+        for X, y in (separable, noise, separable):
+            GridSearchCV(LogisticRegression(), {"C": [1e-4, 1e4]}, cv=2).fit(X, y)
+        for X in (separable[0], separable[0][:, :3]):
+            ColumnTransformer([("scale", StandardScaler(), [0])], remainder="passthrough").fit(X)
+    fits = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]  # no child runs
+    searches = [_html(run) for run in fits[:3]]
+    assert "C=0.0001" not in searches[0] and "C=0.0001" in searches[1]  # the best estimators
+    assert searches[2] == searches[0]  # the same description again: the same file
+    assert _html(fits[3]) != _html(fits[4])  # remainder columns [1, 2, 3, 4] vs [1, 2]
