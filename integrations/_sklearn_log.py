@@ -25,10 +25,27 @@ _BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
 
 
 # ---------------------------------------------------------------------------- params
-def stringify(value: Any) -> str:
+def stringify(value: Any, reprs: dict[int, str] | None = None) -> str:
+    """``str(value)``, as MLflow logs it (an estimator's repr). ``reprs`` remembers the
+    reprs of estimators already seen (by id) while the caller holds their owner: a
+    pipeline's deep params hold each step twice (``steps`` and the step's own name), and an
+    estimator's repr costs scikit-learn a signature inspection."""
     if value is None or isinstance(value, (str, bool, numbers.Number)):
         return str(value)
-    return repr(value) if hasattr(value, "get_params") else str(value)
+    if hasattr(value, "get_params"):
+        if reprs is None:
+            return repr(value)
+        text = reprs.get(id(value))
+        if text is None:
+            text = reprs[id(value)] = repr(value)
+        return text
+    if reprs is not None and type(value) in (list, tuple):  # str() of these is their repr
+        items = ", ".join(stringify(v, reprs) if hasattr(v, "get_params") or type(v) in (list, tuple)
+                          else repr(v) for v in value)
+        if type(value) is list:
+            return f"[{items}]"
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    return str(value)
 
 
 def clean_params(params: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -36,10 +53,11 @@ def clean_params(params: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     were cut (reported in a tag instead of a warning per value)."""
     out: dict[str, str] = {}
     cut: list[str] = []
+    reprs: dict[int, str] = {}
     key_limit, value_limit = config.MAX_KEY_LENGTH, config.MAX_PARAM_VALUE_LENGTH
     for raw_key, raw_value in params.items():
         key = _BAD_KEY_CHARS.sub("_", str(raw_key)) or "_"
-        value = stringify(raw_value)
+        value = stringify(raw_value, reprs)
         if len(key) > key_limit or len(value) > value_limit:
             cut.append(key[:key_limit])
             key, value = key[:key_limit], value[:value_limit]

@@ -156,8 +156,20 @@ def _estimator_type(estimator: Any) -> str | None:
     return getattr(estimator, "_estimator_type", None)
 
 
+def _final_step(estimator: Any) -> Any:
+    """The estimator that makes a pipeline's predictions and score (scikit-learn's
+    ``Pipeline`` hands ``predict``, ``predict_proba`` and ``score`` to its last step after
+    transforming the data), else ``estimator`` itself."""
+    while type(estimator).__module__ == "sklearn.pipeline" and type(estimator).__name__ == "Pipeline":
+        steps = getattr(estimator, "steps", None)
+        if not steps or steps[-1][1] in (None, "passthrough"):
+            break
+        estimator = steps[-1][1]
+    return estimator
+
+
 def _inherits_score(estimator: Any, mixin: str) -> bool:
-    owner = _definer(type(estimator), "score")
+    owner = _definer(type(_final_step(estimator)), "score")
     return owner is not None and owner.__name__ == mixin and owner.__module__ == "sklearn.base"
 
 
@@ -167,8 +179,9 @@ _ARGMAX_PROBA = ("sklearn.ensemble._forest", "sklearn.tree._classes", "sklearn.l
 
 
 def _predict_fast(estimator: Any, X: Any) -> tuple[Any, Any]:
-    """(labels, probabilities): one ``predict_proba`` pass where ``predict`` is its argmax,
-    else ``predict`` and ``predict_proba``."""
+    """(labels, probabilities): one ``predict_proba`` pass where ``predict`` is its argmax
+    (also through a pipeline ending in such a classifier), else ``predict`` and
+    ``predict_proba``."""
     proba = None
     if hasattr(estimator, "predict_proba"):
         try:
@@ -176,9 +189,10 @@ def _predict_fast(estimator: Any, X: Any) -> tuple[Any, Any]:
         except Exception:  # noqa: BLE001 - e.g. not fitted for probabilities
             proba = None
     classes = getattr(estimator, "classes_", None)
+    final = type(_final_step(estimator))
     if proba is not None and classes is not None and getattr(proba, "ndim", 0) == 2 and \
-            getattr(_definer(type(estimator), "predict"), "__module__", "") in _ARGMAX_PREDICT and \
-            getattr(_definer(type(estimator), "predict_proba"), "__module__", "") in _ARGMAX_PROBA:
+            getattr(_definer(final, "predict"), "__module__", "") in _ARGMAX_PREDICT and \
+            getattr(_definer(final, "predict_proba"), "__module__", "") in _ARGMAX_PROBA:
         import numpy as np
 
         return np.asarray(classes).take(np.argmax(proba, axis=1), axis=0), proba

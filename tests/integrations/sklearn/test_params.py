@@ -34,6 +34,23 @@ def test_pipeline_logs_nested_step_params(binary: tuple) -> None:
     assert params["clf__C"] == "3.0"
     assert params["scale__with_std"] == "True"
     assert params["clf"] == "LogisticRegression(C=3.0)"
+    assert params["steps"] == str(pipe.steps)  # the steps' reprs, each made once
+
+
+def test_list_and_tuple_params_holding_estimators_are_logged_as_str_gives_them() -> None:
+    """Estimator reprs inside lists and tuples are remembered, not changed: the text is
+    what str() gives, down to one-element tuples and nesting."""
+    from autolog.integrations._sklearn_log import clean_params
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler()
+    values = {
+        "one": (scaler,), "pairs": [("a", scaler), ("b", LogisticRegression(C=2.0))],
+        "nested": [[scaler, 1.5, None, "x"], ()], "plain": [1, "two", 3.0], "empty": [],
+    }
+    cleaned, cut = clean_params(values)
+    assert cleaned == {k: str(v) for k, v in values.items()} and not cut
 
 
 def test_meta_estimator_logs_its_inner_estimator_params(binary: tuple) -> None:

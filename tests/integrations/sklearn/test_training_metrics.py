@@ -63,6 +63,25 @@ def test_multiclass_classifier_metrics_equal_sklearn(multiclass: tuple) -> None:
         assert metrics[key] == pytest.approx(value, rel=1e-9), key
 
 
+@pytest.mark.parametrize("final", ["logistic", "svc"])
+def test_pipeline_metrics_equal_sklearn(binary: tuple, final: str) -> None:
+    """A pipeline's metrics are those of its predictions and its own score, whether its
+    last step predicts the argmax of its probabilities (one pass) or not (an SVC's Platt
+    probabilities can disagree with its predictions)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    X, y = binary
+    last = LogisticRegression() if final == "logistic" else SVC(probability=True, random_state=0)
+    with capture_runs() as runs:
+        model = Pipeline([("scale", StandardScaler()), ("clf", last)]).fit(X, y)
+    metrics = runs[0].data.metrics
+    for key, value in _sklearn_values(model, X, y).items():
+        assert metrics[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+
+
 def test_sample_weights_are_respected(binary: tuple) -> None:
     """sample_weight given to fit weighs every training metric."""
     from sklearn.linear_model import LogisticRegression
