@@ -243,3 +243,32 @@ def test_the_html_description_is_drawn_in_process_once_per_description(tmp_path:
        "        for r in (first.info.run_id, run.info.run_id)]\n"
        "print(len(calls), 'LinearRegression' in html[0], 'fit_intercept=False' in html[1])\n")
     assert out.stdout.strip() == "2 True True"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_a_forked_child_draws_with_its_own_helper(tmp_path: object) -> None:
+    """A child forked while the parent's writer talks to the helper (its lock held) must not
+    wait on that lock or write into its parent's pipes: it gets a helper of its own, and
+    both processes' plots arrive."""
+    code = (
+        "import os, autolog\n"
+        "from autolog import plots\n"
+        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
+        "plots.prestart(['autolog.integrations._sklearn_plots'])\n"
+        "parent = plots._worker._proc.pid\n"
+        "plots._worker._lock.acquire()\n"
+        "pid = os.fork()\n"
+        "if pid:\n"
+        "    plots._worker._lock.release()\n"
+        "with autolog.start_run() as run:\n"
+        f"    plots.render_later(run.info.run_id, [({LINE!r}, {ARGS!r}, 'roc.png')])\n"
+        "autolog.flush()\n"
+        "ok = autolog.list_artifacts(run.info.run_id) == ['roc.png']\n"
+        "if pid == 0:\n"
+        "    os._exit(0 if ok and plots._worker._proc.pid != parent else 3)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print(ok, os.waitstatus_to_exitcode(status))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True 0"
