@@ -15,6 +15,7 @@ a large array are not seen: a digest identifies data, it does not checksum it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -85,10 +86,16 @@ def _source(source: Any) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------------------- digests
+@functools.lru_cache(maxsize=32)
 def _sample_index(n_rows: int) -> np.ndarray:
+    """The rows hashed for a digest (evenly spread); read-only, cached: a training loop
+    digests data of the same length again and again."""
     if n_rows <= DIGEST_SAMPLE_ROWS:
-        return np.arange(n_rows)
-    return np.unique(np.linspace(0, n_rows - 1, DIGEST_SAMPLE_ROWS).astype(np.int64))
+        index = np.arange(n_rows)
+    else:
+        index = np.unique(np.linspace(0, n_rows - 1, DIGEST_SAMPLE_ROWS).astype(np.int64))
+    index.flags.writeable = False
+    return index
 
 
 def _update_array(h: Any, array: Any) -> None:

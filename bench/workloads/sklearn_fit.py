@@ -2,7 +2,7 @@
 
     python bench/workloads/sklearn_fit.py --lib autolog --no-models --case logreg --repeat 20
 
-Cases: ``logreg`` (LogisticRegression on 1,000x20), ``forest`` (100-tree RandomForest),
+Cases: ``logreg`` (LogisticRegression on 1,000x20, or ``--rows`` x 20), ``forest`` (100-tree RandomForest),
 ``grid`` (GridSearchCV of 12 candidates), ``pipeline`` (scaler, PCA, LogisticRegression).
 Times ``--repeat`` fits in one process after two warm-up fits and prints one JSON line:
 the median seconds per fit, the seconds the final flush waited for background work
@@ -26,6 +26,7 @@ from _common import emit, mlflow_sqlite_uri, parser, temp_dir
 p = parser(("none", "autolog", "mlflow"))
 p.add_argument("--case", choices=("logreg", "forest", "grid", "pipeline"), default="logreg")
 p.add_argument("--repeat", type=int, default=10)
+p.add_argument("--rows", type=int, default=1000, help="training rows (20 features)")
 p.add_argument("--models", action=__import__("argparse").BooleanOptionalAction, default=False)
 args = p.parse_args()
 
@@ -47,7 +48,7 @@ elif args.lib == "mlflow":
 import numpy as np  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 
-X, y = make_classification(n_samples=1000, n_features=20, n_informative=8, random_state=0)
+X, y = make_classification(n_samples=args.rows, n_features=20, n_informative=8, random_state=0)
 
 
 def make() -> Any:

@@ -38,13 +38,17 @@ def _sklearn_values(model, X, y, average="weighted", pos_label=1, sample_weight=
         }
 
 
-def test_binary_classifier_metrics_equal_sklearn(binary: tuple) -> None:
-    """A binary classifier logs MLflow's seven metrics with scikit-learn's values."""
+@pytest.mark.parametrize("kind", ["logistic", "shallow_tree"])
+def test_binary_classifier_metrics_equal_sklearn(binary: tuple, kind: str) -> None:
+    """A binary classifier logs MLflow's seven metrics with scikit-learn's values, also when
+    many rows share a score (a depth-2 tree has four: the ROC curve's ties)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier
 
     X, y = binary
     with capture_runs() as runs:
-        model = LogisticRegression().fit(X, y)
+        model = (LogisticRegression() if kind == "logistic"
+                 else DecisionTreeClassifier(max_depth=2, random_state=0)).fit(X, y)
     metrics = runs[0].data.metrics
     assert set(metrics) >= CLASSIFIER_KEYS
     for key, value in _sklearn_values(model, X, y).items():
