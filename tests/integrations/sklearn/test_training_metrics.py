@@ -38,17 +38,21 @@ def _sklearn_values(model, X, y, average="weighted", pos_label=1, sample_weight=
         }
 
 
-@pytest.mark.parametrize("kind", ["logistic", "shallow_tree"])
+@pytest.mark.parametrize("kind", ["logistic", "shallow_tree", "forest", "extra_trees"])
 def test_binary_classifier_metrics_equal_sklearn(binary: tuple, kind: str) -> None:
     """A binary classifier logs MLflow's seven metrics with scikit-learn's values, also when
-    many rows share a score (a depth-2 tree has four: the ROC curve's ties)."""
+    many rows share a score (a depth-2 tree has four: the ROC curve's ties) and for forests
+    (whose probabilities autolog sums tree by tree itself)."""
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
     X, y = binary
+    make = {"logistic": LogisticRegression, "shallow_tree": lambda: DecisionTreeClassifier(max_depth=2),
+            "forest": lambda: RandomForestClassifier(n_estimators=7, random_state=0),
+            "extra_trees": lambda: ExtraTreesClassifier(n_estimators=7, random_state=0)}[kind]
     with capture_runs() as runs:
-        model = (LogisticRegression() if kind == "logistic"
-                 else DecisionTreeClassifier(max_depth=2, random_state=0)).fit(X, y)
+        model = make().fit(X, y)
     metrics = runs[0].data.metrics
     assert set(metrics) >= CLASSIFIER_KEYS
     for key, value in _sklearn_values(model, X, y).items():
@@ -208,3 +212,20 @@ def test_log_training_metrics_false_logs_none(binary: tuple) -> None:
     with capture_runs() as runs:
         LogisticRegression().fit(*binary)
     assert runs[0].data.metrics == {} and runs[0].data.params
+
+
+def test_forest_probabilities_summed_by_autolog_are_scikit_learns_exactly(multiclass: tuple) -> None:
+    """The shortcut for forests gives predict_proba's very numbers, and steps aside where
+    scikit-learn would predict in parallel or the forest is not a plain single-output one."""
+    from autolog.integrations.sklearn import _forest_proba
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = multiclass
+    with patching.suppressed():
+        for cls in (RandomForestClassifier, ExtraTreesClassifier):
+            model = cls(n_estimators=9, random_state=0).fit(X, y)
+            assert np.array_equal(_forest_proba(model, X), model.predict_proba(X))
+        assert _forest_proba(RandomForestClassifier(n_estimators=3, n_jobs=2).fit(X, y), X) is None
+        assert _forest_proba(RandomForestClassifier(n_estimators=3).fit(X, np.c_[y, y]), X) is None
+        assert _forest_proba(LogisticRegression().fit(X, y), X) is None
