@@ -113,6 +113,10 @@ class _Worker:
                 return None
         return self._proc
 
+    def running(self) -> bool:
+        proc = self._proc
+        return not self._broken and proc is not None and proc.poll() is None
+
     def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
         """Draw in the helper; False when it could not (the caller draws in-process)."""
         if self._broken or (self._exiting and self._proc is None):
@@ -235,12 +239,13 @@ def _remember(key: Hashable | None, path: str) -> None:
             _cache.popitem(last=False)
 
 
-def render_now(run_id: str, job: Job, *, what: str = "plot", in_process: bool = False,
+def render_now(run_id: str, job: Job, *, what: str = "plot", start_helper: bool = True,
                key: Hashable | None = _DIGEST) -> None:
     """Draw ``job`` and log it as the artifact its third item names, now: deferred work on
     the writer thread calls this. ``key`` identifies what the job draws (the same key, the
-    same file); by default a digest of the job, None for no reuse. ``in_process`` draws it
-    here, for jobs whose modules the helper should not have to import."""
+    same file); by default a digest of the job, None for no reuse. ``start_helper=False``
+    is for jobs that do not justify starting a helper (a Python importing the modules the
+    job needs, seconds of CPU): they use it only when it runs, else are drawn here."""
     from autolog.tracking import fluent
 
     target, kwargs, artifact_file = job
@@ -254,7 +259,7 @@ def render_now(run_id: str, job: Job, *, what: str = "plot", in_process: bool = 
                 f.write(drawn)
             return
         try:
-            if in_process or not _worker.render(target, kwargs, path):
+            if not ((start_helper or _worker.running()) and _worker.render(target, kwargs, path)):
                 call_renderer(target, kwargs, path)
         except Exception as exc:
             raise _NotDrawn from exc

@@ -9,7 +9,6 @@ import io
 import numbers
 import re
 import sys
-from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,45 +96,13 @@ _texts: dict[Any, str] = {}  # (class, params as logged) -> repr; bounded
 MAX_TEXTS = 256
 
 
-def _diagram_shows_params_only(estimator: Any) -> bool:
-    """True when scikit-learn's diagram of ``estimator`` shows its parameters and nothing
-    fitted: the default one, or a pipeline of such steps (a search shows its best
-    estimator, a column transformer its fitted columns)."""
-    visual_block = getattr(type(estimator), "_sk_visual_block_", None)
-    if visual_block is None:
-        return True
-    pipeline = sys.modules.get("sklearn.pipeline")
-    if pipeline is not None and type(estimator) is pipeline.Pipeline:
-        return all(_diagram_shows_params_only(step) for _, step in estimator.steps
-                   if step is not None and step != "passthrough")
-    return False
-
-
-def _html_key(estimator: Any, text: str) -> Hashable | None:
-    """What identifies the HTML description: the class and the text, which names every
-    parameter that differs from its default (unless scikit-learn shortened it, "..."), and
-    a search's best estimator; None when more than that shows in the diagram."""
-    if "..." in text:
-        return None
-    if is_search(estimator) and hasattr(estimator, "best_estimator_"):
-        best = estimator.best_estimator_
-        with patching.suppressed():
-            best_text = repr(best)
-        if "..." in best_text or not _diagram_shows_params_only(best):
-            return None
-        return ("estimator.html", type(estimator), text, type(best), best_text)
-    if not _diagram_shows_params_only(estimator):
-        return None
-    return ("estimator.html", type(estimator), text)
-
-
 def log_description(estimator: Any, run_id: str, params: Described | None = None) -> None:
-    """``estimator.txt`` and ``estimator.html``, drawn on the writer thread once per
-    description. The text (1-2 ms: scikit-learn inspects signatures) is reused for an
-    estimator of the same class whose ``params`` (all of them, as ``log_params`` returned
-    them) were the same; the HTML (7-120 ms, mostly parsing docstrings) when
-    ``_html_key`` is the same. The HTML is drawn here rather than in the plot helper,
-    which would have to import scikit-learn (seconds of CPU) to unpickle the estimator."""
+    """``estimator.txt`` and ``estimator.html``, on the writer thread. The text (1-2 ms:
+    scikit-learn inspects signatures) is made once for an estimator of the same class whose
+    ``params`` (all of them, as ``log_params`` returned them) were the same. The HTML
+    (7-120 ms, mostly parsing docstrings) is drawn for every fit, as it shows fitted
+    attributes (scikit-learn 1.8+): by the plot helper when it runs (scikit-learn's import
+    started it), else here, since a helper would import scikit-learn for it alone."""
     from autolog import plots as P
 
     text_key = (type(estimator), params) if params is not None else None
@@ -150,8 +117,7 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
         fluent.log_text(text, "estimator.txt", run_id=run_id)
         P.render_now(run_id, ("autolog.integrations._sklearn_plots:estimator_html",
                               {"estimator": estimator}, "estimator.html"),
-                     what="estimator description", in_process=True,
-                     key=_html_key(estimator, text))
+                     what="estimator description", start_helper=False, key=None)
 
     fluent.defer(run_id, write)
 

@@ -105,14 +105,15 @@ def precision_recall_curve(path: str, recall: Any, precision: Any, positive: Any
 
 
 def preload() -> None:
-    """What the helper imports when it starts ahead of the first plot."""
+    """What the helper imports when it starts ahead of the first job: matplotlib, and
+    scikit-learn's core for the estimators' HTML descriptions."""
     _figure()
+    from sklearn.utils import estimator_html_repr  # noqa: F401
 
 
 def estimator_html(path: str, estimator: Any) -> None:
     """scikit-learn's HTML representation (7 ms for a LogisticRegression, 120 ms for a
-    forest, mostly docstring parsing), drawn in the training process once per description:
-    in the helper, unpickling the estimator would import scikit-learn there (seconds)."""
+    forest, mostly docstring parsing: too much GIL time for the training process)."""
     from sklearn.utils import estimator_html_repr
 
     with open(path, "w", encoding="utf-8") as f:

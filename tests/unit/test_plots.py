@@ -224,25 +224,36 @@ def test_the_drawn_files_kept_stay_within_their_bound(monkeypatch: pytest.Monkey
     assert "big" not in plots._cache  # larger than an entry may be
 
 
-def test_the_html_description_is_drawn_in_process_once_per_description(tmp_path: object) -> None:
-    """estimator.html is drawn by the training process (the helper would import
-    scikit-learn to unpickle the estimator), and a second estimator with the same
-    description gets the same file without drawing it again."""
+def test_the_helper_starts_with_scikit_learn_and_draws_the_html_description(
+        tmp_path: object) -> None:
+    """Importing scikit-learn starts the helper (its imports overlap the script's, not the
+    first fits); estimator.html, a regressor's only drawn artifact, goes to it."""
     pytest.importorskip("sklearn")
     out = _autologged_script(tmp_path, (
         "from autolog import plots\n"
-        "calls = []\n"
+        "in_process = []\n"
         "real = plots.call_renderer\n"
-        "plots.call_renderer = lambda *a: calls.append(a[0]) or real(*a)\n"
+        "plots.call_renderer = lambda *a: in_process.append(a[0]) or real(*a)\n"
         "from sklearn.linear_model import LinearRegression\n"
-        "for _ in range(2):\n"
-        "    LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
-        "first = autolog.last_active_run()\n"
-        "LinearRegression(fit_intercept=False).fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
-    ), "html = [open(autolog.download_artifacts(run_id=r, artifact_path='estimator.html')).read()\n"
-       "        for r in (first.info.run_id, run.info.run_id)]\n"
-       "print(len(calls), 'LinearRegression' in html[0], 'fit_intercept=False' in html[1])\n")
-    assert out.stdout.strip() == "2 True True"
+        "started = plots._worker.running()\n"
+        "LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
+    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
+       "print(started, in_process, 'LinearRegression' in open(path).read())\n")
+    assert out.stdout.strip() == "True [] True"
+
+
+def test_without_plots_the_html_description_does_not_start_the_helper(tmp_path: object) -> None:
+    """With training metrics off there are no plots: the helper is not started, and
+    estimator.html is drawn in-process rather than by a helper importing scikit-learn."""
+    pytest.importorskip("sklearn")
+    out = _autologged_script(tmp_path, (
+        "autolog.sklearn.autolog(log_models=False, log_training_metrics=False)\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
+    ), "from autolog import plots\n"
+       "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
+       "print(plots._worker._proc is None, 'LogisticRegression' in open(path).read())\n")
+    assert out.stdout.strip() == "True True"
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
