@@ -27,8 +27,15 @@ def _read(stream: object, size: int) -> bytes:
 
 
 def main() -> None:
+    # Training comes first: on Linux the helper only gets CPU time no other process wants
+    # (SCHED_IDLE; a busy core is not shared with it, so it does not preempt the training
+    # process's threads, BLAS workers included); elsewhere a lower priority.
     try:
-        os.nice(10)  # training comes first when both want a core
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined,unused-ignore]
     except (AttributeError, OSError):
         pass
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

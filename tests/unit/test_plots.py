@@ -114,6 +114,8 @@ def test_the_helper_runs_at_a_lower_cpu_priority() -> None:
     proc = plots._worker._proc
     assert proc is not None and proc.poll() is None
     assert os.getpriority(os.PRIO_PROCESS, proc.pid) > os.getpriority(os.PRIO_PROCESS, 0)
+    if sys.platform.startswith("linux"):  # only idle CPU time
+        assert os.sched_getscheduler(proc.pid) == os.SCHED_IDLE
 
 
 def test_a_job_too_big_for_the_helper_is_drawn_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
