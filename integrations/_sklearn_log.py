@@ -101,8 +101,8 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
     scikit-learn inspects signatures) is made once for an estimator of the same class whose
     ``params`` (all of them, as ``log_params`` returned them) were the same. The HTML
     (7-120 ms, mostly parsing docstrings) is drawn for every fit, as it shows fitted
-    attributes (scikit-learn 1.8+): by the plot helper when it runs (scikit-learn's import
-    started it), else here, since a helper would import scikit-learn for it alone."""
+    attributes (scikit-learn 1.8+), by the plot helper (scikit-learn's import started it);
+    here when there is none, rather than starting one importing scikit-learn for it."""
     from autolog import plots as P
 
     text_key = (type(estimator), params) if params is not None else None

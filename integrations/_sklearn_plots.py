@@ -105,9 +105,12 @@ def precision_recall_curve(path: str, recall: Any, precision: Any, positive: Any
 
 
 def preload() -> None:
-    """What the helper imports when it starts ahead of the first job: matplotlib, and
-    scikit-learn's core for the estimators' HTML descriptions."""
-    _figure()
+    """What the helper imports when it starts ahead of the first job: matplotlib (when
+    installed) and scikit-learn's core, for the estimators' HTML descriptions."""
+    try:
+        _figure()
+    except ImportError:
+        pass  # no matplotlib: no plots, descriptions still come
     from sklearn.utils import estimator_html_repr  # noqa: F401
 
 

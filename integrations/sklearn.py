@@ -26,11 +26,11 @@ searches and ``cross_val_score`` folds are part of it)
       Sample weights are respected;
     * artifacts: ``estimator.txt``, ``estimator.html``, and with matplotlib
       ``training_confusion_matrix.png`` (classifiers) plus ``training_roc_curve.png`` and
-      ``training_precision_recall_curve.png`` (binary). The plots are rendered by a helper
-      process at a lower CPU priority (``autolog.plots``), started when scikit-learn is
-      imported so that it is ready by the first fit; a script's exit waits for what is
-      still being drawn. A plot or description identical to one already drawn in this
-      process (same data, same parameters) is written again, not drawn again;
+      ``training_precision_recall_curve.png`` (binary). The plots and ``estimator.html``
+      are rendered by a helper process at idle CPU priority (``autolog.plots``), started
+      when scikit-learn is imported so that it is ready by the first fit; a script's exit
+      waits for what is still being drawn. A plot identical to one already drawn in this
+      process (same data, same model) is written again, not drawn again;
     * the model (sklearn flavor, ``log_models``) with its signature
       (``log_model_signatures``) and input example (``log_input_examples``); the training
       data as an input with context ``train`` (``log_datasets``);
@@ -60,15 +60,13 @@ Limits
     without scikit-learn's ``validate_params`` wrapper, imported with ``from … import``
     before ``autolog()``, are not seen. Classes defined inside a fit are patched at the
     next fit. ``estimator.html`` is rendered after the fit: an estimator changed right
-    away may show its new parameters there. With matplotlib installed and training
-    metrics on, importing scikit-learn starts the plot helper (a second Python importing
-    matplotlib at a lower priority; on a 2-core machine the import takes about 0.25 s
-    longer, and a short script ends sooner).
+    away may show its new parameters there. Importing scikit-learn starts the plot helper
+    (a second Python importing matplotlib and scikit-learn at idle priority), which also
+    draws ``estimator.html``; a script's exit waits for it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -353,10 +351,9 @@ class SklearnIntegration(Integration):
             patching.safe_patch(self, BaseEstimator, "__init_subclass__", self._on_new_class,
                                 creates_run=False)
             self._sweep()
-            if self.config.get("log_training_metrics") and importlib.util.find_spec("matplotlib"):
-                from autolog import plots  # classifiers' plots: the helper starts importing now
+            from autolog import plots  # plots and descriptions: the helper starts importing now
 
-                plots.prestart(["autolog.integrations._sklearn_plots"])
+            plots.prestart(["autolog.integrations._sklearn_plots"])
         elif module.__name__ == "sklearn.metrics":
             M.patch_metrics(self, module)
         elif module.__name__ in _WORKER_HELPERS:

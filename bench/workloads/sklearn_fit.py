@@ -27,6 +27,8 @@ p = parser(("none", "autolog", "mlflow"))
 p.add_argument("--case", choices=("logreg", "forest", "grid", "pipeline"), default="logreg")
 p.add_argument("--repeat", type=int, default=10)
 p.add_argument("--rows", type=int, default=1000, help="training rows (20 features)")
+p.add_argument("--training-metrics", action=__import__("argparse").BooleanOptionalAction, default=True,
+               help="autolog's log_training_metrics (MLflow always computes them)")
 p.add_argument("--models", action=__import__("argparse").BooleanOptionalAction, default=False)
 args = p.parse_args()
 
@@ -35,7 +37,8 @@ if args.lib == "autolog":
     import autolog
 
     autolog.set_tracking_uri(os.path.join(folder, "store"))
-    autolog.sklearn.autolog(log_models=args.models, log_system_metrics=False)
+    autolog.sklearn.autolog(log_models=args.models, log_system_metrics=False,
+                            log_training_metrics=args.training_metrics)
 elif args.lib == "mlflow":
     import logging
 
