@@ -1,4 +1,4 @@
-"""Plots rendered outside the training process.
+"""Plots (and estimators' HTML descriptions) rendered outside the training process.
 
 Drawing a PNG with matplotlib costs tens to hundreds of milliseconds of CPU under the GIL
 and tens of megabytes of memory; done on a thread of the training process, it still slows
@@ -9,8 +9,8 @@ process exits). An integration starts it when its framework is imported (``prest
 so that its imports (matplotlib: a second of CPU) are done before the script trains and do
 not compete with the first fits; else the first job starts it. The writer thread hands it
 the job, waits for the file and logs it as an artifact, in order with the run's other
-writes, so ``flush()`` still means "written". A job already drawn (same digest, or same
-key) is not drawn again: its file is written from memory.
+writes, so ``flush()`` still means "written". A job already drawn (same renderer, same
+arguments) is not drawn again: its file is written from memory.
 
 Once the process is exiting and the helper has not been started, jobs are drawn in-process:
 training is over, so nothing competes with them any more, and starting a helper (a Python
@@ -36,7 +36,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from autolog.lazy import logger
@@ -200,14 +200,12 @@ def stop_worker() -> None:
 
 
 # Identical jobs draw identical files (a loop refitting one configuration on one dataset
-# draws the same confusion matrix and description every time): the files last drawn are
-# kept, by a digest of the job or a key that its caller gives, and written again instead of
-# being drawn. Bounded in entries' and total size.
+# draws the same confusion matrix every time): the files last drawn are kept, by a digest of
+# the job, and written again instead of being drawn. Bounded in entries' and total size.
 CACHE_BYTES = 4 << 20
 CACHE_ENTRY_BYTES = 512 << 10
-_cache: collections.OrderedDict[Hashable, bytes] = collections.OrderedDict()
+_cache: collections.OrderedDict[bytes, bytes] = collections.OrderedDict()
 _cache_lock = threading.Lock()
-_DIGEST = object()
 
 
 def _digest(target: str, kwargs: dict[str, Any]) -> bytes | None:
@@ -218,7 +216,7 @@ def _digest(target: str, kwargs: dict[str, Any]) -> bytes | None:
     return hashlib.blake2b(data, digest_size=20).digest()
 
 
-def _cached(key: Hashable | None) -> bytes | None:
+def _cached(key: bytes | None) -> bytes | None:
     if key is None:
         return None
     with _cache_lock:
@@ -228,7 +226,7 @@ def _cached(key: Hashable | None) -> bytes | None:
         return data
 
 
-def _remember(key: Hashable | None, path: str) -> None:
+def _remember(key: bytes | None, path: str) -> None:
     if key is None or os.path.getsize(path) > CACHE_ENTRY_BYTES:
         return
     with open(path, "rb") as f:
@@ -240,17 +238,17 @@ def _remember(key: Hashable | None, path: str) -> None:
 
 
 def render_now(run_id: str, job: Job, *, what: str = "plot", start_helper: bool = True,
-               key: Hashable | None = _DIGEST) -> None:
+               reuse: bool = True) -> None:
     """Draw ``job`` and log it as the artifact its third item names, now: deferred work on
-    the writer thread calls this. ``key`` identifies what the job draws (the same key, the
-    same file); by default a digest of the job, None for no reuse. ``start_helper=False``
-    is for jobs that do not justify starting a helper (a Python importing the modules the
-    job needs, seconds of CPU): they use it only when it runs, else are drawn here."""
+    the writer thread calls this. ``reuse=False`` is for jobs whose file is not determined
+    by their arguments (an estimator's description shows what pickling does not compare).
+    ``start_helper=False`` is for jobs that do not justify starting a helper (a Python
+    importing the modules the job needs, seconds of CPU): they use it only when it runs,
+    else are drawn here."""
     from autolog.tracking import fluent
 
     target, kwargs, artifact_file = job
-    if key is _DIGEST:
-        key = _digest(target, kwargs)
+    key = _digest(target, kwargs) if reuse else None
     drawn = _cached(key)
 
     def draw(path: str) -> None:

@@ -117,7 +117,7 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
         fluent.log_text(text, "estimator.txt", run_id=run_id)
         P.render_now(run_id, ("autolog.integrations._sklearn_plots:estimator_html",
                               {"estimator": estimator}, "estimator.html"),
-                     what="estimator description", start_helper=False, key=None)
+                     what="estimator description", start_helper=False, reuse=False)
 
     fluent.defer(run_id, write)
 

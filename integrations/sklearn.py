@@ -206,11 +206,11 @@ def _predict_fast(estimator: Any, X: Any) -> tuple[Any, Any]:
             proba = _forest_proba(estimator, X)
         except Exception:  # noqa: BLE001 - scikit-learn's internals moved: its own way
             proba = None
-        try:
-            if proba is None:
+        if proba is None:
+            try:
                 proba = estimator.predict_proba(X)
-        except Exception:  # noqa: BLE001 - e.g. not fitted for probabilities
-            proba = None
+            except Exception:  # noqa: BLE001 - e.g. not fitted for probabilities
+                proba = None
     classes = getattr(estimator, "classes_", None)
     final = type(_final_step(estimator))
     if proba is not None and classes is not None and getattr(proba, "ndim", 0) == 2 and \

@@ -214,16 +214,17 @@ def test_the_drawn_files_kept_stay_within_their_bound(monkeypatch: pytest.Monkey
     monkeypatch.setattr(plots, "CACHE_BYTES", 40_000)
     with autolog.start_run() as run:
         for i in range(4):
-            plots.render_now(run.info.run_id, (LINE, dict(ARGS, auc=0.5 + i / 10), f"{i}.png"),
-                             key=("roc", i))
+            plots.render_now(run.info.run_id, (LINE, dict(ARGS, auc=0.5 + i / 10), f"{i}.png"))
         sizes = [len(_png(run.info.run_id, f"{i}.png")) for i in range(4)]
         assert sum(sizes) > 40_000  # so something had to go
         assert sum(len(v) for v in plots._cache.values()) <= 40_000
-        assert ("roc", 3) in plots._cache and ("roc", 0) not in plots._cache  # least recent goes
+        newest, oldest = (plots._digest(LINE, dict(ARGS, auc=0.5 + i / 10)) for i in (3, 0))
+        assert newest in plots._cache and oldest not in plots._cache  # least recent goes
         monkeypatch.setattr(plots, "CACHE_ENTRY_BYTES", min(sizes) - 1)
-        plots.render_now(run.info.run_id, (LINE, ARGS, "big.png"), key="big")
-        autolog.flush()
-    assert "big" not in plots._cache  # larger than an entry may be
+        big = dict(ARGS, auc=0.99)
+        plots.render_now(run.info.run_id, (LINE, big, "big.png"))
+    assert _png(run.info.run_id, "big.png")[:4] == b"\x89PNG"
+    assert plots._digest(LINE, big) not in plots._cache  # larger than an entry may be
 
 
 def test_the_helper_starts_with_scikit_learn_and_draws_the_html_description(
@@ -271,7 +272,7 @@ def test_without_a_helper_the_html_description_is_drawn_in_process(
     with autolog.start_run() as run:
         plots.render_now(run.info.run_id, ("autolog.integrations._sklearn_plots:estimator_html",
                                            {"estimator": LinearRegression()}, "estimator.html"),
-                         start_helper=False, key=None)
+                         start_helper=False, reuse=False)
     assert plots._worker._proc is None
     path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path="estimator.html")
     with open(path, encoding="utf-8") as f:
