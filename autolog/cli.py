@@ -2,20 +2,30 @@
 experiments, export runs to MLflow and replay spooled data.
 
 Every command reads the store named by ``--tracking-uri`` (default: ``AUTOLOG_TRACKING_URI``,
-else ``./autolog-runs``).
+else ``./autolog-runs``). Reading commands never create a store: a path without an autolog
+database is an error, and an MLflow server that does not answer its health check within a
+few seconds is an error naming it. Every URI printed has its credentials redacted.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
+import os
+import ssl
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import click
 
+from autolog import backends
 from autolog.errors import AutologError
+from autolog.redaction import redact
 from autolog.tracking import fluent
 from autolog.tracking.entities import Run
 
@@ -47,12 +57,102 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------- read-only
+PROBE_TIMEOUT_S = 3.0
+# The commands that only read the tracking store (export reads it as its source): they
+# check that the store exists before opening it.
+READING_COMMANDS = frozenset({"runs list", "runs show", "runs compare", "experiments list",
+                              "plot", "export"})
+
+
+def _sqlite_file(uri: str) -> str | None:
+    """The database file of an MLflow ``sqlite:///<path>`` URI (None for an in-memory one)."""
+    path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else ""
+    path = path.split("?", 1)[0]
+    return path or None
+
+
+def _probe(url: str, uri: str) -> None:
+    """Fail fast, naming the server and the cause, when ``<url>/health`` does not answer
+    within :data:`PROBE_TIMEOUT_S` (any HTTP answer, even an error status, is an answer)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    health = urlunsplit((parts.scheme, netloc, parts.path.rstrip("/") + "/health", "", ""))
+    request = urllib.request.Request(health, method="GET")
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        request.add_header("Authorization",
+                           "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii"))
+    try:
+        with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT_S) as response:
+            response.read(256)
+    except urllib.error.HTTPError:
+        return  # the server answered
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLError):
+            return  # something answers TLS there: let the client's own settings decide
+        raise click.ClickException(
+            f"cannot reach the MLflow server at {redact(uri)}: {redact(str(reason))} (health "
+            f"check {health}, {PROBE_TIMEOUT_S:g} s timeout)") from None
+
+
+def require_store(uri: str) -> None:
+    """Refuse, with a clear error, to read a store that does not exist or does not answer,
+    so that reading never creates a folder or a database."""
+    scheme = backends.scheme_of(uri)
+    if scheme == "file":
+        from autolog.backends.local import DB_NAME, path_of
+
+        root = path_of(uri)
+        if not os.path.isfile(os.path.join(root, DB_NAME)):
+            where = "nothing there" if not os.path.exists(root) else f"no {DB_NAME} in it"
+            raise click.ClickException(
+                f"no autolog store at {root} ({where}); point --tracking-uri or "
+                "AUTOLOG_TRACKING_URI at a folder that autolog has logged into")
+    elif scheme in ("http", "https"):
+        _probe(uri, uri)
+    elif scheme == "mlflow":
+        inner = uri.partition(":")[2].strip()
+        inner_scheme = inner.partition(":")[0].lower()
+        if inner_scheme in ("http", "https"):
+            _probe(inner, uri)
+        elif inner_scheme == "sqlite":
+            database = _sqlite_file(inner)
+            if database is not None and not os.path.isfile(database):
+                raise click.ClickException(f"no MLflow database at {database} ({redact(uri)})")
+
+
+def _command_path(ctx: click.Context) -> str:
+    names: list[str] = []
+    while ctx.parent is not None:
+        names.append(ctx.command.name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+class _Command(click.Command):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            if _command_path(ctx) in READING_COMMANDS:
+                require_store(fluent.get_tracking_uri())
+            return super().invoke(ctx)
+        except AutologError as exc:
+            raise click.ClickException(redact(str(exc))) from None
+
+
 class _Group(click.Group):
+    command_class = _Command
+    group_class = type
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AutologError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(redact(str(exc))) from None
 
 
 @click.group(cls=_Group)
@@ -215,7 +315,7 @@ def export(dest: str, experiment: str | None, run_ids: tuple[str, ...]) -> None:
                         experiment_name=experiment)
     for local_id, remote_id in pairs:
         click.echo(f"{local_id} -> {remote_id}")
-    click.echo(f"exported {len(pairs)} run(s) to {dest}")
+    click.echo(f"exported {len(pairs)} run(s) to {redact(dest)}")
 
 
 @main.command("sync")
@@ -224,7 +324,7 @@ def sync() -> None:
     from autolog.backends.mlflow_export import replay_spool
 
     summary = replay_spool(fluent.get_tracking_uri())
-    click.echo(str(summary))
+    click.echo(redact(str(summary)))
 
 
 if __name__ == "__main__":  # pragma: no cover

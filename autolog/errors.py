@@ -27,10 +27,14 @@ class StoreError(AutologError, OSError):
     """The tracking store cannot be opened or written."""
 
 
+class StoreNotFoundError(StoreError):
+    """A read found no store where the tracking URI points (reads never create one)."""
+
+
 class AutologWarning(UserWarning):
     """A problem inside autologging, reported instead of raised."""
 
 
 for _cls in (AutologError, InvalidInputError, ParamConflictError, RunNotFoundError, StoreError,
-             AutologWarning):
+             StoreNotFoundError, AutologWarning):
     _cls.__module__ = "autolog"

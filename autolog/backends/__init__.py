@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import threading
+from urllib.parse import urlsplit
 
 from autolog import config
 from autolog.backends.base import Backend
 from autolog.entry_points import entry_points
 from autolog.errors import InvalidInputError
+from autolog.redaction import redact
 
-__all__ = ["Backend", "available_schemes", "backend_for", "resolve_uri", "scheme_of"]
+__all__ = ["Backend", "available_schemes", "backend_for", "check_uri", "resolve_uri", "scheme_of"]
 
 ENTRY_POINT_GROUP = "autolog.backends"
 
@@ -63,13 +65,52 @@ def resolve_uri(uri: str | None) -> str:
     return uri
 
 
-def check_uri(uri: str) -> None:
+def check_uri(uri: object) -> str:
+    """The URI as text when some backend can take it, else InvalidInputError naming it
+    (credentials redacted) and what is allowed. Accepts a str or an ``os.PathLike``."""
+    if isinstance(uri, os.PathLike):
+        uri = os.fspath(uri)
+    if not isinstance(uri, str):
+        raise InvalidInputError(
+            f"tracking URI {uri!r} must be a string or a path (a folder, file:<path>, "
+            f"http(s)://host[:port], mlflow:<uri> or memory:), not {type(uri).__name__}")
+    if not uri.strip():
+        raise InvalidInputError(
+            f"tracking URI {uri!r} is empty; give a folder, file:<path>, "
+            "http(s)://host[:port], mlflow:<uri> or memory:")
     scheme = scheme_of(uri)
     if scheme not in _schemes():
         raise InvalidInputError(
-            f"tracking URI {uri!r} has scheme {scheme!r}, which no backend handles; "
+            f"tracking URI {redact(uri)!r} has scheme {scheme!r}, which no backend handles; "
             f"known schemes: {', '.join(available_schemes())}, or a plain path"
         )
+    if scheme in ("http", "https"):
+        _check_http(uri, uri)
+    elif scheme == "mlflow":
+        inner = uri.partition(":")[2].strip()
+        if not inner:
+            raise InvalidInputError(
+                f"tracking URI {uri!r} names no MLflow store after 'mlflow:'; expected "
+                "mlflow:<MLflow tracking URI>, e.g. mlflow:sqlite:///mlflow.db or "
+                "mlflow:http://host:5000")
+        if inner.partition(":")[0].lower() in ("http", "https"):
+            _check_http(inner, uri)
+    return uri
+
+
+def _check_http(url: str, uri: str) -> None:
+    """A server URL needs a host (and a numeric port, if any)."""
+    problem = ""
+    try:
+        parts = urlsplit(url)
+        if not parts.hostname:
+            problem = "has no host"
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        problem = f"does not parse ({exc})"
+    if problem:
+        raise InvalidInputError(
+            f"tracking URI {redact(uri)!r} {problem}; expected http(s)://host[:port][/path]")
 
 
 def _load(target: str) -> type[Backend]:

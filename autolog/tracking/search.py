@@ -43,7 +43,7 @@ _PREFIXES = {
 NUMERIC_ATTRIBUTES = ("start_time", "end_time")
 STRING_ATTRIBUTES = ("run_id", "run_name", "status", "artifact_uri", "user_id")
 ATTRIBUTES = STRING_ATTRIBUTES + NUMERIC_ATTRIBUTES
-_ATTRIBUTE_ALIASES = {"run_uuid": "run_id"}
+_ATTRIBUTE_ALIASES = {"run_uuid": "run_id", "created": "start_time", "Created": "start_time"}
 
 NUMERIC_OPS = ("=", "!=", "<", "<=", ">", ">=")
 STRING_OPS = ("=", "!=", "LIKE", "ILIKE", "IN", "NOT IN")
@@ -116,21 +116,32 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
-def _split_key(text: str, source: str, pos: int) -> tuple[str, str]:
+class _KeyProblem(Exception):
+    """Why a ``prefix.key`` does not name a key (turned into InvalidInputError by the caller)."""
+
+
+def _key_of(text: str) -> tuple[str, str]:
     """``prefix.key`` → (kind, key), with the key unquoted and attribute names checked."""
     prefix, _, key = text.partition(".")
     kind = _PREFIXES.get(prefix.lower())
     if kind is None:
-        raise _error(source, pos, f"unknown key type {prefix!r}")
+        raise _KeyProblem(f"unknown key type {prefix!r}")
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "`\"":
         key = key[1:-1]
     if not key:
-        raise _error(source, pos, "empty key")
+        raise _KeyProblem("empty key")
     if kind == ATTRIBUTE:
         key = _ATTRIBUTE_ALIASES.get(key, key)
         if key not in ATTRIBUTES:
-            raise _error(source, pos, f"unknown attribute {key!r}")
+            raise _KeyProblem(f"unknown attribute {key!r}")
     return kind, key
+
+
+def _split_key(text: str, source: str, pos: int) -> tuple[str, str]:
+    try:
+        return _key_of(text)
+    except _KeyProblem as problem:
+        raise _error(source, pos, str(problem)) from None
 
 
 def _is_numeric(kind: str, key: str) -> bool:
@@ -144,10 +155,14 @@ def _string_value(token: _Token) -> str:
 def parse_filter(filter_string: str | None) -> list[Clause]:
     """Parse a filter into clauses (all must hold); raise InvalidInputError naming the
     fragment that does not parse and what is allowed."""
-    if filter_string is None or not filter_string.strip():
+    if filter_string is None:
         return []
     if not isinstance(filter_string, str):
-        raise InvalidInputError(f"filter_string {filter_string!r} must be a string")
+        raise InvalidInputError(
+            f"filter_string {filter_string!r} must be a string such as \"metrics.rmse < 1 AND "
+            f"params.model = 'Ridge'\", not {type(filter_string).__name__}; {_ALLOWED}")
+    if not filter_string.strip():
+        return []
     tokens = _tokenize(filter_string)
     clauses: list[Clause] = []
     i = 0
@@ -226,6 +241,35 @@ def parse_filter(filter_string: str | None) -> list[Clause]:
         raise fail(i, "expected AND")
 
 
+# ---------------------------------------------------------------------------- experiments
+# MLflow's experiment id: a letter or digit, then up to 63 letters, digits, '_' or '-' (the
+# built-in stores hand out digit strings).
+_EXPERIMENT_ID_RE = re.compile(r"[A-Za-z0-9][\w\-]{0,63}")
+
+
+def validate_experiment_ids(experiment_ids: Any) -> list[str]:
+    """The ids as strings; one id (str or int) stands for a list of it, as in MLflow. Any
+    id that is not MLflow's experiment id syntax is InvalidInputError naming it."""
+    if experiment_ids is None:
+        return []
+    if isinstance(experiment_ids, (str, int)):
+        experiment_ids = [experiment_ids]
+    elif isinstance(experiment_ids, bytes) or not isinstance(experiment_ids, Iterable):
+        raise InvalidInputError(
+            f"experiment_ids {experiment_ids!r} must be a list of experiment ids such as "
+            "['0', '1']")
+    checked: list[str] = []
+    for item in experiment_ids:
+        text = str(item) if isinstance(item, int) and not isinstance(item, bool) else item
+        if not isinstance(text, str) or _EXPERIMENT_ID_RE.fullmatch(text) is None:
+            raise InvalidInputError(
+                f"experiment id {item!r} is not an experiment id: ids are a letter or digit "
+                "followed by at most 63 letters, digits, '_' or '-' (the local store's ids "
+                "are digit strings such as '0')")
+        checked.append(text)
+    return checked
+
+
 # ---------------------------------------------------------------------------- evaluation
 def _attribute(run: Run, key: str) -> Any:
     info = run.info
@@ -278,24 +322,43 @@ def matches(run: Run, clauses: Iterable[Clause]) -> bool:
 
 
 # ---------------------------------------------------------------------------- ordering
-_ORDER_RE = re.compile(r"^\s*(?P<key>.+?)(?:\s+(?P<dir>ASC|DESC))?\s*$", re.IGNORECASE)
+# MLflow's order_by grammar: one key, then optionally ASC or DESC (any case). The key is
+# <prefix>.<name> (the name bare, in backquotes or in double quotes) or a bare attribute.
+_ORDER_RE = re.compile(
+    r"""\s*(?P<key>[A-Za-z_]\w*(?:\.(?:`[^`]+`|"[^"]+"|[\w.\-/:]+))?)"""
+    r"(?:[ \t]+(?P<dir>ASC|DESC))?\s*",
+    re.IGNORECASE,
+)
+ORDER_BY_GRAMMAR = (
+    "expected '<key> [ASC|DESC]' where key is metrics.<name>, params.<name>, tags.<name> "
+    "(a name holding spaces or other characters in `backquotes`) or attributes.<name> / a "
+    "bare attribute (" + ", ".join(ATTRIBUTES) + ")"
+)
 
 
 def parse_order_by(order_by: Sequence[str] | None) -> list[OrderKey]:
     """``"metrics.rmse DESC"``, ``"params.x ASC"``, ``"attributes.start_time"`` or a bare
-    attribute name such as ``"start_time"``; ascending unless DESC."""
+    attribute name such as ``"start_time"``; ascending unless DESC. Anything else (a second
+    clause, a direction other than ASC/DESC, SQL) is InvalidInputError naming the entry."""
+    if order_by is None:
+        return []
+    if isinstance(order_by, (str, bytes)) or not isinstance(order_by, Iterable):
+        raise InvalidInputError(
+            f"order_by {order_by!r} must be a list of strings such as "
+            f"[\"metrics.rmse DESC\"]; {ORDER_BY_GRAMMAR}")
     keys: list[OrderKey] = []
-    for item in order_by or ():
-        match = _ORDER_RE.match(item) if isinstance(item, str) else None
+    for item in order_by:
+        match = _ORDER_RE.fullmatch(item) if isinstance(item, str) else None
         if match is None:
-            raise InvalidInputError(
-                f"invalid order_by {item!r}: expected '<key> [ASC|DESC]' where key is "
-                f"metrics.<name>, params.<name>, tags.<name> or an attribute ({', '.join(ATTRIBUTES)})"
-            )
+            raise InvalidInputError(f"invalid order_by entry {item!r}: {ORDER_BY_GRAMMAR}")
         text = match.group("key")
         if "." not in text:
             text = "attributes." + text
-        kind, key = _split_key(text, item, 0)
+        try:
+            kind, key = _key_of(text)
+        except _KeyProblem as problem:
+            raise InvalidInputError(
+                f"invalid order_by entry {item!r}: {problem}; {ORDER_BY_GRAMMAR}") from None
         keys.append(OrderKey(kind, key, (match.group("dir") or "ASC").upper() == "ASC"))
     return keys
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +113,99 @@ def test_python_dash_m_autolog_runs_the_cli(store: tuple[str, list[str]]) -> Non
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert ids[0] in out.stdout
+
+
+# ---------------------------------------------------------------------------- read-only
+READING = [
+    ["runs", "list"],
+    ["runs", "show", "0123abcd"],
+    ["runs", "compare", "0123abcd", "4567ef01"],
+    ["experiments", "list"],
+    ["plot", "0123abcd", "-m", "loss", "-o", "out.png"],
+    ["export", "--to", "http://127.0.0.1:1", "0123abcd"],
+]
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda c: " ".join(c[:2]))
+def test_reading_commands_on_a_missing_store_create_nothing(tmp_path: Path,
+                                                            command: list[str]) -> None:
+    """Every reading command against a path with no store exits non-zero with 'no autolog
+    store at <path>' and leaves no folder and no database behind."""
+    missing = tmp_path / "nonexistent" / "store"
+    result = CliRunner().invoke(main, ["--tracking-uri", str(missing), *command])
+    assert result.exit_code != 0
+    assert f"no autolog store at {missing}" in result.output
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_folder_without_a_database_is_not_a_store(tmp_path: Path) -> None:
+    """An existing folder without autolog.db is refused and no autolog.db is created in it."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    result = CliRunner().invoke(main, ["--tracking-uri", str(folder), "runs", "list"])
+    assert result.exit_code != 0 and "no autolog.db in it" in result.output
+    assert list(folder.iterdir()) == []
+
+
+def test_the_default_store_is_not_created_by_a_read(tmp_path: Path) -> None:
+    """With no --tracking-uri, `runs list` in a folder without ./autolog-runs creates none."""
+    env = {k: v for k, v in os.environ.items() if k != "AUTOLOG_TRACKING_URI"}
+    out = subprocess.run([sys.executable, "-m", "autolog", "runs", "list"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode != 0 and f"no autolog store at {tmp_path / 'autolog-runs'}" in out.stderr
+    assert not (tmp_path / "autolog-runs").exists()
+
+
+def test_help_of_a_reading_command_needs_no_store(tmp_path: Path) -> None:
+    """`runs list --help` prints the help even where no store exists."""
+    result = CliRunner().invoke(main, ["--tracking-uri", str(tmp_path / "none"), "runs", "list",
+                                       "--help"])
+    assert result.exit_code == 0 and "--order-by" in result.output
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.timeout(30)
+def test_a_dead_server_fails_fast_naming_the_url_without_the_password() -> None:
+    """Against a port nobody listens on, `runs list` exits non-zero with the URL (password
+    redacted) and the cause, instead of retrying for minutes."""
+    port = _dead_port()
+    uri = f"http://ann:hunter2@127.0.0.1:{port}"
+    out = subprocess.run([sys.executable, "-m", "autolog", "--tracking-uri", uri, "runs", "list"],
+                         capture_output=True, text=True, timeout=25)
+    assert out.returncode != 0
+    assert "cannot reach the MLflow server at http://" in out.stderr
+    assert f"127.0.0.1:{port}" in out.stderr and "refused" in out.stderr.lower()
+    assert "hunter2" not in out.stdout + out.stderr
+
+
+@pytest.mark.timeout(30)
+def test_a_dead_server_behind_mlflow_scheme_fails_fast_too() -> None:
+    """`mlflow:http://…` pointing at a dead port is probed the same way."""
+    port = _dead_port()
+    result = CliRunner().invoke(main, ["--tracking-uri", f"mlflow:http://127.0.0.1:{port}",
+                                       "experiments", "list"])
+    assert result.exit_code != 0 and f"127.0.0.1:{port}" in result.output
+
+
+def test_a_missing_mlflow_sqlite_database_is_not_created(tmp_path: Path) -> None:
+    """`mlflow:sqlite:///<missing file>` is refused by a read and the file is not created."""
+    db = tmp_path / "m.db"
+    result = CliRunner().invoke(main, ["--tracking-uri", f"mlflow:sqlite:///{db}", "runs",
+                                       "list"])
+    assert result.exit_code != 0 and f"no MLflow database at {db}" in result.output
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(("uri", "shown"), [("http://", "'http://' has no host"),
+                                             ("http://ann:hunter2@", "has no host"),
+                                             ("mlflow:", "names no MLflow store")])
+def test_unusable_tracking_uris_are_clear_errors_without_secrets(uri: str, shown: str) -> None:
+    """A server URL without host or a bare `mlflow:` exits non-zero naming it, redacted."""
+    result = CliRunner().invoke(main, ["--tracking-uri", uri, "runs", "list"])
+    assert result.exit_code != 0 and shown in result.output
+    assert "hunter2" not in result.output

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
+import autolog
 from autolog.errors import InvalidInputError
 from autolog.tracking.entities import Run, RunData, RunInfo
 from autolog.tracking.search import (
     Clause,
+    OrderKey,
     matches,
     order_runs,
     parse_filter,
     parse_order_by,
     runs_to_frame,
     search,
+    validate_experiment_ids,
 )
 
 
@@ -204,3 +208,95 @@ def test_importing_search_does_not_import_pandas() -> None:
     code = "import sys, autolog.tracking.search; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------- input checks
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("metrics.rmse", OrderKey("metrics", "rmse", True)),
+        ("metrics.rmse DESC", OrderKey("metrics", "rmse", False)),
+        ("metric.rmse desc", OrderKey("metrics", "rmse", False)),
+        ("metrics.`my key` ASC", OrderKey("metrics", "my key", True)),
+        ('metrics."my key"\tDESC', OrderKey("metrics", "my key", False)),
+        ("params.lr", OrderKey("params", "lr", True)),
+        ("tags.team DESC", OrderKey("tags", "team", False)),
+        ("attributes.start_time", OrderKey("attributes", "start_time", True)),
+        ("end_time DESC", OrderKey("attributes", "end_time", False)),
+        ("created", OrderKey("attributes", "start_time", True)),
+        ("metrics.validation_0-logloss", OrderKey("metrics", "validation_0-logloss", True)),
+        ("metrics.system/cpu", OrderKey("metrics", "system/cpu", True)),
+    ],
+)
+def test_order_by_entries_in_mlflows_grammar_parse(entry: str, expected: OrderKey) -> None:
+    """`<prefix>.<key>` (bare, backquoted or double-quoted) or a bare attribute, then an
+    optional ASC/DESC in any case, parses to that key and direction."""
+    assert parse_order_by([entry]) == [expected]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["metrics.x; DROP TABLE runs", "metrics.x DESCENDING", "metrics.x ASC DESC",
+     "metrics.x DESC, params.y", "metrics.a b", "metrics.", "metrics.x -- comment",
+     "(metrics.x)", "", "metrics.`x", "colour"],
+)
+def test_order_by_entries_outside_the_grammar_name_the_entry_and_the_grammar(entry: str) -> None:
+    """SQL, a second key, a direction other than ASC/DESC or a broken key raise
+    InvalidInputError naming the entry and the '<key> [ASC|DESC]' grammar."""
+    with pytest.raises(InvalidInputError) as info:
+        parse_order_by([entry])
+    assert repr(entry) in str(info.value) and "'<key> [ASC|DESC]'" in str(info.value)
+
+
+@pytest.mark.parametrize("order_by", ["metrics.x", 5, [5], [None]])
+def test_order_by_must_be_a_list_of_strings(order_by: object) -> None:
+    """A bare string, a number or a list of non-strings raises InvalidInputError."""
+    with pytest.raises(InvalidInputError, match="order_by"):
+        parse_order_by(order_by)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("filter_string", [123, b"metrics.x > 1", ["metrics.x > 1"], 1.5])
+def test_a_filter_that_is_not_a_string_is_invalid_input(filter_string: object) -> None:
+    """parse_filter and search_runs raise InvalidInputError naming a non-string filter."""
+    with pytest.raises(InvalidInputError, match=r"filter_string .* must be a string"):
+        parse_filter(filter_string)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"filter_string .* must be a string"):
+        autolog.search_runs(filter_string=filter_string)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("order_by", [["metrics.x; DROP TABLE runs"], ["metrics.x DESCENDING"]])
+def test_search_runs_refuses_order_by_outside_the_grammar(order_by: list[str]) -> None:
+    """search_runs on the local store raises InvalidInputError for the entry, and the store
+    still holds its run afterwards."""
+    with autolog.start_run() as run:
+        autolog.log_metric("x", 1.0)
+    with pytest.raises(InvalidInputError, match=re.escape(repr(order_by[0]))):
+        autolog.search_runs(order_by=order_by)
+    assert [r.info.run_id for r in autolog.search_runs()] == [run.info.run_id]
+
+
+def test_experiment_ids_are_checked_against_mlflows_id_syntax() -> None:
+    """Ids are strings or ints in MLflow's syntax; one id stands for a list of it."""
+    assert validate_experiment_ids(None) == []
+    assert validate_experiment_ids("0") == ["0"]
+    assert validate_experiment_ids(7) == ["7"]
+    assert validate_experiment_ids(["0", 12, "exp-1_a"]) == ["0", "12", "exp-1_a"]
+
+
+@pytest.mark.parametrize("bad", ["0 OR 1=1", "0;", "", "-1", "a" * 65, None, True, 1.0, b"0"])
+def test_malformed_experiment_ids_are_invalid_input_naming_the_id(bad: object) -> None:
+    """An id outside MLflow's syntax (SQL, empty, negative, too long, not str/int) raises
+    InvalidInputError naming it."""
+    with pytest.raises(InvalidInputError, match=re.escape(repr(bad)[:30])):
+        validate_experiment_ids([bad])
+
+
+@pytest.mark.xfail(strict=True, reason="needs autolog/tracking/reading.py search_runs to call "
+                   "search.validate_experiment_ids (lead's file); remove this marker then")
+def test_search_runs_refuses_an_injected_experiment_id() -> None:
+    """search_runs(experiment_ids=["0 OR 1=1"]) raises InvalidInputError instead of
+    returning an empty list."""
+    with autolog.start_run():
+        pass
+    with pytest.raises(InvalidInputError, match="'0 OR 1=1'"):
+        autolog.search_runs(experiment_ids=["0 OR 1=1"])
