@@ -70,6 +70,7 @@ _EXPORTS: dict[str, str] = {
     "ParamConflictError": "autolog.errors",
     "RunNotFoundError": "autolog.errors",
     "StoreError": "autolog.errors",
+    "StoreNotFoundError": "autolog.errors",
     "AutologWarning": "autolog.errors",
 }
 
@@ -114,6 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
         ParamConflictError,
         RunNotFoundError,
         StoreError,
+        StoreNotFoundError,
     )
     from autolog.integration import autolog
     from autolog.tracking.entities import Experiment, Metric, Run, RunData, RunInfo

@@ -17,13 +17,13 @@ import warnings
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from autolog import config, patching
+from autolog import config, wrapping
 from autolog.entry_points import entry_points
 from autolog.errors import AutologWarning, InvalidInputError
 from autolog.lazy import logger
 
 if TYPE_CHECKING:
-    from autolog.patching import Call
+    from autolog.session import Call
 
 ENTRY_POINT_GROUP = "autolog.integrations"
 
@@ -133,7 +133,7 @@ class Integration:
         raise NotImplementedError
 
     def _unpatch(self) -> None:
-        patching.revert(self)
+        wrapping.revert(self.name)
 
     def distribution(self) -> str | None:
         """The distribution named by the first requirement string."""
@@ -257,7 +257,7 @@ def _register_import_hook(integration: Integration, module_name: str) -> None:
     def hook(module: ModuleType) -> None:
         _guarded_on_import(integration, module)
 
-    patching.when_imported(module_name, hook)
+    wrapping.when_imported(module_name, hook)
 
 
 # ---------------------------------------------------------------------------- registry

@@ -1,7 +1,7 @@
 """System metrics: CPU, memory, disk, network, this process and GPUs, sampled for a run.
 
-``start_run(log_system_metrics=True)`` (or ``AUTOLOG_ENABLE_SYSTEM_METRICS=true``) calls
-:func:`monitor_run`. Every ``sampling_interval`` seconds (default 10,
+A run-start listener of the tracking core: ``start_run(log_system_metrics=True)`` (or
+``AUTOLOG_ENABLE_SYSTEM_METRICS=true``) starts :func:`monitor_run` for the run. Every ``sampling_interval`` seconds (default 10,
 ``AUTOLOG_SYSTEM_METRICS_SAMPLING_INTERVAL``) one sample is taken; the mean of
 ``samples_before_logging`` samples (default 1, ``AUTOLOG_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING``)
 is logged with steps 0, 1, 2 … under MLflow's names (``system/cpu_utilization_percentage``
@@ -9,7 +9,7 @@ is logged with steps 0, 1, 2 … under MLflow's names (``system/cpu_utilization_
 
 One daemon thread per process serves every monitored run: each run has its own schedule,
 step counter and sample buffer, the thread sleeps until the nearest due time and exits when
-no run remains. The tracking core tells it that a run ended (``fluent.on_run_end``); it never
+no run remains. The tracking core tells it that a run ended (a run-end listener); it never
 asks the backend, stops at once (no interval is waited out) and never delays exit.
 """
 
@@ -20,11 +20,14 @@ import math
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from autolog import config
 from autolog import system_metrics_probes as probes
 from autolog.errors import InvalidInputError
+from autolog.tracking import log, runs
 
 __all__ = ["DEFAULT_SAMPLES_BEFORE_LOGGING", "DEFAULT_SAMPLING_INTERVAL_S", "THREAD_NAME",
            "Settings", "monitor_run", "monitored_runs", "resolve_settings", "stop_monitoring"]
@@ -234,13 +237,11 @@ class _Sampler:
         metrics = monitor.add(sample)
         if not metrics:
             return
-        from autolog.tracking import fluent
-
         with monitor.lock:
             if monitor.stopped:
                 return
             try:
-                fluent.log_metrics(metrics, step=monitor.step, run_id=monitor.run_id)
+                log.log_metrics(metrics, step=monitor.step, run_id=monitor.run_id)
             except Exception as exc:  # noqa: BLE001 - never raise from the sampler
                 _log.debug("system metrics: cannot log for run %s (%r)", monitor.run_id, exc)
             monitor.step += 1
@@ -272,16 +273,22 @@ def monitor_run(
     settings = resolve_settings(sampling_interval, samples_before_logging, node_id)
     if not _sampler.add(run_id, settings):
         return
-    from autolog.tracking import fluent
-
-    fluent.on_run_end(run_id, _on_run_end)  # at once if the run has already ended
+    runs.on_run_end(run_id, _sampler.remove)  # at once if the run has already ended
 
 
-def _on_run_end(run_id: str) -> None:
-    try:
+class _RunListener:
+    """Starts sampling for runs started with ``log_system_metrics=True``; the end of a run
+    stops it (``monitor_run`` registers that for every sampled run)."""
+
+    def run_started(self, run_id: str, options: Mapping[str, Any]) -> None:
+        if options.get("log_system_metrics"):
+            monitor_run(run_id)
+
+    def run_ended(self, run_id: str, status: str) -> None:
         _sampler.remove(run_id)
-    except Exception:  # noqa: BLE001 - ending a run must not fail because of us
-        pass
+
+
+runs.add_listener(_RunListener())
 
 
 def stop_monitoring(run_id: str) -> None:

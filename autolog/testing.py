@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from autolog import backends
 from autolog.backends.memory import MemoryBackend
-from autolog.tracking import fluent
+from autolog.tracking import context, fluent, runs
 from autolog.tracking.entities import Run
 
 _counter = itertools.count()
@@ -29,10 +29,9 @@ _counter = itertools.count()
 @contextlib.contextmanager
 def capture_runs() -> Iterator[list[Run]]:
     uri = f"memory:capture-{next(_counter)}"
-    previous_uri = fluent._tracking_uri
-    previous_experiment = fluent._active_experiment
+    previous = context.snapshot()
     fluent.set_tracking_uri(uri)
-    fluent._active_experiment = None
+    context.set_active_experiment(None)
     runs: list[Run] = []
     try:
         yield runs
@@ -41,5 +40,12 @@ def capture_runs() -> Iterator[list[Run]]:
         backend = backends.backend_for(uri)
         assert isinstance(backend, MemoryBackend)
         runs.extend(backend.all_runs())  # creation order
-        fluent._tracking_uri = previous_uri
-        fluent._active_experiment = previous_experiment
+        context.restore(previous)
+
+
+def reset() -> None:
+    """Forget this process's tracking state: end this thread's runs, wait for the writer,
+    close the stores, and return to the default tracking URI (between tests)."""
+    runs.reset()
+    backends.close_all()
+    context.reset()

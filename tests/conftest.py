@@ -13,21 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autolog import backends
+from autolog import testing
 from autolog.tracking import fluent
-
-
-def _reset_fluent() -> None:
-    stack = fluent._stack()
-    while stack:
-        fluent.end_run()
-    fluent.flush()
-    backends.close_all()
-    fluent._states.clear()
-    fluent._tracking_uri = None
-    fluent._active_experiment = None
-    fluent._last_run_id = None
-    fluent._tls.last_run_id = None
 
 
 @pytest.fixture(autouse=True)
@@ -37,4 +24,4 @@ def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     store = tmp_path / "store"
     fluent.set_tracking_uri(str(store))
     yield store
-    _reset_fluent()
+    testing.reset()

@@ -1,11 +1,19 @@
-"""The asynchronous batching writer: one background thread per process.
+"""The asynchronous writers: one thread for metadata, one for bulky work, per process.
 
-``log_*`` calls put validated records on a bounded queue and return. The writer drains the
-queue, merges consecutive records of a run into one ``Backend.log_batch`` call, and keeps
-the order of everything else (inputs, run ends, deferred work such as rendering a plot).
-``flush()`` waits for what was queued before it, with a deadline; interpreter exit flushes
-with a deadline too, so exit never hangs. A backend error is retried; one that persists is
-reported once per run, naming the run and what was not written.
+``log_*`` calls put validated, typed records on a queue and return. The *metadata* thread
+drains it, merges consecutive metrics, params and tags of a run into one
+``Backend.log_batch`` call, and keeps the order of everything else (dataset inputs, run
+ends). Bulky work (drawing, serializing or uploading an artifact, registering a model) goes
+to a second thread through :meth:`Writer.defer`, so that it never holds metadata back: a
+read waits only for the metadata queued before it (:meth:`Writer.sync`), ``flush()`` for
+both queues. Every wait has a deadline, so exit never hangs.
+
+Failures. An error the store calls permanent (read-only, permission, disk full, a refused
+value, a run that is gone) is not retried; anything else is retried a few times. A batch the
+store refuses is split until every good row is written and only the bad rows are lost.
+Every loss is reported as a warning with its count, and counted: ``flush()`` returns False
+when anything was lost since the previous ``flush()``, and ``end_run`` warns with the run's
+total. Work registered with :func:`at_exit` runs before the final flush (ending open runs).
 """
 
 from __future__ import annotations
@@ -13,167 +21,336 @@ from __future__ import annotations
 import atexit
 import collections
 import os
-import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from autolog import config
 from autolog.backends.base import Backend
-from autolog.errors import AutologWarning
-
-METRIC = 0
-PARAM = 1
-TAG = 2
-INPUTS = 3
-END_RUN = 4
-CALL = 5
-MARKER = 6
+from autolog.errors import AutologWarning, InvalidInputError, RunNotFoundError
+from autolog.tracking.entities import DatasetInput, Metric
 
 MAX_PENDING = 200_000
 MAX_BATCH = 50_000
 RETRY_DELAYS_S = (0.05, 0.2, 1.0)
 
-Item = tuple[Any, ...]
+
+# ------------------------------------------------------------------------------ records
+class MetricRecord(NamedTuple):
+    backend: Backend
+    run_id: str
+    metric: Metric
+
+
+class ParamRecord(NamedTuple):
+    backend: Backend
+    run_id: str
+    param: tuple[str, str]
+
+
+class TagRecord(NamedTuple):
+    backend: Backend
+    run_id: str
+    tag: tuple[str, str]
+
+
+class InputsRecord(NamedTuple):
+    backend: Backend
+    run_id: str
+    inputs: Sequence[DatasetInput]
+
+
+class EndRunRecord(NamedTuple):
+    backend: Backend
+    run_id: str
+    status: str
+    end_time: int
+
+
+class _Marker(NamedTuple):
+    done: threading.Event
+
+
+class _Work(NamedTuple):
+    run_id: str
+    what: str
+    fn: Callable[[], None]
+
+
+Record = MetricRecord | ParamRecord | TagRecord | InputsRecord | EndRunRecord | _Marker
+_ROWS = (MetricRecord, ParamRecord, TagRecord)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether retrying the write cannot help: the store said so (``permanent``), refused
+    a value, or no longer has the run."""
+    flag = getattr(exc, "permanent", None)
+    if flag is not None:
+        return bool(flag)
+    return isinstance(exc, InvalidInputError | RunNotFoundError)
+
+
+def _refused(exc: BaseException) -> bool:
+    """A refusal of some rows of a batch (worth splitting), not of the whole store."""
+    return isinstance(exc, InvalidInputError) or bool(getattr(exc, "refused", False))
+
+
+class _Lane:
+    """A queue served by one daemon thread, started on first use."""
+
+    def __init__(self, name: str, serve: Callable[[list[Any]], None]) -> None:
+        self.name = name
+        self.serve = serve
+        self.queue: collections.deque[Any] = collections.deque()
+        self.wake = threading.Event()
+        self.idle = True
+        self.space = threading.Condition()
+        self.thread: threading.Thread | None = None
+        self.start_lock = threading.Lock()
+
+    def put(self, item: Any) -> None:
+        self.queue.append(item)
+        if self.idle:
+            self.idle = False
+            if self.thread is None:
+                self._start()
+            self.wake.set()
+
+    def _start(self) -> None:
+        with self.start_lock:
+            if self.thread is None:
+                thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                thread.start()
+                self.thread = thread
+
+    def _run(self) -> None:
+        queue = self.queue
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            self.idle = True
+            while queue:
+                items: list[Any] = []
+                while queue and len(items) < MAX_BATCH:
+                    items.append(queue.popleft())
+                self.serve(items)
+                with self.space:
+                    self.space.notify_all()
+
+    def on_own_thread(self) -> bool:
+        return self.thread is not None and threading.current_thread() is self.thread
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until what is queued now has been served."""
+        if self.thread is None and not self.queue:
+            return True
+        if self.on_own_thread():
+            return True  # work flushing from the lane's own thread
+        done = threading.Event()
+        self.put(_Marker(done))
+        return done.wait(timeout)
 
 
 class Writer:
     def __init__(self, max_pending: int = MAX_PENDING) -> None:
-        self._queue: collections.deque[Item] = collections.deque()
         self._max_pending = max_pending
-        self._wake = threading.Event()
-        self._idle = True
-        self._space = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-        self._reported: set[str] = set()
+        self._meta = _Lane("autolog-writer", self._serve_meta)
+        self._bulk = _Lane("autolog-artifacts", self._serve_bulk)
+        self._loss_lock = threading.Lock()
+        self._lost = 0
+        self._lost_at_flush = 0
+        self._lost_by_run: dict[str, int] = {}
 
     # producer side ----------------------------------------------------------------------
-    def put(self, item: Item) -> None:
-        queue = self._queue
-        queue.append(item)
-        if self._idle:
-            self._idle = False
-            if self._thread is None:
-                self._start()
-            self._wake.set()
-        if len(queue) > self._max_pending:
+    def put(self, record: Record) -> None:
+        self._meta.put(record)
+        if len(self._meta.queue) > self._max_pending:
             self._wait_for_space()
 
+    def defer(self, run_id: str, what: str, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the bulk thread (in order with the other deferred work), where its
+        cost never delays metadata; a failure is reported as the loss of ``what``."""
+        self._bulk.put(_Work(run_id, what, fn))
+
     def _wait_for_space(self) -> None:
+        lane = self._meta
         deadline = time.monotonic() + config.flush_timeout()
-        with self._space:
-            while len(self._queue) > self._max_pending // 2:
-                self._wake.set()
+        with lane.space:
+            while len(lane.queue) > self._max_pending // 2:
+                lane.wake.set()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return  # never block the training loop forever
-                self._space.wait(min(remaining, 0.1))
+                lane.space.wait(min(remaining, 0.1))
+
+    def sync(self, timeout: float | None = None) -> bool:
+        """Wait until the metadata queued so far is written (what reads wait for)."""
+        return self._meta.wait(config.flush_timeout() if timeout is None else timeout)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything queued so far is written; False if the deadline passed."""
-        if self._thread is None and not self._queue:
-            return True
-        if self._thread is not None and threading.current_thread() is self._thread:
-            return True  # deferred work flushing from the writer itself
-        done = threading.Event()
-        self.put((MARKER, None, None, done))
-        return done.wait(config.flush_timeout() if timeout is None else timeout)
+        """Wait until everything queued so far is written, deferred work included; False if
+        the deadline passed or anything was lost since the previous flush."""
+        limit = config.flush_timeout() if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        done = self._meta.wait(limit)
+        # deferred work may log metadata: wait for it, then for what it queued
+        done = self._bulk.wait(max(0.0, deadline - time.monotonic())) and done
+        done = self._meta.wait(max(0.0, deadline - time.monotonic())) and done
+        with self._loss_lock:
+            lost, self._lost_at_flush = self._lost - self._lost_at_flush, self._lost
+        return done and lost == 0
+
+    def lost(self, run_id: str | None = None) -> int:
+        """Values lost so far: in all, or for one run."""
+        with self._loss_lock:
+            return self._lost if run_id is None else self._lost_by_run.get(run_id, 0)
 
     # consumer side ----------------------------------------------------------------------
-    def _start(self) -> None:
-        with self._start_lock:
-            if self._thread is None:
-                thread = threading.Thread(target=self._run, name="autolog-writer", daemon=True)
-                thread.start()
-                self._thread = thread
+    def _serve_meta(self, items: list[Record]) -> None:
+        try:
+            self._process(items)
+        except BaseException as exc:  # noqa: BLE001 - the writer must never die
+            self._report("*", f"writer error: {exc!r}", 0)
 
-    def _run(self) -> None:
-        queue = self._queue
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            self._idle = True
-            while queue:
-                items: list[Item] = []
-                while queue and len(items) < MAX_BATCH:
-                    items.append(queue.popleft())
-                try:
-                    self._process(items)
-                except BaseException as exc:  # noqa: BLE001 - the writer must never die
-                    self._report("*", f"writer error: {exc!r}")
-                with self._space:
-                    self._space.notify_all()
+    def _serve_bulk(self, items: list[_Work | _Marker]) -> None:
+        for item in items:
+            if type(item) is _Marker:
+                item.done.set()
+                continue
+            assert isinstance(item, _Work)
+            try:
+                self._retrying(item.fn)
+            except BaseException as exc:  # noqa: BLE001 - reported as a loss, never raised
+                self._lose(item.run_id, 1, f"{item.what} was not written: {exc!r}")
 
-    def _process(self, items: list[Item]) -> None:
+    def _process(self, items: list[Record]) -> None:
         # Consecutive metrics/params/tags of one run become one log_batch call.
         batch_key: tuple[int, str] | None = None
-        batch: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+        metrics: list[Metric] = []
+        params: list[tuple[str, str]] = []
+        tags: list[tuple[str, str]] = []
         backend: Backend | None = None
 
         def send() -> None:
-            nonlocal batch_key, batch
+            nonlocal batch_key, metrics, params, tags
             if batch_key is not None and backend is not None:
-                metrics, params, tags = batch
-                self._call(backend, batch_key[1], "log_batch", backend.log_batch,
-                           batch_key[1], metrics, params, tags)
-            batch_key, batch = None, ([], [], [])
+                self._write_batch(backend, batch_key[1], metrics, params, tags)
+            batch_key, metrics, params, tags = None, [], [], []
 
         for item in items:
-            kind = item[0]
-            if kind <= TAG:
-                key = (id(item[1]), item[2])
+            kind = type(item)
+            record: Any = item  # typed by ``kind``; plain indexing keeps the loop fast
+            if kind in _ROWS:
+                key = (id(record[0]), record[1])
                 if key != batch_key:
                     send()
-                    batch_key, backend = key, item[1]
-                batch[kind].append(item[3])
+                    batch_key, backend = key, record[0]
+                if kind is MetricRecord:
+                    metrics.append(record[2])
+                elif kind is ParamRecord:
+                    params.append(record[2])
+                else:
+                    tags.append(record[2])
                 continue
             send()
-            if kind == MARKER:
-                item[3].set()
-            elif kind == INPUTS:
-                self._call(item[1], item[2], "log_inputs", item[1].log_inputs, item[2], item[3])
-            elif kind == END_RUN:
-                status, end_time = item[3]
-                self._call(item[1], item[2], "update_run", item[1].update_run, item[2], status,
-                           end_time)
-            elif kind == CALL:
-                self._call(item[1], item[2], "deferred work", item[3])
+            if kind is _Marker:
+                record.done.set()
+            elif kind is InputsRecord:
+                self._write(record.run_id, len(record.inputs), "dataset inputs",
+                            record.backend.log_inputs, record.run_id, record.inputs)
+            elif kind is EndRunRecord:
+                self._write(record.run_id, 1, "run status", record.backend.update_run,
+                            record.run_id, record.status, record.end_time)
         send()
 
-    def _call(self, backend: Backend | None, run_id: str | None, what: str,
-              fn: Callable[..., Any], *args: Any) -> None:
-        for delay in (*RETRY_DELAYS_S, None):
+    def _write_batch(self, backend: Backend, run_id: str, metrics: list[Metric],
+                     params: list[tuple[str, str]], tags: list[tuple[str, str]]) -> None:
+        try:
+            self._retrying(backend.log_batch, run_id, metrics, params, tags)
+        except Exception as exc:  # noqa: BLE001 - split, or counted and reported
+            rows = len(metrics) + len(params) + len(tags)
+            if rows > 1 and _refused(exc):
+                self._split(backend, run_id, metrics, params, tags)
+                return
+            self._lose(run_id, rows, f"{_rows_text(metrics, params, tags)} not written: {exc!r}")
+
+    def _split(self, backend: Backend, run_id: str, metrics: list[Metric],
+               params: list[tuple[str, str]], tags: list[tuple[str, str]]) -> None:
+        """Bisect a refused batch: every good row is written, each bad one counted."""
+        rows: list[tuple[int, Any]] = ([(0, m) for m in metrics] + [(1, p) for p in params]
+                                       + [(2, t) for t in tags])
+        bad: list[tuple[int, Any]] = []
+        errors: list[BaseException] = []
+        pending = [rows]
+        while pending:
+            chunk = pending.pop()
+            parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+            for kind, row in chunk:
+                parts[kind].append(row)
+            try:
+                self._retrying(backend.log_batch, run_id, *parts)
+            except Exception as exc:  # noqa: BLE001 - narrowed down below
+                if len(chunk) == 1 or not _refused(exc):
+                    bad.extend(chunk)
+                    errors.append(exc)
+                else:
+                    middle = len(chunk) // 2
+                    pending += [chunk[middle:], chunk[:middle]]
+        if bad:
+            parts = ([], [], [])
+            for kind, row in bad:
+                parts[kind].append(row)
+            self._lose(run_id, len(bad), f"{_rows_text(*parts)} refused by the store and not "
+                                         f"written ({len(rows) - len(bad)} others were): "
+                                         f"{errors[0]!r}")
+
+    def _write(self, run_id: str, count: int, what: str, fn: Callable[..., Any],
+               *args: Any) -> None:
+        try:
+            self._retrying(fn, *args)
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            self._lose(run_id, count, f"{what} not written: {exc!r}")
+
+    @staticmethod
+    def _retrying(fn: Callable[..., Any], *args: Any) -> None:
+        for delay in RETRY_DELAYS_S:
             try:
                 fn(*args)
                 return
-            except Exception as exc:  # noqa: BLE001 - retried, then reported
-                if delay is None:
-                    self._report(run_id or "*", f"{what} failed: {exc!r}", args)
-                    return
-                time.sleep(delay)
+            except Exception as exc:
+                if is_permanent(exc):
+                    raise
+            time.sleep(delay)
+        fn(*args)
 
-    def _report(self, run_id: str, message: str, args: tuple[Any, ...] = ()) -> None:
-        lost = ""
-        if len(args) >= 4 and isinstance(args[1], list):
-            lost = f" ({len(args[1])} metrics, {len(args[2])} params, {len(args[3])} tags not written)"
-        if run_id in self._reported:
-            return
-        self._reported.add(run_id)
+    def _lose(self, run_id: str, count: int, message: str) -> None:
+        with self._loss_lock:
+            self._lost += count
+            self._lost_by_run[run_id] = self._lost_by_run.get(run_id, 0) + count
+        self._report(run_id, message, count)
+
+    @staticmethod
+    def _report(run_id: str, message: str, count: int) -> None:
+        from autolog.redaction import redact
+
         try:
-            warnings.warn(f"autolog: run {run_id}: {message}{lost}", AutologWarning, stacklevel=1)
+            warnings.warn(f"autolog: run {run_id}: {redact(message)}", AutologWarning,
+                          stacklevel=1)
         except Exception:  # noqa: BLE001 - warnings turned into errors in a thread
             pass
 
     def _after_fork(self) -> None:
-        self._queue = collections.deque()
-        self._wake = threading.Event()
-        self._space = threading.Condition()
-        self._start_lock = threading.Lock()
-        self._thread = None
-        self._idle = True
+        self._meta = _Lane("autolog-writer", self._serve_meta)
+        self._bulk = _Lane("autolog-artifacts", self._serve_bulk)
+        self._loss_lock = threading.Lock()
+
+
+def _rows_text(metrics: Sequence[Any], params: Sequence[Any], tags: Sequence[Any]) -> str:
+    parts = [f"{len(rows)} {name}" for rows, name in ((metrics, "metrics"), (params, "params"),
+                                                       (tags, "tags")) if rows]
+    return ", ".join(parts) or "0 values"
 
 
 _writer = Writer()
@@ -183,15 +360,31 @@ def get_writer() -> Writer:
     return _writer
 
 
+# ------------------------------------------------------------------------------ exit
+_exit_hooks: list[Callable[[], None]] = []
+
+
+def at_exit(hook: Callable[[], None]) -> None:
+    """Run ``hook`` at interpreter exit, before the final flush (in registration order)."""
+    if hook not in _exit_hooks:
+        _exit_hooks.append(hook)
+
+
 def _flush_at_exit() -> None:
-    plots = sys.modules.get("autolog.plots")
-    if plots is not None:
-        plots.exiting()
+    for hook in list(_exit_hooks):
+        try:
+            hook()
+        except Exception as exc:  # noqa: BLE001 - exit work must not stop the flush
+            import logging
+
+            logging.getLogger("autolog").debug("autolog: exit hook failed: %r", exc)
     try:
-        _writer.flush(config.flush_timeout())
+        if not _writer.flush(config.flush_timeout()):
+            pending = len(_writer._meta.queue) + len(_writer._bulk.queue)
+            if pending:
+                _writer._report("*", f"{pending} records still queued at exit were not "
+                                     "written (flush deadline passed)", pending)
     finally:
-        if plots is not None:
-            plots.stop_worker()
         from autolog.backends import close_all
 
         close_all()

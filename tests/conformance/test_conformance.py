@@ -19,7 +19,7 @@ import pytest
 from cases.base import Case
 
 import autolog
-from autolog import patching
+from autolog import session, wrapping
 from autolog.errors import AutologWarning
 from autolog.integration import get_integration
 from autolog.testing import capture_runs
@@ -71,7 +71,7 @@ def test_wrapper_keeps_name_signature_and_docstring(case: Case) -> None:
     signature = inspect.signature(original)
     _enable(case)
     patched = getattr(case.owner(), case.name)
-    assert patching.is_patched(case.owner(), case.name)
+    assert wrapping.is_patched(case.owner(), case.name)
     assert patched.__name__ == name
     assert patched.__doc__ == doc
     assert inspect.signature(patched) == signature
@@ -146,11 +146,11 @@ def test_hook_failure_leaves_the_users_result_identical(
     monkeypatch.delenv("AUTOLOG_TESTING")
     bare, _ = case.call()
     _enable(case)
-    record = next(p for p in patching._patches[case.integration]
-                  if p.owner is case.owner() and p.name == case.name)
+    record = next(p for p in wrapping._patches[case.integration]
+                  if p.owner is case.owner() and p.name == case.name).handler
     faulty = _plain_faulty(phase[6:]) if phase.startswith("plain") else _Faulty(record.hook, phase)
     monkeypatch.setattr(record, "hook", faulty)
-    patching._reported.clear()
+    session._reported.clear()
     with capture_runs() as runs, pytest.warns(AutologWarning, match="injected fault"):
         result, expected = case.call()
     if expected is not None:
@@ -170,7 +170,7 @@ def test_disable_restores_the_identical_original(case: Case) -> None:
     assert _raw(case) is not before
     autolog.autolog(disable=True)
     assert _raw(case) is before
-    assert not patching.is_patched(case.owner(), case.name)
+    assert not wrapping.is_patched(case.owner(), case.name)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -221,7 +221,7 @@ def test_patched_functions_pickle_by_reference(case: Case) -> None:
     assert restored == patched or restored is patched or (
         getattr(restored, "__wrapped__", None) is getattr(patched, "__wrapped__", None)
     )
-    assert patching.is_patched(case.owner(), case.name)
+    assert wrapping.is_patched(case.owner(), case.name)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -233,10 +233,10 @@ def test_unsupported_version_warns_or_skips(case: Case, monkeypatch: pytest.Monk
     integration._patched.clear()
     with pytest.warns(AutologWarning, match="supported"):
         _enable(case)
-    assert patching.is_patched(case.owner(), case.name)
+    assert wrapping.is_patched(case.owner(), case.name)
     autolog.autolog(disable=True)
     _enable(case, disable_for_unsupported_versions=True)
-    assert not patching.is_patched(case.owner(), case.name)
+    assert not wrapping.is_patched(case.owner(), case.name)
 
 
 _ORDER_SCRIPT = """
@@ -314,7 +314,7 @@ def test_flag_changes_take_effect_on_the_next_call() -> None:
     integration = get_integration("toy")
     integration.enable(log_system_metrics=False, toy_flag=1)
     seen: list[Any] = []
-    record = next(p for p in patching._patches["toy"] if p.name == "fit")
+    record = next(p for p in wrapping._patches["toy"] if p.name == "fit").handler
     original_hook = record.hook
 
     class Spy:
@@ -344,7 +344,7 @@ def test_strict_test_mode_is_on_for_the_suite_and_raises_hook_errors() -> None:
 
     assert os.environ["AUTOLOG_TESTING"] == "1"
     get_integration("toy").enable(log_system_metrics=False)
-    record = next(p for p in patching._patches["toy"] if p.name == "fit")
+    record = next(p for p in wrapping._patches["toy"] if p.name == "fit").handler
     original_hook = record.hook
     record.hook = _Faulty(original_hook, "after")
     try:
@@ -360,9 +360,9 @@ def test_silent_suppresses_autolog_warnings(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.delenv("AUTOLOG_TESTING")
     get_integration("toy").enable(log_system_metrics=False, silent=True)
-    record = next(p for p in patching._patches["toy"] if p.name == "fit")
+    record = next(p for p in wrapping._patches["toy"] if p.name == "fit").handler
     monkeypatch.setattr(record, "hook", _Faulty(record.hook, "after"))
-    patching._reported.clear()
+    session._reported.clear()
     with capture_runs(), warnings.catch_warnings():
         warnings.simplefilter("error")
         model = toy_framework.Model().fit([2.0])

@@ -350,10 +350,10 @@ def test_written_artifacts_go_straight_into_the_store_and_a_failed_write_leaves_
 def test_stores_without_a_local_destination_get_a_copy(uri: str, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from autolog.backends.base import Backend
-    from autolog.tracking import fluent
+    from autolog.tracking import fluent, runs
 
     with autolog.start_run() as run:
-        backend = fluent._state(run.info.run_id).backend
+        backend = runs.state(run.info.run_id).backend
         monkeypatch.setattr(type(backend), "artifact_destination", Backend.artifact_destination)
         written: list[str] = []
 

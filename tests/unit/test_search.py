@@ -291,8 +291,6 @@ def test_malformed_experiment_ids_are_invalid_input_naming_the_id(bad: object) -
         validate_experiment_ids([bad])
 
 
-@pytest.mark.xfail(strict=True, reason="needs autolog/tracking/reading.py search_runs to call "
-                   "search.validate_experiment_ids (lead's file); remove this marker then")
 def test_search_runs_refuses_an_injected_experiment_id() -> None:
     """search_runs(experiment_ids=["0 OR 1=1"]) raises InvalidInputError instead of
     returning an empty list."""

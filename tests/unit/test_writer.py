@@ -49,7 +49,7 @@ def test_consecutive_records_of_a_run_become_few_batches() -> None:
     writer = W.Writer()
     run_id = _run(backend)
     for i in range(10_000):
-        writer.put((W.METRIC, backend, run_id, Metric("m", float(i), 0, i)))
+        writer.put(W.MetricRecord(backend, run_id, Metric("m", float(i), 0, i)))
     assert writer.flush(10)
     assert sum(backend.batches) == 10_000
     assert len(backend.batches) < 100
@@ -61,25 +61,30 @@ def test_transient_backend_errors_are_retried_without_loss() -> None:
     backend = Recording(fail=2)
     writer = W.Writer()
     run_id = _run(backend)
-    writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, 0)))
+    writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
     assert writer.flush(10)
     assert backend.get_metric_history(run_id, "m")[0].value == 1.0
 
 
-def test_a_persistent_error_is_reported_once_with_the_run_and_what_was_lost(
+def test_every_persistent_error_is_reported_with_the_run_and_what_was_lost(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A backend that keeps failing yields one warning naming the run and the counts."""
+    """A backend that keeps failing yields a warning per lost batch naming the run and the
+    counts, flush() returns False after each loss, and the writer counts the losses."""
     monkeypatch.delenv("AUTOLOG_TESTING")
     monkeypatch.setattr(W, "RETRY_DELAYS_S", (0.0,))
     backend = Recording(fail=100)
     writer = W.Writer()
     run_id = _run(backend)
-    with pytest.warns(AutologWarning, match=rf"run {run_id}.*1 metrics"):
-        writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, 0)))
-        writer.flush(10)
-        writer.put((W.METRIC, backend, run_id, Metric("m", 2.0, 0, 1)))
-        writer.flush(10)
+    with pytest.warns(AutologWarning, match=rf"run {run_id}: \d metrics not written") as seen:
+        writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
+        assert writer.flush(10) is False
+        writer.put(W.MetricRecord(backend, run_id, Metric("m", 2.0, 0, 1)))
+        writer.put(W.MetricRecord(backend, run_id, Metric("m", 3.0, 0, 2)))
+        assert writer.flush(10) is False
+    assert [str(w.message).split(": ")[2] for w in seen] == ["1 metrics not written", "2 metrics not written"]
+    assert writer.lost(run_id) == 3
+    assert writer.flush(10) is True  # nothing lost since the previous flush
 
 
 def test_flush_has_a_deadline_when_the_backend_hangs() -> None:
@@ -87,7 +92,7 @@ def test_flush_has_a_deadline_when_the_backend_hangs() -> None:
     backend = Recording(delay=2.0)
     writer = W.Writer()
     run_id = _run(backend)
-    writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, 0)))
+    writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
     start = time.monotonic()
     assert writer.flush(0.2) is False
     assert time.monotonic() - start < 1.0
@@ -101,26 +106,26 @@ def test_the_queue_is_bounded_by_back_pressure() -> None:
     run_id = _run(backend)
     peak = 0
     for i in range(5_000):
-        writer.put((W.METRIC, backend, run_id, Metric("m", 1.0, 0, i)))
-        peak = max(peak, len(writer._queue))
+        writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, i)))
+        peak = max(peak, len(writer._meta.queue))
     assert peak <= 1_001
     assert writer.flush(30)
     assert len(backend.get_metric_history(run_id, "m")) == 5_000
 
 
-def test_deferred_work_runs_on_the_writer_thread_in_order() -> None:
-    """defer() runs after the run's earlier writes, on the writer thread."""
+def test_deferred_work_runs_on_the_artifact_thread_in_order() -> None:
+    """defer() runs off the caller's thread, on the artifact thread, in order."""
     seen: list[Any] = []
     with autolog.start_run() as run:
         autolog.log_metric("m", 1.0)
         autolog.tracking.fluent.defer(
             run.info.run_id,
-            lambda: seen.append((threading.current_thread().name,
-                                 len(autolog.tracking.fluent._state(run.info.run_id).backend
-                                     .get_metric_history(run.info.run_id, "m")))),
+            lambda: seen.append((threading.current_thread().name, 1)),
         )
+        autolog.tracking.fluent.defer(
+            run.info.run_id, lambda: seen.append((threading.current_thread().name, 2)))
     autolog.flush()
-    assert seen == [("autolog-writer", 1)]
+    assert seen == [("autolog-artifacts", 1), ("autolog-artifacts", 2)]
 
 
 def test_interpreter_exit_flushes_queued_metrics(tmp_path: Any) -> None:
@@ -149,7 +154,7 @@ def test_exit_does_not_hang_on_a_stuck_backend(tmp_path: Any) -> None:
         "from autolog.tracking import writer as W\n"
         "from autolog.tracking.entities import Metric\n"
         "b = Stuck('memory:stuck')\n"
-        "W.get_writer().put((W.METRIC, b, 'x', Metric('m', 1.0, 0, 0)))\n"
+        "W.get_writer().put(W.MetricRecord(b, 'x', Metric('m', 1.0, 0, 0)))\n"
     )
     start = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

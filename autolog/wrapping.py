@@ -1,0 +1,216 @@
+"""Wrapping and reverting: the only module that touches wrapt. It knows nothing of runs.
+
+``wrap(group, owner, name, handler)`` replaces ``owner.name`` with a wrapt
+``FunctionWrapper`` that calls ``handler(wrapped, instance, args, kwargs)`` (wrapt's
+contract: ``wrapped`` is already bound, ``instance`` is never in ``args``). The wrapper
+keeps the original's name, signature and docstring, and pickles as a reference to where it
+is installed. ``revert(group)`` restores every original object exactly (``is``-identical),
+and only where the attribute is still our wrapper: someone who patched on top keeps theirs.
+
+``when_imported(name, callback)`` is wrapt's post-import hook, with one refinement: wrapt
+itself (whose 2.x import pulls in asyncio and importlib.metadata, tens of milliseconds) is
+imported only when a watched module is actually imported, or when something is wrapped.
+Until then a small ``sys.meta_path`` watcher waits for the first import of a watched name,
+registers wrapt's hook for it and hands the import to wrapt's own finder, so that
+``autolog()`` in a script that never imports a framework costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from autolog.lazy import logger
+
+#: what a wrapper calls: ``handler(wrapped, instance, args, kwargs)``
+Handler = Callable[[Any, Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+# ---------------------------------------------------------------------------- patch records
+class _Patch:
+    """One installed patch. ``original`` is the raw object from the defining ``__dict__``
+    (function, classmethod …); ``had_own``: whether ``owner.__dict__`` held it before."""
+
+    __slots__ = ("group", "had_own", "handler", "name", "original", "owner", "wrapper")
+
+    def __init__(self, group: str, owner: Any, name: str, original: Any, had_own: bool,
+                 handler: Handler) -> None:
+        self.group = group
+        self.handler = handler
+        self.owner = owner
+        self.name = name
+        self.original = original
+        self.had_own = had_own
+        self.wrapper: Any = None
+
+
+_patches: dict[str, list[_Patch]] = {}
+_patch_index: dict[tuple[str, int, str], _Patch] = {}  # (group, id(owner), name)
+_patches_lock = threading.RLock()
+
+
+def qualname(owner: Any) -> str:
+    return str(getattr(owner, "__qualname__", None) or getattr(owner, "__name__", repr(owner)))
+
+
+def _lookup(owner: Any, name: str) -> tuple[Any, bool]:
+    """The raw attribute through the class ``__dict__`` along the MRO (never getattr)."""
+    if isinstance(owner, type):
+        for klass in owner.__mro__:
+            if name in klass.__dict__:
+                return klass.__dict__[name], klass is owner
+        raise AttributeError(f"{owner.__qualname__} has no attribute {name!r}")
+    namespace = vars(owner)
+    if name not in namespace:
+        raise AttributeError(f"{qualname(owner)} has no attribute {name!r}")
+    return namespace[name], True
+
+
+def _resolve(module: str, path: str) -> Any:
+    """Unpickling target: the attribute currently installed at ``module.path``."""
+    obj: Any = importlib.import_module(module)
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+_wrapper_classes: tuple[type, type] | None = None
+
+
+def _patched_class() -> type:
+    """The wrapt FunctionWrapper subclass we install, built on first use (wrapt is lazy)."""
+    global _wrapper_classes
+    if _wrapper_classes is None:
+        import wrapt
+
+        class _BoundPatched(wrapt.BoundFunctionWrapper):  # type: ignore[misc,type-arg,unused-ignore]
+            def __reduce_ex__(self, protocol: Any) -> Any:
+                owner = self._self_instance if self._self_instance is not None else self._self_owner
+                return getattr, (owner, self.__name__)
+
+        class _Patched(wrapt.FunctionWrapper):  # type: ignore[misc,type-arg,unused-ignore]
+            """A wrapt function wrapper that pickles as a reference to where it is installed."""
+
+            __bound_function_wrapper__ = _BoundPatched
+
+            def __init__(self, wrapped: Any, wrapper: Any, module: str, path: str) -> None:
+                super().__init__(wrapped, wrapper)
+                self._self_location = (module, path)
+
+            def __reduce_ex__(self, protocol: Any) -> Any:
+                return _resolve, self._self_location
+
+            def __reduce__(self) -> Any:
+                return _resolve, self._self_location
+
+        _wrapper_classes = (_Patched, _BoundPatched)
+    return _wrapper_classes[0]
+
+
+def _location(owner: Any, name: str) -> tuple[str, str]:
+    if isinstance(owner, type):
+        return owner.__module__, f"{owner.__qualname__}.{name}"
+    return owner.__name__, name
+
+
+def wrap(group: str, owner: Any, name: str, handler: Handler) -> bool:
+    """Replace ``owner.name`` (a module function, or a method, classmethod or staticmethod of
+    a class, possibly inherited) with a wrapper that calls
+    ``handler(wrapped, instance, args, kwargs)``. False when ``group`` already wraps it."""
+    key = (group, id(owner), name)
+    with _patches_lock:
+        if key in _patch_index:
+            return False
+        original, had_own = _lookup(owner, name)
+        patch = _Patch(group, owner, name, original, had_own, handler)
+        module, path = _location(owner, name)
+        patch.wrapper = _patched_class()(original, handler, module, path)
+        setattr(owner, name, patch.wrapper)
+        _patches.setdefault(group, []).append(patch)
+        _patch_index[key] = patch
+        return True
+
+
+def is_patched(owner: Any, name: str) -> bool:
+    if _wrapper_classes is None:
+        return False
+    attribute = owner.__dict__.get(name) if hasattr(owner, "__dict__") else None
+    return isinstance(attribute, _wrapper_classes[0])
+
+
+# ---------------------------------------------------------------------------- import hooks
+_pending_hooks: dict[str, list[Callable[[Any], None]]] = {}
+_watch_lock = threading.Lock()
+
+
+class _ImportWatcher:
+    """Waits, on ``sys.meta_path``, for the first import of a watched module; then registers
+    wrapt's post-import hooks for it and lets wrapt's finder load it."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        with _watch_lock:
+            callbacks = _pending_hooks.pop(fullname, None)
+            if not _pending_hooks:
+                _remove_watcher()
+        if callbacks is None:
+            return None
+        import wrapt
+
+        for callback in callbacks:
+            wrapt.register_post_import_hook(callback, fullname)
+        for finder in list(sys.meta_path):
+            if type(finder).__name__ == "ImportHookFinder" and hasattr(finder, "find_spec"):
+                return finder.find_spec(fullname, path, target)
+        return None  # pragma: no cover - wrapt always installs its finder when registering
+
+
+_watcher = _ImportWatcher()
+
+
+def _remove_watcher() -> None:
+    try:
+        sys.meta_path.remove(_watcher)
+    except ValueError:
+        pass
+
+
+def when_imported(module_name: str, callback: Callable[[Any], None]) -> None:
+    """Call ``callback(module)`` when ``module_name`` is imported, at once if it already is
+    (wrapt's post-import hook semantics). The callback must not raise: a hook that raises
+    makes the user's own import fail."""
+    if module_name in sys.modules or _wrapper_classes is not None:
+        import wrapt
+
+        wrapt.register_post_import_hook(callback, module_name)
+        return
+    with _watch_lock:
+        _pending_hooks.setdefault(module_name, []).append(callback)
+        if _watcher not in sys.meta_path:
+            sys.meta_path.insert(0, _watcher)
+
+
+def patched_targets(group: str) -> list[tuple[Any, str]]:
+    with _patches_lock:
+        return [(p.owner, p.name) for p in _patches.get(group, ())]
+
+
+def revert(group: str) -> None:
+    """Restore every attribute that ``group`` wrapped, where it is still our wrapper."""
+    name = group
+    with _patches_lock:
+        patches = _patches.pop(name, [])
+        for patch in reversed(patches):
+            _patch_index.pop((name, id(patch.owner), patch.name), None)
+            current = patch.owner.__dict__.get(patch.name, None)
+            if current is not patch.wrapper:
+                continue  # someone patched on top of us: leave their wrapper alone
+            try:
+                if patch.had_own:
+                    setattr(patch.owner, patch.name, patch.original)
+                else:
+                    delattr(patch.owner, patch.name)
+            except (AttributeError, TypeError) as exc:
+                logger.debug("autolog: could not revert %s.%s: %s", patch.owner, patch.name, exc)
