@@ -201,10 +201,17 @@ def runs_list(experiment: str | None, filter_string: str, order_by: tuple[str, .
 @runs.command("show")
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
-def runs_show(run_id: str, as_json: bool) -> None:
-    """Params, latest metrics, tags, artifacts and inputs of one run."""
+@click.option("--plots", "plots_dir", default=None, type=click.Path(file_okay=False),
+              help="Also draw the run's plots into this folder: a PNG for each plot JSON "
+                   "(training_confusion_matrix.png, training_roc_curve.png, "
+                   "training_precision_recall_curve.png, feature_importance_<type>.png) and "
+                   "estimator.html of a logged scikit-learn model. Needs matplotlib.")
+def runs_show(run_id: str, as_json: bool, plots_dir: str | None) -> None:
+    """Params, latest metrics, tags, artifacts and inputs of one run; with --plots DIR,
+    the pictures of its logged plots drawn into DIR."""
     run = fluent.get_run(run_id)
     artifacts = fluent.list_artifacts(run_id)
+    drawn = _draw_plots(run_id, plots_dir) if plots_dir is not None else []
     if as_json:
         payload = run.to_dictionary()
         payload["artifacts"] = artifacts
@@ -212,6 +219,8 @@ def runs_show(run_id: str, as_json: bool) -> None:
             {"name": i.dataset.name, "digest": i.dataset.digest, "context": i.context}
             for i in run.inputs.dataset_inputs
         ]
+        if plots_dir is not None:
+            payload["plots"] = [os.path.join(plots_dir, p) for p in drawn]
         click.echo(json.dumps(payload, indent=2, default=str))
         return
     info = run.info
@@ -232,6 +241,20 @@ def runs_show(run_id: str, as_json: bool) -> None:
     click.echo(f"\ninputs ({len(run.inputs.dataset_inputs)})")
     for item in run.inputs.dataset_inputs:
         click.echo(f"  {item.dataset.name} digest={item.dataset.digest} context={item.context}")
+    if plots_dir is not None:
+        click.echo(f"\nplots ({len(drawn)})")
+        for path in drawn:
+            click.echo(f"  {os.path.join(plots_dir, path)}")
+
+
+def _draw_plots(run_id: str, folder: str) -> list[str]:
+    """The run's plot pictures drawn into ``folder`` (for ``runs show`` and ``plot``)."""
+    from autolog import plots
+
+    if not plots.matplotlib_available() and any(
+            plots.is_plot_file(name) for name in fluent.list_artifacts(run_id)):
+        raise click.ClickException("drawing plots needs matplotlib: pip install 'autolog[plots]'")
+    return plots.render_run(run_id, folder)
 
 
 @runs.command("compare")
@@ -253,11 +276,25 @@ def runs_compare(run_ids: tuple[str, ...], show_all: bool) -> None:
 
 @main.command("plot")
 @click.argument("run_ids", nargs=-1, required=True)
-@click.option("--metric", "-m", required=True, help="Metric key to plot.")
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
-              help="PNG file to write.")
-def plot(run_ids: tuple[str, ...], metric: str, output: str) -> None:
-    """Plot a metric's history (step on x) for one or more runs into a PNG."""
+@click.option("--metric", "-m", default=None,
+              help="Metric key to plot. Without it, the runs' logged plots are drawn.")
+@click.option("--output", "-o", required=True, type=click.Path(),
+              help="With --metric: the PNG file to write. Without: the folder to draw the "
+                   "runs' plots into (one subfolder per run when there are several).")
+def plot(run_ids: tuple[str, ...], metric: str | None, output: str) -> None:
+    """Plot a metric's history (step on x) for one or more runs into a PNG; or, without
+    --metric, draw the plots the runs logged as data (confusion matrix, ROC and
+    precision-recall curves, feature importances, estimator.html) into a folder, under
+    MLflow's names (training_roc_curve.png …)."""
+    if metric is None:
+        for run_id in run_ids:
+            folder = output if len(run_ids) == 1 else os.path.join(output, run_id)
+            drawn = _draw_plots(run_id, folder)
+            if not drawn:
+                click.echo(f"run {run_id} has no plots to draw", err=True)
+            for path in drawn:
+                click.echo(f"wrote {os.path.join(folder, path)}")
+        return
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure

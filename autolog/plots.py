@@ -1,304 +1,513 @@
-"""Plots (and estimators' HTML descriptions) rendered outside the training process.
+"""Plots are data: the JSON that autologging logs for a plot, and the renderers that draw
+it where a picture is needed.
 
-Drawing a PNG with matplotlib costs tens to hundreds of milliseconds of CPU under the GIL
-and tens of megabytes of memory; done on a thread of the training process, it still slows
-the next ``fit`` of a loop. So a plot is described as data, a renderer function named by
-``"module:function"`` plus its keyword arguments, and drawn by one long-lived helper
-process (``python -m autolog.plot_worker``, run at a lower CPU priority, ended when this
-process exits). An integration starts it when its framework is imported (``prestart``),
-so that its imports (matplotlib: a second of CPU) are done before the script trains and do
-not compete with the first fits; else the first job starts it. The writer thread hands it
-the job, waits for the file and logs it as an artifact, in order with the run's other
-writes, so ``flush()`` still means "written". A job already drawn (same renderer, same
-arguments) is not drawn again: its file is written from memory.
+At fit time an integration logs what a plot shows as a small JSON artifact, on the writer
+thread, in the training process and no other (no helper process, no matplotlib import).
+PNGs are drawn from that JSON only where files are wanted:
 
-Once the process is exiting and the helper has not been started, jobs are drawn in-process:
-training is over, so nothing competes with them any more, and starting a helper (a Python
-with numpy, matplotlib and the estimator's modules) would cost more than the drawing.
+* ``autolog runs show RUN_ID --plots DIR`` and ``autolog plot RUN_ID -o DIR``
+  (:func:`render_run`);
+* the export to MLflow (``autolog export``; :func:`render_tree` on the copied artifacts);
+* the MLflow backend: when a plot JSON is uploaded, its PNG follows (:func:`rendered`,
+  called by the backend's upload, on the thread that uploads);
+* ``log_plots="png"``: eagerly, on the writer thread (:func:`log_png`).
 
-If the helper cannot start or answer, or a job cannot travel to it (arguments that do not
-pickle, pickle to more than ``MAX_JOB_BYTES``, or do not load there, like classes defined in
-a script's ``__main__``), the job is drawn on the writer thread instead: an artifact is
-never lost to the renderer. A renderer function takes ``path`` and writes the file there;
-plots use matplotlib's object-oriented API (``Figure`` + ``FigureCanvasAgg``), never pyplot.
+PNGs take MLflow's names: the JSON's name with ``.png`` (``training_confusion_matrix.png``,
+``training_roc_curve.png``, ``training_precision_recall_curve.png``,
+``feature_importance_<type>.png``). ``estimator.html`` is drawn from a logged scikit-learn
+model (scikit-learn's ``estimator_html_repr`` of the unpickled model) beside the model's
+folder, at view or export time. Drawing uses matplotlib's object-oriented API
+(``Figure`` + ``FigureCanvasAgg``), never pyplot. Without matplotlib, PNGs are skipped
+with one warning; the JSON is there all the same.
+
+JSON schema (one object per file; numbers as JSON numbers, labels as logged)::
+
+    training_confusion_matrix.json
+      {"type": "confusion_matrix", "version": 1, "labels": [l0, l1, ...],
+       "matrix": [[n00, n01, ...], ...]}
+      rows are true labels, columns predicted labels, in ``labels`` order: scikit-learn's
+      ``confusion_matrix(y_true, y_pred)`` (weighted counts with sample weights).
+
+    training_roc_curve.json                         (binary classifiers)
+      {"type": "roc_curve", "version": 1, "pos_label": l, "fpr": [...], "tpr": [...],
+       "auc": x}
+      scikit-learn's ``roc_curve`` points (``drop_intermediate=True``); ``auc`` is
+      ``roc_auc_score`` of the full curve.
+
+    training_precision_recall_curve.json            (binary classifiers)
+      {"type": "precision_recall_curve", "version": 1, "pos_label": l,
+       "precision": [...], "recall": [...], "average_precision": x}
+      scikit-learn's ``precision_recall_curve`` points (recall decreasing, ending at
+      (recall 0, precision 1)); ``average_precision`` is ``average_precision_score``.
+
+    feature_importance_<type>.json                  (XGBoost, LightGBM; MLflow's format)
+      {"<feature>": value, ...} (a list of values per class for multiclass linear models)
+
+A curve longer than :data:`MAX_POINTS` points is thinned to at most that many, keeping both
+end points: a point is kept where the curve has travelled another 1/``MAX_POINTS`` of its
+length (the L1 length, which grows along any curve); ``auc`` and ``average_precision`` are
+always computed from the full curve, so they equal scikit-learn's exactly.
 """
 
 from __future__ import annotations
 
-import collections
-import hashlib
-import importlib
-import io
+import contextlib
+import importlib.util
+import json
+import logging
 import os
-import pickle
-import select
-import struct
-import subprocess
-import sys
-import threading
-from collections.abc import Sequence
+import posixpath
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from autolog.lazy import logger
+_log = logging.getLogger("autolog")
 
-RENDER_TIMEOUT_S = 60.0
-MAX_JOB_BYTES = 8 << 20  # larger arguments (a big fitted model) are rendered in-process
-_HEADER = struct.Struct("!I")
-# the helper's answers: drawn; the renderer raised; the job's arguments did not load there
-OK, FAILED, UNLOADABLE = "ok", "failed", "unloadable"
+VERSION = 1
+#: points kept at most per curve (end points included)
+MAX_POINTS = 1000
+#: a confusion matrix is logged for at most this many classes
+MAX_CLASSES = 100
+#: plot JSON files larger than this are not rendered (not ours)
+MAX_JSON_BYTES = 8 << 20
+LOG_PLOTS_VALUES = (True, False, "png")
+_CURVE_SUFFIXES = ("confusion_matrix.json", "roc_curve.json", "precision_recall_curve.json")
+IMPORTANCE_PREFIX = "feature_importance_"
+HTML_NAME = "estimator.html"
 
-Job = tuple[str, dict[str, Any], str]  # (renderer "module:function", kwargs, artifact file)
+
+# ---------------------------------------------------------------------------- flags
+def check_log_plots(value: Any) -> None:
+    """``log_plots`` must be True (JSON), False (nothing) or "png" (JSON and PNGs)."""
+    if not (value is True or value is False or (isinstance(value, str) and value == "png")):
+        from autolog.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"log_plots={value!r} is not allowed; use True (plot data as JSON), "
+            "'png' (JSON and PNG images drawn at fit time) or False (no plots)")
 
 
-def call_renderer(target: str, kwargs: dict[str, Any], path: str) -> None:
-    module_name, _, attr = target.partition(":")
-    getattr(importlib.import_module(module_name), attr)(path=path, **kwargs)
+# ---------------------------------------------------------------------------- names
+def is_plot_file(name: str) -> bool:
+    """True for the names of plot JSON artifacts (by name; the content is checked later)."""
+    base = os.path.basename(name.replace("\\", "/"))
+    return base.endswith(_CURVE_SUFFIXES) or (
+        base.startswith(IMPORTANCE_PREFIX) and base.endswith(".json"))
 
 
-class _TooBig(Exception):
-    pass
+def png_name(name: str) -> str:
+    """MLflow's name for the picture of the plot JSON ``name``."""
+    return name[: -len(".json")] + ".png" if name.endswith(".json") else name + ".png"
+
+
+# ---------------------------------------------------------------------------- data
+def _scalar(value: Any) -> Any:
+    """A label as JSON holds it: numpy scalars as Python ones, anything else as str."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
+def confusion_matrix_data(matrix: Any, labels: Sequence[Any]) -> dict[str, Any] | None:
+    """The confusion matrix JSON; None past :data:`MAX_CLASSES` classes."""
+    import numpy as np
+
+    cells = np.asarray(matrix)
+    if cells.ndim != 2 or len(cells) > MAX_CLASSES:
+        return None
+    if cells.dtype.kind == "f" and np.all(cells == np.round(cells)) and \
+            np.all(np.abs(cells) < 2**53):
+        cells = cells.astype(np.int64)  # unweighted counts summed as floats
+    return {"type": "confusion_matrix", "version": VERSION,
+            "labels": [_scalar(v) for v in labels], "matrix": cells.tolist()}
+
+
+def thin(x: Any, y: Any, limit: int = MAX_POINTS) -> Any:
+    """Indices of at most ``limit`` points of the curve (x, y), both end points included:
+    the first point in each 1/(limit - 1) of the curve's L1 length, and the last one."""
+    import numpy as np
+
+    n = len(x)
+    if n <= limit:
+        return np.arange(n)
+    travelled = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(x)) + np.abs(np.diff(y)))])
+    total = travelled[-1]
+    if not total > 0:
+        return np.array([0, n - 1])
+    bins = np.minimum(np.floor(travelled / total * (limit - 2)), limit - 2)
+    keep = np.concatenate([[True], bins[1:] != bins[:-1]])
+    keep[-1] = True
+    return np.flatnonzero(keep)
+
+
+def _trapezoid(y: Any, x: Any) -> float:
+    import numpy as np
+
+    return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0))
+
+
+def roc_curve_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] | None:
+    """The ROC JSON from cumulative false and true positives at each distinct threshold
+    (highest threshold first), as scikit-learn computes them; None when a class is absent."""
+    import numpy as np
+
+    fps, tps = np.asarray(fps, dtype=float), np.asarray(tps, dtype=float)
+    if len(fps) == 0 or fps[-1] <= 0 or tps[-1] <= 0:
+        return None
+    if len(fps) > 2:  # scikit-learn's drop_intermediate: corners only
+        corners = np.flatnonzero(np.concatenate(
+            [[True], np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), [True]]))
+        fps, tps = fps[corners], tps[corners]
+    fpr = np.concatenate([[0.0], fps]) / fps[-1]
+    tpr = np.concatenate([[0.0], tps]) / tps[-1]
+    auc = _trapezoid(tpr, fpr)
+    keep = thin(fpr, tpr)
+    return {"type": "roc_curve", "version": VERSION, "pos_label": _scalar(pos_label),
+            "fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist(), "auc": auc}
+
+
+def precision_recall_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] | None:
+    """The precision-recall JSON from the same cumulative counts; None without positives."""
+    import numpy as np
+
+    fps, tps = np.asarray(fps, dtype=float), np.asarray(tps, dtype=float)
+    if len(tps) == 0 or tps[-1] <= 0:
+        return None
+    predicted = tps + fps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted != 0, tps / np.where(predicted != 0, predicted, 1), 0.0)
+    recall = tps / tps[-1]
+    precision = np.concatenate([precision[::-1], [1.0]])
+    recall = np.concatenate([recall[::-1], [0.0]])
+    average_precision = float(-np.sum(np.diff(recall) * precision[:-1]))
+    keep = thin(recall, precision)
+    return {"type": "precision_recall_curve", "version": VERSION,
+            "pos_label": _scalar(pos_label), "precision": precision[keep].tolist(),
+            "recall": recall[keep].tolist(), "average_precision": average_precision}
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON, as the plot artifacts are written."""
+    return json.dumps(data, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------------- drawing
+_has_matplotlib: bool | None = None
+_warned: set[str] = set()
+
+
+def matplotlib_available() -> bool:
+    global _has_matplotlib
+    if _has_matplotlib is None:
+        _has_matplotlib = importlib.util.find_spec("matplotlib") is not None
+    return _has_matplotlib
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        _log.warning(message)
+
+
+def _no_matplotlib() -> None:
+    _warn_once("matplotlib", "autolog: matplotlib is not installed, so plot PNGs are not "
+                             "drawn (their JSON data is logged): pip install 'autolog[plots]'")
+
+
+def _figure(width: float = 5.0, height: float = 4.5) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure: Any, path: str) -> None:
+    # zlib level 1: a third of the encoding time, files a little larger
+    figure.savefig(path, format="png", dpi=80, pil_kwargs={"compress_level": 1})
+
+
+def _draw_confusion_matrix(data: dict[str, Any], path: str) -> None:
+    import numpy as np
+
+    matrix = np.asarray(data["matrix"], dtype=float)
+    names = [str(v) for v in data["labels"]]
+    figure = _figure()
+    axes = figure.add_subplot()
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes)
+    ticks = np.arange(len(matrix))
+    axes.set_xticks(ticks, names, rotation=90 if len(names) > 10 else 0)
+    axes.set_yticks(ticks, names)
+    if len(matrix) <= 20:
+        middle = (matrix.max() + matrix.min()) / 2 if matrix.size else 0
+        for (i, j), value in np.ndenumerate(matrix):
+            axes.text(j, i, f"{value:g}", ha="center", va="center",
+                      color="white" if value > middle else "black")
+    axes.set_xlabel("Predicted label")
+    axes.set_ylabel("True label")
+    axes.set_title("Confusion matrix")
+    _save(figure, path)
+
+
+def _draw_roc_curve(data: dict[str, Any], path: str) -> None:
+    positive = data.get("pos_label")
+    figure = _figure()
+    axes = figure.add_subplot()
+    axes.plot(data["fpr"], data["tpr"], label=f"AUC = {float(data['auc']):.3f}")
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey")
+    axes.set_xlabel(f"False positive rate (positive label: {positive})")
+    axes.set_ylabel(f"True positive rate (positive label: {positive})")
+    axes.legend(loc="lower right")
+    _save(figure, path)
+
+
+def _draw_precision_recall_curve(data: dict[str, Any], path: str) -> None:
+    positive = data.get("pos_label")
+    figure = _figure()
+    axes = figure.add_subplot()
+    axes.step(data["recall"], data["precision"], where="post",
+              label=f"AP = {float(data['average_precision']):.3f}")
+    axes.set_xlabel(f"Recall (positive label: {positive})")
+    axes.set_ylabel(f"Precision (positive label: {positive})")
+    axes.legend(loc="lower left")
+    _save(figure, path)
+
+
+def _total(value: Any) -> float:
+    """Per-class importances (lists) are summed for the plot."""
+    if isinstance(value, (list, tuple)):
+        return float(sum(_total(v) for v in value))
+    return float(value)
+
+
+def _draw_importance(data: dict[str, Any], path: str, importance_type: str,
+                     max_features: int = 50) -> None:
+    items = sorted(((str(k), _total(v)) for k, v in data.items()), key=lambda kv: kv[1])
+    items = items[-max_features:]
+    figure = _figure(6.4, max(2.0, 0.25 * len(items) + 1.2))
+    axes = figure.add_subplot()
+    positions = list(range(len(items)))
+    axes.barh(positions, [v for _, v in items], align="center", height=0.6)
+    axes.set_yticks(positions, [k for k, _ in items])
+    axes.set_xlabel(importance_type)
+    axes.set_title(f"Feature importance ({importance_type})")
+    figure.tight_layout()
+    _save(figure, path)
+
+
+_DRAW = {
+    "confusion_matrix": _draw_confusion_matrix,
+    "roc_curve": _draw_roc_curve,
+    "precision_recall_curve": _draw_precision_recall_curve,
+}
+
+
+def _is_importance(data: Any) -> bool:
+    return isinstance(data, dict) and bool(data) and all(
+        isinstance(v, (int, float)) or (isinstance(v, list) and all(
+            isinstance(x, (int, float)) for x in v)) for v in data.values())
+
+
+def drawable(data: Any, name: str = "") -> bool:
+    """True when :func:`render` can draw ``data`` (read from the JSON named ``name``)."""
+    if isinstance(data, dict) and data.get("type") in _DRAW:
+        return True
+    return os.path.basename(name).startswith(IMPORTANCE_PREFIX) and _is_importance(data)
+
+
+def render(data: dict[str, Any], path: str, name: str = "") -> None:
+    """Draw the plot JSON ``data`` (read from the artifact ``name``, which names a feature
+    importance's type) as a PNG at ``path``. Needs matplotlib; raises what drawing raises."""
+    kind = data.get("type") if isinstance(data, dict) else None
+    if isinstance(kind, str) and kind in _DRAW:
+        _DRAW[kind](data, path)
+        return
+    base = os.path.basename(name)
+    if base.startswith(IMPORTANCE_PREFIX) and _is_importance(data):
+        _draw_importance(data, path, base[len(IMPORTANCE_PREFIX):].rsplit(".", 1)[0])
+        return
+    raise ValueError(f"{name or 'data'!r} is not a plot autolog can draw")
+
+
+def render_file(json_path: str, png_path: str | None = None) -> str | None:
+    """Draw the plot JSON file as a PNG (beside it by default); return the PNG's path, or
+    None when it is no plot of ours or matplotlib is missing (one warning)."""
+    if not matplotlib_available():
+        _no_matplotlib()
+        return None
+    if os.path.getsize(json_path) > MAX_JSON_BYTES:
+        return None
+    with open(json_path, encoding="utf-8") as f:
+        try:
+            data = json.load(f)
+        except ValueError:
+            return None
+    if not drawable(data, json_path):
+        return None
+    target = png_path or png_name(json_path)
+    render(data, target, os.path.basename(json_path))
+    return target
 
 
 class _NotDrawn(Exception):
-    """The renderer failed (the cause says why): the artifact is skipped, not retried."""
+    """Drawing failed (the cause says why): a warning, where a store error propagates."""
 
 
-class _CappedBuffer(io.BytesIO):
-    def write(self, data: Any) -> int:
-        if self.tell() + len(data) > MAX_JOB_BYTES:
-            raise _TooBig
-        return super().write(data)
-
-
-def _job_payload(target: str, kwargs: dict[str, Any], path: str) -> bytes | None:
-    """The pickled job, or None when it does not pickle or is too big to send."""
-    buffer = _CappedBuffer()
-    buffer.write(bytes(_HEADER.size))
-    try:
-        pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((target, kwargs, path))
-    except _TooBig:
-        return None
-    except Exception as exc:  # noqa: BLE001 - pickling user objects raises anything
-        logger.debug("autolog: job %s stays in-process: %r", target, exc)
-        return None
-    payload = buffer.getbuffer()
-    _HEADER.pack_into(payload, 0, len(payload) - _HEADER.size)
-    return bytes(payload)
-
-
-class _Worker:
-    """The helper process and the pipe protocol: length-prefixed pickles both ways."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._broken = False
-        self._exiting = False
-
-    def _start(self, preload: Sequence[str] = ()) -> subprocess.Popen[bytes] | None:
-        if self._broken or os.name == "nt":  # select() on pipes is POSIX-only
-            return None
-        if self._proc is None or self._proc.poll() is not None:
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-            try:
-                self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "autolog.plot_worker", *preload],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                    env=env, close_fds=True,
-                )
-            except OSError as exc:
-                logger.debug("autolog: plot helper could not start: %r", exc)
-                self._broken = True
-                return None
-        return self._proc
-
-    def running(self) -> bool:
-        proc = self._proc
-        return not self._broken and proc is not None and proc.poll() is None
-
-    def render(self, target: str, kwargs: dict[str, Any], path: str) -> bool:
-        """Draw in the helper; False when it could not (the caller draws in-process)."""
-        if self._broken or (self._exiting and self._proc is None):
-            return False
-        message = _job_payload(target, kwargs, path)
-        if message is None:
-            return False
-        with self._lock:
-            proc = self._start()
-            if proc is None or proc.stdin is None or proc.stdout is None:
-                return False
-            try:
-                proc.stdin.write(message)
-                proc.stdin.flush()
-                reply = _read_message(proc.stdout, RENDER_TIMEOUT_S)
-            except (OSError, EOFError, TimeoutError) as exc:
-                logger.debug("autolog: plot helper failed: %r; drawing in-process", exc)
-                self._stop()
-                self._broken = True
-                return False
-        status, error = pickle.loads(reply)
-        if status == UNLOADABLE:
-            logger.debug("autolog: job %s did not load in the helper: %s", target, error)
-            return False
-        if status != OK:
-            raise RuntimeError(f"rendering {target} failed: {error}")
-        return True
-
-    def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            try:
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=2)
-            except Exception:  # noqa: BLE001 - exit path: make sure it is gone
-                proc.kill()
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stop()
-
-
-def _read_exact(stream: Any, size: int, deadline: float) -> bytes:
-    import time
-
-    chunks = []
-    while size:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([stream], [], [], remaining)[0]:
-            raise TimeoutError("plot helper did not answer in time")
-        chunk = os.read(stream.fileno(), size)
-        if not chunk:
-            raise EOFError("plot helper exited")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def _read_message(stream: Any, timeout: float) -> bytes:
-    import time
-
-    deadline = time.monotonic() + timeout
-    (size,) = _HEADER.unpack(_read_exact(stream, _HEADER.size, deadline))
-    return _read_exact(stream, size, deadline)
-
-
-_worker = _Worker()
-
-
-def exiting() -> None:
-    """The interpreter is exiting: from now on a helper is not started for new jobs (the
-    writer calls this before its exit flush)."""
-    _worker._exiting = True
-
-
-def stop_worker() -> None:
-    """End the helper; the writer calls this after its exit flush (the helper also exits by
-    itself when this process dies and its stdin closes)."""
-    _worker.stop()
-
-
-# Identical jobs draw identical files (a loop refitting one configuration on one dataset
-# draws the same confusion matrix every time): the files last drawn are kept, by a digest of
-# the job, and written again instead of being drawn. Bounded in entries' and total size.
-CACHE_BYTES = 4 << 20
-CACHE_ENTRY_BYTES = 512 << 10
-_cache: collections.OrderedDict[bytes, bytes] = collections.OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def _digest(target: str, kwargs: dict[str, Any]) -> bytes | None:
-    try:
-        data = pickle.dumps((target, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - not picklable: not cached
-        return None
-    return hashlib.blake2b(data, digest_size=20).digest()
-
-
-def _cached(key: bytes | None) -> bytes | None:
-    if key is None:
-        return None
-    with _cache_lock:
-        data = _cache.get(key)
-        if data is not None:
-            _cache.move_to_end(key)
-        return data
-
-
-def _remember(key: bytes | None, path: str) -> None:
-    if key is None or os.path.getsize(path) > CACHE_ENTRY_BYTES:
+def log_png(data: dict[str, Any], artifact_file: str, run_id: str) -> None:
+    """Draw ``data`` as the artifact ``artifact_file`` of ``run_id``, now (the caller is
+    on the writer thread). Drawing errors are a warning; store errors propagate."""
+    if not matplotlib_available():
+        _no_matplotlib()
         return
-    with open(path, "rb") as f:
-        data = f.read()
-    with _cache_lock:
-        _cache[key] = data
-        while sum(len(v) for v in _cache.values()) > CACHE_BYTES:
-            _cache.popitem(last=False)
-
-
-def render_now(run_id: str, job: Job, *, what: str = "plot", start_helper: bool = True,
-               reuse: bool = True) -> None:
-    """Draw ``job`` and log it as the artifact its third item names, now: deferred work on
-    the writer thread calls this. ``reuse=False`` is for jobs whose file is not determined
-    by their arguments (an estimator's description shows what pickling does not compare).
-    ``start_helper=False`` is for jobs that do not justify starting a helper (a Python
-    importing the modules the job needs, seconds of CPU): they use it only when it runs,
-    else are drawn here."""
     from autolog.tracking import fluent
 
-    target, kwargs, artifact_file = job
-    key = _digest(target, kwargs) if reuse else None
-    drawn = _cached(key)
-
     def draw(path: str) -> None:
-        if drawn is not None:
-            with open(path, "wb") as f:
-                f.write(drawn)
-            return
         try:
-            if not ((start_helper or _worker.running()) and _worker.render(target, kwargs, path)):
-                call_renderer(target, kwargs, path)
+            render(data, path, artifact_file)
         except Exception as exc:
             raise _NotDrawn from exc
-        _remember(key, path)
 
     try:
         fluent.write_artifact(artifact_file, draw, run_id=run_id)
-    except _NotDrawn as exc:  # a plot must never break logging; a store error is retried
-        logger.warning("autolog: %s %s not rendered: %r", what, artifact_file, exc.__cause__)
+    except _NotDrawn as exc:
+        _log.warning("autolog: plot %s not drawn: %r", artifact_file, exc.__cause__)
 
 
-def render_later(run_id: str, jobs: Sequence[Job], *, what: str = "plot") -> None:
-    """Queue ``jobs`` for ``run_id``: each is drawn by the helper process (or in-process as
-    a fallback) on the writer thread, then logged as the artifact its third item names."""
-    if not jobs:
+# ---------------------------------------------------------------------------- estimator.html
+def _sklearn_model(model_dir: str) -> bool:
+    path = os.path.join(model_dir, "MLmodel")
+    if not os.path.isfile(path):
+        return False
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+    except Exception:  # noqa: BLE001 - not a model we can read: no description
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("flavors"), dict) and \
+        "sklearn" in doc["flavors"]
+
+
+def estimator_html(model_dir: str, path: str) -> bool:
+    """Write scikit-learn's HTML representation of the model saved in ``model_dir`` (an
+    MLmodel folder with the sklearn flavor) to ``path``; False when it is no such model.
+    Unpickles the model: for a run's own artifacts only."""
+    if not _sklearn_model(model_dir):
+        return False
+    from sklearn.utils import estimator_html_repr
+
+    from autolog import patching
+    from autolog.models import load_model
+
+    with patching.suppressed():
+        html = estimator_html_repr(load_model(model_dir))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(html)
+    return True
+
+
+# ---------------------------------------------------------------------------- folders, runs
+def _plan(folder: str, prefix: str = "") -> Iterator[tuple[str, str, str]]:
+    """The pictures missing under ``folder`` (whose artifact path is ``prefix``):
+    ``(kind, source, artifact path of the picture)``, kind "plot" (source: the JSON) or
+    "html" (source: a model folder; the picture goes to the folder above it)."""
+    for where, dirs, files in os.walk(folder):
+        dirs.sort()
+        rel = os.path.relpath(where, folder).replace(os.sep, "/")
+        here = posixpath.join(prefix, "" if rel == "." else rel).strip("/")
+        for name in sorted(files):
+            if is_plot_file(name) and png_name(name) not in files:
+                yield "plot", os.path.join(where, name), posixpath.join(here, png_name(name))
+        if "MLmodel" in files:
+            yield "html", where, posixpath.join(posixpath.dirname(here), HTML_NAME)
+
+
+def _draw(kind: str, source: str, target: str) -> bool:
+    if kind == "plot":
+        return render_file(source, target) is not None
+    return estimator_html(source, target)
+
+
+def render_tree(folder: str) -> list[str]:
+    """Beside every plot JSON under ``folder`` that has no picture yet, draw its PNG; above
+    every scikit-learn model folder without one, ``estimator.html``. Returns the files
+    written (relative to ``folder``). A picture that fails to draw is a warning."""
+    written: list[str] = []
+    for kind, source, rel in list(_plan(folder)):
+        target = os.path.join(folder, *rel.split("/"))
+        if os.path.exists(target):
+            continue
+        try:
+            if _draw(kind, source, target):
+                written.append(rel)
+        except Exception as exc:  # noqa: BLE001 - one bad picture does not stop the rest
+            _log.warning("autolog: %s not drawn: %r", rel, exc)
+    return written
+
+
+@contextlib.contextmanager
+def rendered(local_path: str, artifact_path: str | None) -> Iterator[list[tuple[str, str | None]]]:
+    """For a backend uploading ``local_path`` (a file or folder) under ``artifact_path``:
+    the pictures to upload beside it, as ``(local file, artifact folder)`` pairs: the PNG of
+    each plot JSON, and ``estimator.html`` above a scikit-learn model folder. Drawn in a
+    scratch folder that is removed on exit; drawing errors are a warning, never raised."""
+    found: list[tuple[str, str | None]] = []
+    prefix = (artifact_path or "").replace("\\", "/").strip("/")
+    if os.path.isfile(local_path):
+        name = os.path.basename(local_path)
+        plan = [("plot", local_path, posixpath.join(prefix, png_name(name)))] \
+            if is_plot_file(name) else []
+    elif os.path.isdir(local_path):
+        plan = list(_plan(local_path, prefix))
+    else:
+        plan = []
+    if not plan:
+        yield found  # nothing to draw: no scratch folder
         return
+    scratch = tempfile.mkdtemp(prefix="autolog-plots-")
+    try:
+        for i, (kind, source, rel) in enumerate(plan):
+            target = os.path.join(scratch, str(i), posixpath.basename(rel))
+            try:
+                os.makedirs(os.path.dirname(target))
+                if _draw(kind, source, target):
+                    found.append((target, posixpath.dirname(rel) or None))
+            except Exception as exc:  # noqa: BLE001 - pictures never fail an upload
+                _log.warning("autolog: %s not drawn: %r", rel, exc)
+        yield found
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def render_run(run_id: str, folder: str) -> list[str]:
+    """Draw the pictures of a run's plots into ``folder``: the PNG of each plot JSON and
+    ``estimator.html`` of a logged scikit-learn model, at their artifact paths. Returns the
+    files written (relative to ``folder``). Reads through the tracking API (any store)."""
     from autolog.tracking import fluent
 
-    def work() -> None:
-        for job in jobs:
-            render_now(run_id, job, what=what)
-
-    fluent.defer(run_id, work)
-
-
-def prestart(preload: Sequence[str]) -> None:
-    """Start the helper now, importing the ``preload`` modules there (and calling their
-    ``preload()``), so that it is ready when the first job comes: an integration calls this
-    when its framework is imported, before the script trains. Never waits."""
-    if _worker._lock.acquire(blocking=False):
-        try:
-            if not _worker._exiting:
-                _worker._start(preload)
-        finally:
-            _worker._lock.release()
-
-
-def _after_fork() -> None:
-    global _worker
-    _worker = _Worker()  # the parent's helper and pipes are the parent's
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
+    names = fluent.list_artifacts(run_id)
+    os.makedirs(folder, exist_ok=True)
+    written: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="autolog-plots-") as tmp:
+        plots = [n for n in names if is_plot_file(n)]
+        models = sorted({os.path.dirname(n) for n in names if os.path.basename(n) == "MLmodel"}
+                        - {""})  # a model at the root would mean downloading everything
+        for name in plots:
+            fluent.download_artifacts(run_id, name, tmp)
+        for model in models:
+            fluent.download_artifacts(run_id, model, tmp)
+        for rel in render_tree(tmp):
+            target = os.path.join(folder, rel)
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            shutil.copyfile(os.path.join(tmp, rel), target)
+            written.append(rel)
+    return written

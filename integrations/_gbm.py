@@ -11,16 +11,15 @@ boosters' feature importances, models and training data to the helpers below:
   ``stopped_iteration`` (the number of iterations this call ran, in both integrations) and
   one more point of every eval metric at ``step = stopped_iteration`` holding the best
   iteration's value, as MLflow does;
-* feature importances become ``feature_importance_<type>.json`` and, when matplotlib is
-  installed, ``feature_importance_<type>.png``, rendered on the writer thread with
-  matplotlib's object-oriented Agg API;
+* feature importances become ``feature_importance_<type>.json`` (MLflow's file), written
+  on the writer thread; its PNG is drawn from it where it is wanted (``autolog.plots``),
+  or at fit time with ``log_plots="png"``;
 * training data is touched through a bounded sample only (never copied, never densified).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import logging
 import re
@@ -213,23 +212,25 @@ def _scalar(value: Any) -> Any:
 
 # ---------------------------------------------------------------------------- importances
 def log_importances(call: Call, importances: Mapping[str, Mapping[str, Any]]) -> None:
-    """``feature_importance_<type>.json`` for each type, and the PNG plot when matplotlib
-    is installed (both written on the writer thread, off the training thread)."""
+    """``feature_importance_<type>.json`` for each type (MLflow's file), written on the
+    writer thread; with ``log_plots="png"`` also its PNG, drawn there. Otherwise the PNG is
+    drawn where it is wanted, from the JSON (``autolog.plots``)."""
     run_id = call.run_id
     if run_id is None:
         return
-    plots = importlib.util.find_spec("matplotlib") is not None
+    png = call.config.get("log_plots", True) == "png"
     for importance_type, values in importances.items():
         clean = {str(k): _jsonable(v) for k, v in values.items()}
-        fluent.defer(run_id, functools.partial(
-            fluent.log_dict, clean, f"feature_importance_{importance_type}.json", run_id=run_id))
-        if plots and clean:
-            from autolog import plots as P
+        name = f"feature_importance_{importance_type}.json"
+        fluent.defer(run_id, functools.partial(_write_importance, clean, name, run_id, png))
 
-            P.render_later(run_id, [("autolog.integrations._gbm:render_importance",
-                                     {"values": clean, "importance_type": importance_type},
-                                     f"feature_importance_{importance_type}.png")],
-                           what=f"{call.integration.name} feature importance plot")
+
+def _write_importance(values: dict[str, Any], name: str, run_id: str, png: bool) -> None:
+    fluent.log_dict(values, name, run_id=run_id)
+    if png and values:
+        from autolog import plots
+
+        plots.log_png(values, plots.png_name(name), run_id)
 
 
 def _jsonable(value: Any) -> Any:
@@ -238,35 +239,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return float(value) if isinstance(value, (int, float)) else value
-
-
-def render_importance(path: str, values: Mapping[str, Any], importance_type: str,
-                      max_features: int = 50) -> None:
-    """A horizontal bar chart (largest on top), with matplotlib's OO Agg API."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    items = [(k, _total(v)) for k, v in values.items()]
-    items.sort(key=lambda kv: kv[1])
-    items = items[-max_features:]
-    figure = Figure(figsize=(6.4, max(2.0, 0.25 * len(items) + 1.2)))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot(1, 1, 1)
-    positions = list(range(len(items)))
-    axes.barh(positions, [v for _, v in items], align="center", height=0.6)
-    axes.set_yticks(positions)
-    axes.set_yticklabels([k for k, _ in items])
-    axes.set_xlabel(importance_type)
-    axes.set_title(f"Feature importance ({importance_type})")
-    figure.tight_layout()
-    figure.savefig(path, format="png", dpi=100, pil_kwargs={"compress_level": 1})
-
-
-def _total(value: Any) -> float:
-    """Per-class importances (lists) are summed for the plot."""
-    if isinstance(value, (list, tuple)):
-        return float(sum(_total(v) for v in value))
-    return float(value)
 
 
 # ---------------------------------------------------------------------------- data

@@ -1,10 +1,9 @@
 """What the scikit-learn integration logs besides metrics: parameters, the estimator's
-description, plots (rendered by the plot helper process), the model, datasets, and
+description, plot data (JSON, see ``autolog.plots``), the model, datasets, and
 hyperparameter-search runs. See ``autolog.integrations.sklearn`` for the user documentation."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import numbers
 import re
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autolog import config, patching
-from autolog.tracking import fluent
+from autolog.tracking import fluent, runs
 
 if TYPE_CHECKING:
     from autolog.patching import Call
@@ -82,29 +81,15 @@ def log_params(params: dict[str, Any], run_id: str) -> Described | None:
 
 
 # ---------------------------------------------------------------------------- artifacts
-_has_matplotlib: bool | None = None
-
-
-def matplotlib_available() -> bool:
-    global _has_matplotlib
-    if _has_matplotlib is None:
-        _has_matplotlib = importlib.util.find_spec("matplotlib") is not None
-    return _has_matplotlib
-
-
 _texts: dict[Any, str] = {}  # (class, params as logged) -> repr; bounded
 MAX_TEXTS = 256
 
 
 def log_description(estimator: Any, run_id: str, params: Described | None = None) -> None:
-    """``estimator.txt`` and ``estimator.html``, on the writer thread. The text (1-2 ms:
-    scikit-learn inspects signatures) is made once for an estimator of the same class whose
-    ``params`` (all of them, as ``log_params`` returned them) were the same. The HTML
-    (7-120 ms, mostly parsing docstrings) is drawn for every fit, as it shows fitted
-    attributes (scikit-learn 1.8+), by the plot helper (scikit-learn's import started it);
-    here when there is none, rather than starting one importing scikit-learn for it."""
-    from autolog import plots as P
-
+    """``estimator.txt``, on the writer thread. The text (1-2 ms: scikit-learn inspects
+    signatures) is made once for an estimator of the same class whose ``params`` (all of
+    them, as ``log_params`` returned them) were the same. ``estimator.html`` is not drawn
+    here: it is drawn from the logged model where it is viewed (``autolog.plots``)."""
     text_key = (type(estimator), params) if params is not None else None
 
     def write() -> None:
@@ -115,38 +100,40 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
             if text_key is not None and len(_texts) < MAX_TEXTS:
                 _texts[text_key] = text
         fluent.log_text(text, "estimator.txt", run_id=run_id)
-        P.render_now(run_id, ("autolog.integrations._sklearn_plots:estimator_html",
-                              {"estimator": estimator}, "estimator.html"),
-                     what="estimator description", start_helper=False, reuse=False)
 
     fluent.defer(run_id, write)
 
 
-def log_plots(plots: dict[str, Any], prefix: str, run_id: str) -> None:
-    """The confusion matrix (and ROC / precision-recall curves for binary classifiers),
-    computed here and drawn outside the training process (``autolog.plots``)."""
-    if not plots or not matplotlib_available():
+def log_plots(plots: dict[str, Any], prefix: str, run_id: str, mode: Any = True) -> None:
+    """The data of the confusion matrix (and, for binary classifiers, of the ROC and
+    precision-recall curves) as JSON artifacts (``autolog.plots`` has the schema), built
+    and written on the writer thread; with ``mode="png"`` their PNGs too, drawn there."""
+    if not plots or mode is False:
         return
     from autolog import plots as P
 
-    where = "autolog.integrations._sklearn_plots:"
     cm = plots.get("confusion_matrix")
-    labels = list(plots.get("labels", ()))
-    roc, pr, positive = plots.get("roc"), plots.get("pr"), plots.get("positive")
-    jobs: list[P.Job] = []
-    if cm is not None and len(cm) <= 50:
-        jobs.append((where + "confusion_matrix", {"matrix": cm, "labels": labels},
-                     f"{prefix}confusion_matrix.png"))
-    if roc is not None:
-        fpr, tpr, auc = roc
-        jobs.append((where + "roc_curve", {"fpr": fpr, "tpr": tpr, "auc": float(auc),
-                                           "positive": positive}, f"{prefix}roc_curve.png"))
-    if pr is not None:
-        recall, precision = pr
-        jobs.append((where + "precision_recall_curve",
-                     {"recall": recall, "precision": precision, "positive": positive},
-                     f"{prefix}precision_recall_curve.png"))
-    P.render_later(run_id, jobs, what="sklearn plot")
+    found: Any = plots.get("labels")
+    labels: list[Any] = found.tolist() if hasattr(found, "tolist") else list(found or ())
+    curve, positive = plots.get("curve"), plots.get("positive")
+
+    def write() -> None:
+        found: list[tuple[str, dict[str, Any] | None]] = []
+        if cm is not None:
+            found.append(("confusion_matrix", P.confusion_matrix_data(cm, labels)))
+        if curve is not None:
+            fps, tps = curve
+            found.append(("roc_curve", P.roc_curve_data(fps, tps, positive)))
+            found.append(("precision_recall_curve", P.precision_recall_data(fps, tps, positive)))
+        for name, data in found:
+            if data is None:
+                continue
+            text = P.dumps(data)
+            fluent.log_text(text, f"{prefix}{name}.json", run_id=run_id)
+            if mode == "png":
+                P.log_png(data, f"{prefix}{name}.png", run_id)
+
+    fluent.defer(run_id, write)
 
 
 # ---------------------------------------------------------------------------- data and models
@@ -286,6 +273,6 @@ def log_search(call: Call, search: Any, run_id: str) -> None:
             fluent.log_metrics({k: float(cv_results[k][i]) for k in metric_columns},
                                run_id=child_id)
         finally:
-            fluent._end(child_id, "FINISHED")
+            runs.end(child_id, "FINISHED")
     if order:
-        fluent._remember(run_id)  # last_active_run() is the parent, as in MLflow
+        runs.remember(run_id)  # last_active_run() is the parent, as in MLflow

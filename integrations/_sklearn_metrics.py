@@ -132,10 +132,7 @@ def _proba_metrics(out: dict[str, float], plots: dict[str, Any], t: np.ndarray,
         fpr = np.concatenate([[0.0], fps / fps[-1]])
         tpr = np.concatenate([[0.0], tps / tps[-1]])
         out["roc_auc"] = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            precision = np.where(tps + fps > 0, tps / (tps + fps), 1.0)
-        plots["roc"] = (fpr, tpr, out["roc_auc"])
-        plots["pr"] = (np.concatenate([[0.0], tps / tps[-1]]), np.concatenate([[1.0], precision]))
+        plots["curve"] = (fps, tps)  # ROC and precision-recall data (autolog.plots)
         plots["positive"] = classes[1]
     else:
         try:

@@ -21,15 +21,21 @@ What is logged
       ``stopped_iteration`` (the number of iterations run, as in the XGBoost integration;
       MLflow's differs by one between the two) and one more point of each eval metric at
       ``step = stopped_iteration`` holding the best iteration's value.
-    * Artifacts: ``feature_importance_split.json``/``feature_importance_gain.json`` and
-      their ``.png`` plots; the model (lightgbm flavor) with its signature and, with
+    * Artifacts: ``feature_importance_split.json``/``feature_importance_gain.json``
+      (MLflow's files: feature to value), written on the writer thread. Their pictures,
+      ``feature_importance_<type>.png``, are drawn from the JSON where they are wanted
+      (``autolog runs show RUN_ID --plots DIR``, ``autolog export`` to MLflow, runs tracked
+      into MLflow directly), or into the run at fit time with ``log_plots="png"`` (needs
+      matplotlib); no process is started and matplotlib is not imported at fit time
+      otherwise. The model (lightgbm flavor) with its signature and, with
       ``log_input_examples``, an input example; the training and validation data as dataset
       inputs (contexts ``train`` and ``eval``), from a five-row sample (``lgb.Dataset`` raw
       data is sampled before LightGBM frees it; data given as a file path is not sampled).
 
 Flags: the common ones (``log_models``, ``log_datasets``, ``log_model_signatures``,
 ``log_input_examples`` …) plus ``registered_model_name`` (used where the backend has a model
-registry, MLflow's).
+registry, MLflow's) and ``log_plots`` (True: data only, the default; ``"png"``: also PNGs at
+fit time; False: no PNGs at fit time, the JSON stays).
 """
 
 from __future__ import annotations
@@ -236,7 +242,14 @@ class LightGBMIntegration(Integration):
     name = "lightgbm"
     modules = ("lightgbm",)
     requirements = ("lightgbm >= 3.3",)
-    flags: ClassVar[dict[str, Any]] = {"registered_model_name": None}
+    flags: ClassVar[dict[str, Any]] = {"registered_model_name": None, "log_plots": True}
+
+    def enable(self, **flags: Any) -> None:
+        if "log_plots" in flags:
+            from autolog.plots import check_log_plots
+
+            check_log_plots(flags["log_plots"])
+        super().enable(**flags)
 
     def _patch(self, module: ModuleType) -> None:
         patching.safe_patch(self, module, "train", TrainHook())

@@ -24,13 +24,23 @@ searches and ``cross_val_score`` folds are part of it)
       ``training_mean_absolute_error``, ``training_r2_score``, ``training_score``;
       clusterers ``training_silhouette_score`` (up to 2,000 rows) and ``training_score``.
       Sample weights are respected;
-    * artifacts: ``estimator.txt``, ``estimator.html``, and with matplotlib
-      ``training_confusion_matrix.png`` (classifiers) plus ``training_roc_curve.png`` and
-      ``training_precision_recall_curve.png`` (binary). The plots and ``estimator.html``
-      are rendered by a helper process at idle CPU priority (``autolog.plots``), started
-      when scikit-learn is imported so that it is ready by the first fit; a script's exit
-      waits for what is still being drawn. A plot identical to one already drawn in this
-      process (same data, same model) is written again, not drawn again;
+    * plots as data (``log_plots``, with the training metrics):
+      ``training_confusion_matrix.json`` (classifiers, up to 100 classes: the counts of
+      scikit-learn's ``confusion_matrix`` with their labels) plus, for binary classifiers
+      with ``predict_proba``, ``training_roc_curve.json`` (scikit-learn's ``roc_curve``
+      points and the ``roc_auc_score``) and
+      ``training_precision_recall_curve.json`` (``precision_recall_curve`` points and the
+      ``average_precision_score``); curves are thinned to at most 1,000 points, the AUC
+      and AP are the full curve's. The schema is in ``autolog.plots``. They are written on
+      the writer thread of the training process; nothing else starts, matplotlib is not
+      imported. Pictures are drawn where they are wanted, under MLflow's names
+      (``training_confusion_matrix.png``, ``training_roc_curve.png``,
+      ``training_precision_recall_curve.png`` and ``estimator.html`` from the logged
+      model): ``autolog runs show RUN_ID --plots DIR``, ``autolog export`` to MLflow, and
+      runs tracked into MLflow directly. ``log_plots="png"`` also draws the PNGs into the
+      run at fit time (on the writer thread; needs matplotlib), ``log_plots=False`` logs
+      no plots;
+    * artifacts: ``estimator.txt`` (the estimator's repr);
     * the model (sklearn flavor, ``log_models``) with its signature
       (``log_model_signatures``) and input example (``log_input_examples``); the training
       data as an input with context ``train`` (``log_datasets``);
@@ -52,17 +62,16 @@ Post-training metrics (``log_post_training_metrics``)
 Flags (besides the common ones)
     ``log_training_metrics=True``, ``log_post_training_metrics=True``,
     ``max_tuning_runs=5`` (None: all), ``serialization_format="cloudpickle"``,
-    ``pos_label=None``, ``registered_model_name=None``.
+    ``pos_label=None``, ``registered_model_name=None``, ``log_plots=True`` (True: plot
+    data as JSON; ``"png"``: JSON and PNGs; False: no plots).
 
 Limits
     Sparse input is never densified and training data is never copied. Fits inside joblib
     worker processes are not patched there, so they create no runs. Metric functions
     without scikit-learn's ``validate_params`` wrapper, imported with ``from … import``
     before ``autolog()``, are not seen. Classes defined inside a fit are patched at the
-    next fit. ``estimator.html`` is rendered after the fit: an estimator changed right
-    away may show its new parameters there. Importing scikit-learn starts the plot helper
-    (a second Python importing matplotlib and scikit-learn at idle priority), which also
-    draws ``estimator.html``; a script's exit waits for it.
+    next fit. ``estimator.html`` shows the logged model, so a run logged with
+    ``log_models=False`` has none.
 """
 
 from __future__ import annotations
@@ -279,7 +288,7 @@ class FitHook:
             metrics, plots = _training_metrics(call, estimator, X, y, weight, result)
             if metrics:
                 fluent.log_metrics(metrics, run_id=run_id)
-            L.log_plots(plots, PREFIX, run_id)
+            L.log_plots(plots, PREFIX, run_id, cfg.get("log_plots", True))
         L.log_description(estimator, run_id, call.state.get("params"))
         model = estimator
         if call.state.get("search"):
@@ -336,6 +345,7 @@ class SklearnIntegration(Integration):
         "serialization_format": "cloudpickle",
         "pos_label": None,
         "registered_model_name": None,
+        "log_plots": True,
     }
 
     def __init__(self) -> None:
@@ -351,15 +361,19 @@ class SklearnIntegration(Integration):
             patching.safe_patch(self, BaseEstimator, "__init_subclass__", self._on_new_class,
                                 creates_run=False)
             self._sweep()
-            from autolog import plots  # plots and descriptions: the helper starts importing now
-
-            plots.prestart(["autolog.integrations._sklearn_plots"])
         elif module.__name__ == "sklearn.metrics":
             M.patch_metrics(self, module)
         elif module.__name__ in _WORKER_HELPERS:
             for name in _WORKER_HELPERS[module.__name__]:
                 if callable(vars(module).get(name)):
                     patching.safe_patch(self, module, name, _passthrough, creates_run=False)
+
+    def enable(self, **flags: Any) -> None:
+        if "log_plots" in flags:
+            from autolog.plots import check_log_plots
+
+            check_log_plots(flags["log_plots"])
+        super().enable(**flags)
 
     def _unpatch(self) -> None:
         M.unpatch_metrics()

@@ -22,14 +22,21 @@ What is logged
       ``best_iteration`` (``booster.best_iteration``, 0-based), ``stopped_iteration`` (the
       number of iterations run) and one more point of each eval metric at
       ``step = stopped_iteration`` holding the best iteration's value.
-    * Artifacts: ``feature_importance_<type>.json`` and ``.png`` for each type in the
-      ``importance_types`` flag (default weight, gain and cover); the model (xgboost
+    * Artifacts: ``feature_importance_<type>.json`` (MLflow's file: feature to value) for
+      each type in the ``importance_types`` flag (default weight, gain and cover), written
+      on the writer thread. Its picture, ``feature_importance_<type>.png``, is drawn from
+      the JSON where it is wanted (``autolog runs show RUN_ID --plots DIR``, ``autolog
+      export`` to MLflow, runs tracked into MLflow directly), or into the run at fit time
+      with ``log_plots="png"`` (needs matplotlib); no process is started and matplotlib is
+      not imported at fit time otherwise. ``log_plots=False`` draws no PNG anywhere at fit
+      time (the JSON stays: set ``importance_types=()`` to drop it). The model (xgboost
       flavor) with its signature and, with ``log_input_examples``, an input example; the
       training and eval data as dataset inputs (contexts ``train`` and ``eval``).
 
 Flags: the common ones (``log_models``, ``log_datasets``, ``log_model_signatures``,
-``log_input_examples`` …) plus ``importance_types`` and ``registered_model_name`` (used
-where the backend has a model registry, MLflow's).
+``log_input_examples`` …) plus ``importance_types``, ``registered_model_name`` (used
+where the backend has a model registry, MLflow's) and ``log_plots`` (True: data only, the
+default; ``"png"``: also PNGs at fit time; False: no PNGs at fit time).
 """
 
 from __future__ import annotations
@@ -300,7 +307,15 @@ class XGBoostIntegration(Integration):
     flags: ClassVar[dict[str, Any]] = {
         "importance_types": ("weight", "gain", "cover"),
         "registered_model_name": None,
+        "log_plots": True,
     }
+
+    def enable(self, **flags: Any) -> None:
+        if "log_plots" in flags:
+            from autolog.plots import check_log_plots
+
+            check_log_plots(flags["log_plots"])
+        super().enable(**flags)
 
     def _patch(self, module: ModuleType) -> None:
         patching.safe_patch(self, module, "train", TrainHook())

@@ -263,6 +263,14 @@ class MlflowBackend(SpoolingSender, Backend):
                 self._log_logged_model(run, local_path, artifact_path or "model")
         else:
             self.client.log_artifact(run, local_path, artifact_path)
+        # MLflow's UI shows pictures: the PNG of a plot JSON and estimator.html of a
+        # scikit-learn model follow them, drawn here (the writer thread for autologged
+        # plots); drawing errors are a warning, upload errors are the upload's
+        from autolog import plots
+
+        with plots.rendered(local_path, artifact_path) as pictures:
+            for picture, folder in pictures:
+                self.client.log_artifact(run, picture, folder)
 
     def _log_logged_model(self, run: str, local_dir: str, name: str) -> None:
         """On MLflow 3, also record the model as a LoggedModel output of the run."""

@@ -3,7 +3,11 @@
 ``export_runs(source_uri, dest_uri, run_ids=None, experiment_name=None)`` copies runs from
 any autolog store (the local one, usually) into MLflow: ``dest_uri`` is ``http(s)://…`` or
 ``mlflow:<MLflow URI>``. Each run keeps its name, status, start and end times, params,
-every metric value (full histories), tags, dataset inputs and artifacts; it lands in the
+every metric value (full histories), tags, dataset inputs and artifacts, plus the pictures
+MLflow's UI shows, drawn from the run's plot data (``autolog.plots``): the PNG of each plot
+JSON (``training_confusion_matrix.png``, ``training_roc_curve.png``,
+``training_precision_recall_curve.png``, ``feature_importance_<type>.png``) and
+``estimator.html`` of a logged scikit-learn model, under MLflow's names. It lands in the
 MLflow experiment of the same name (created if missing), and a nested run keeps its parent.
 The copy carries the tag ``autolog.sourceRunId``: exporting again returns the run already
 there instead of copying it twice. Errors (server down, refused data) raise: an export is
@@ -19,7 +23,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from autolog import backends
+from autolog import backends, plots
 from autolog.backends.base import Backend
 from autolog.backends.mlflow import MlflowBackend, tracking_target
 from autolog.backends.spool import spooled_uris
@@ -101,6 +105,7 @@ def _copy_run(source: Backend, dest: MlflowBackend, run: Run, exp_id: str,
     if source.list_artifacts(info.run_id):
         with tempfile.TemporaryDirectory(prefix="autolog-export-") as tmp:
             source.download_artifacts(info.run_id, "", tmp)
+            plots.render_tree(tmp)  # MLflow's UI shows pictures: PNGs, estimator.html
             dest.client.log_artifacts(run_id, tmp)
     if info.status != E.RUNNING:
         dest.update_run(run_id, info.status, info.end_time)

@@ -1,308 +1,333 @@
-"""Plots are drawn by a helper process, in order with the run's writes, never lost."""
+"""Plots are data: the JSON built from training numbers equals scikit-learn's, and the
+renderers draw it as PNGs (and estimator.html) where pictures are wanted."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import logging
 import os
-import subprocess
-import sys
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import autolog
 from autolog import plots
+from autolog.cli import main
+from autolog.errors import InvalidInputError
 
-pytest.importorskip("matplotlib")
-
-LINE = "autolog.integrations._sklearn_plots:roc_curve"
-ARGS = {"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.8, 1.0], "auc": 0.8, "positive": 1}
-
-
-@pytest.fixture(autouse=True)
-def _nothing_drawn_yet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test draws its jobs: none is served from the files drawn by an earlier test."""
-    monkeypatch.setattr(plots, "_cache", type(plots._cache)())
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+draws = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                           reason="drawing needs matplotlib")
 
 
-def _png(run_id: str, name: str) -> bytes:
-    path = autolog.download_artifacts(run_id=run_id, artifact_path=name)
+def _is_png_image(path: str | Path) -> bool:
+    """The file starts with the PNG signature and decodes to a non-empty RGB(A) image."""
+    from matplotlib.image import imread
+
     with open(path, "rb") as f:
-        return f.read()
+        if f.read(8) != PNG_SIGNATURE:
+            return False
+    image = imread(str(path))
+    return image.ndim == 3 and image.shape[0] > 50 and image.shape[1] > 50 and image.shape[2] in (3, 4)
 
 
-def _autologged_script(tmp_path: object, fit: str, report: str,
-                       debug: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run ``fit`` in a fresh interpreter with autolog on, flush, then ``report`` with the
-    last run as ``run``; the process must succeed."""
-    code = (
-        "import logging, sys, autolog\n"
-        + ("logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n" if debug else "")
-        + f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
-        "autolog.autolog(log_models=False, log_system_metrics=False)\n"
-        + fit + "autolog.flush()\nrun = autolog.last_active_run()\n" + report
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out
+def _counts(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from autolog.integrations._sklearn_metrics import binary_curve
+
+    fps, tps, _ = binary_curve(y == 1, score, None)
+    return fps, tps
 
 
-def test_a_plot_is_drawn_by_the_helper_process_and_logged() -> None:
-    """render_later draws in the helper process; after flush the PNG is an artifact."""
-    with autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [(LINE, ARGS, "plots/roc.png")])
-    assert _png(run.info.run_id, "plots/roc.png")[:4] == b"\x89PNG"
-    assert plots._worker._proc is not None and plots._worker._proc.poll() is None
+def _scored(n: int, seed: int, noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(seed)
+    y = rng.randint(0, 2, size=n)
+    score = 1 / (1 + np.exp(-(y - 0.5 + noise * rng.normal(size=n))))
+    return y, score
 
 
-def test_without_the_helper_the_plot_is_drawn_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A helper that cannot start does not lose the plot: it is drawn on the writer thread."""
-    monkeypatch.setattr(plots, "_worker", plots._Worker())
-    monkeypatch.setattr(plots._worker, "_broken", True)
-    with autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [(LINE, ARGS, "roc.png")])
-    assert _png(run.info.run_id, "roc.png")[:4] == b"\x89PNG"
+# ---------------------------------------------------------------------------- data
+def test_roc_data_equals_scikit_learns_roc_curve_and_auc() -> None:
+    """Below the point limit, the ROC points are roc_curve's and auc is roc_auc_score."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    y, score = _scored(300, 0)
+    data = plots.roc_curve_data(*_counts(y, score), pos_label=np.int64(1))
+    assert data is not None
+    fpr, tpr, _ = roc_curve(y, score)
+    assert data["fpr"] == pytest.approx(fpr.tolist(), abs=1e-15)
+    assert data["tpr"] == pytest.approx(tpr.tolist(), abs=1e-15)
+    assert data["auc"] == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    assert data["type"] == "roc_curve" and data["pos_label"] == 1
+    assert type(data["pos_label"]) is int  # JSON-ready, not a numpy scalar
 
 
-def test_a_failing_renderer_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
-    """A renderer that raises leaves the other plots of the job list intact."""
-    bad = ("autolog.integrations._sklearn_plots:roc_curve", {"fpr": "x"}, "bad.png")
-    with caplog.at_level("WARNING", logger="autolog"), autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [bad, (LINE, ARGS, "good.png")])
-    assert autolog.list_artifacts(run.info.run_id) == ["good.png"]
-    assert "bad.png not rendered" in caplog.text
+def test_long_roc_is_thinned_to_the_limit_keeping_ends_and_exact_auc() -> None:
+    """Tens of thousands of corners: at most MAX_POINTS points, both ends kept, the AUC
+    still roc_auc_score's and the thinned curve close to it."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    y, score = _scored(40_000, 1, noise=2.0)
+    assert len(roc_curve(y, score)[0]) > 3 * plots.MAX_POINTS
+    data = plots.roc_curve_data(*_counts(y, score), pos_label=1)
+    assert data is not None
+    assert len(data["fpr"]) <= plots.MAX_POINTS
+    assert (data["fpr"][0], data["tpr"][0]) == (0.0, 0.0)
+    assert (data["fpr"][-1], data["tpr"][-1]) == (1.0, 1.0)
+    assert data["auc"] == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    assert np.trapezoid(data["tpr"], data["fpr"]) == pytest.approx(data["auc"], abs=1e-2)
 
 
-def test_an_autologged_fit_does_not_import_matplotlib_in_the_training_process(tmp_path: object) -> None:
-    """The training plots of a classifier are drawn elsewhere: matplotlib stays out."""
-    pytest.importorskip("sklearn")
-    out = _autologged_script(tmp_path, (
-        "from sklearn.linear_model import LogisticRegression\n"
-        "from sklearn.datasets import make_classification\n"
-        "X, y = make_classification(n_samples=100, random_state=0)\n"
-        "LogisticRegression().fit(X, y)\n"
-    ), "print('matplotlib' in sys.modules, sorted(autolog.list_artifacts(run.info.run_id)))\n")
-    assert out.stdout.startswith("False ")
-    assert "training_roc_curve.png" in out.stdout and "training_confusion_matrix.png" in out.stdout
+def test_precision_recall_data_equals_scikit_learns_curve_and_average_precision() -> None:
+    """Points are precision_recall_curve's (recall decreasing), AP is its score."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    y, score = _scored(300, 2)
+    data = plots.precision_recall_data(*_counts(y, score), pos_label="yes")
+    assert data is not None
+    precision, recall, _ = precision_recall_curve(y, score)
+    assert data["precision"] == pytest.approx(precision.tolist(), abs=1e-15)
+    assert data["recall"] == pytest.approx(recall.tolist(), abs=1e-15)
+    assert data["average_precision"] == pytest.approx(average_precision_score(y, score), abs=1e-12)
+    assert data["pos_label"] == "yes"
 
 
-def test_plots_queued_right_before_exit_are_rendered(tmp_path: object) -> None:
-    """The exit flush draws pending plots before the helper process is stopped, even when
-    the interpreter's exit hooks clean up temporary folders first (a TemporaryDirectory made
-    after autolog started registers its exit cleanup later, so it runs earlier)."""
-    code = (
-        "import tempfile, autolog\n"
-        "from autolog import plots\n"
-        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
-        "run = autolog.start_run()\n"
-        "keep = tempfile.TemporaryDirectory()\n"
-        "for name in ('a.png', 'b.png', 'c.png', 'd.png'):\n"
-        f"    plots.render_later(run.info.run_id, [({LINE!r}, {ARGS!r}, name)])\n"
-        "print(run.info.run_id)\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "AUTOLOG_TESTING"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env=env)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "not rendered" not in out.stderr
-    autolog.set_tracking_uri(str(tmp_path))
-    assert sorted(autolog.list_artifacts(out.stdout.strip())) == ["a.png", "b.png", "c.png", "d.png"]
+def test_long_precision_recall_curve_keeps_its_ends_and_exact_ap() -> None:
+    """Thinned to at most MAX_POINTS with (recall 1, ...) first and (0, 1) last."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    y, score = _scored(20_000, 3)
+    precision, recall, _ = precision_recall_curve(y, score)
+    data = plots.precision_recall_data(*_counts(y, score), pos_label=1)
+    assert data is not None
+    assert len(data["recall"]) <= plots.MAX_POINTS < len(recall)
+    assert (data["recall"][0], data["precision"][0]) == (recall[0], precision[0])
+    assert (data["recall"][-1], data["precision"][-1]) == (0.0, 1.0)
+    assert data["average_precision"] == pytest.approx(average_precision_score(y, score), abs=1e-12)
 
 
-def test_the_helper_runs_at_a_lower_cpu_priority() -> None:
-    """Rendering yields the CPU to training when both want a core."""
-    with autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [(LINE, ARGS, "roc.png")])
-    proc = plots._worker._proc
-    assert proc is not None and proc.poll() is None
-    assert os.getpriority(os.PRIO_PROCESS, proc.pid) > os.getpriority(os.PRIO_PROCESS, 0)
-    if sys.platform.startswith("linux"):  # only idle CPU time
-        assert os.sched_getscheduler(proc.pid) == os.SCHED_IDLE
+def test_curves_without_both_classes_are_not_logged() -> None:
+    """No negatives: no ROC; no positives: neither curve."""
+    ones = np.ones(5)
+    assert plots.roc_curve_data(np.zeros(5), np.arange(1, 6.0), 1) is None
+    assert plots.roc_curve_data(np.arange(1, 6.0), np.zeros(5), 1) is None
+    assert plots.precision_recall_data(ones, np.zeros(5), 1) is None
 
 
-def test_a_job_too_big_for_the_helper_is_drawn_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Arguments over MAX_JOB_BYTES (a big fitted model) never travel; the artifact is
-    still written, on the writer thread."""
-    monkeypatch.setattr(plots, "MAX_JOB_BYTES", 64)
-    assert plots._job_payload(LINE, ARGS, "x.png") is None
-    sent: list[str] = []
-    real_render = plots._worker.render
-    monkeypatch.setattr(plots._worker, "render",
-                        lambda *a: sent.append(a[0]) or real_render(*a))
-    with autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [(LINE, ARGS, "big.png")])
-    assert sent == [LINE]
-    assert _png(run.info.run_id, "big.png")[:4] == b"\x89PNG"
+def test_thin_keeps_short_curves_whole_and_never_exceeds_the_limit() -> None:
+    """Short curves keep every point; long ones at most `limit`, first and last kept."""
+    x = np.linspace(0, 1, 50)
+    assert plots.thin(x, x, limit=100).tolist() == list(range(50))
+    for n in (101, 1_000, 12_345):
+        x = np.sort(np.random.RandomState(n).uniform(size=n))
+        kept = plots.thin(x, x**2, limit=100)
+        assert len(kept) <= 100 and kept[0] == 0 and kept[-1] == n - 1
+        assert np.all(np.diff(kept) > 0)
 
 
-def test_a_job_that_does_not_load_in_the_helper_is_drawn_in_process(tmp_path: object) -> None:
-    """Labels of a class defined in the script's __main__ pickle by reference but cannot
-    load in the helper: that confusion matrix is drawn in-process instead."""
-    out = _autologged_script(tmp_path, (
-        "from autolog import plots\n"
-        "class Label:\n"
-        "    def __str__(self):\n"
-        "        return 'mine'\n"
-        "with autolog.start_run() as started:\n"
-        "    plots.render_later(started.info.run_id, [("
-        "'autolog.integrations._sklearn_plots:confusion_matrix',"
-        " {'matrix': [[3, 1], [0, 2]], 'labels': [Label(), Label()]}, 'cm.png')])\n"
-    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='cm.png')\n"
-       "print(open(path, 'rb').read(4) == b'\\x89PNG')\n", debug=True)
-    assert out.stdout.strip() == "True"
-    assert "did not load in the helper" in out.stderr
+def test_confusion_matrix_data_holds_labels_and_integer_counts() -> None:
+    """Labels as JSON scalars, counts as integers (floats only for weighted counts)."""
+    data = plots.confusion_matrix_data(np.array([[3.0, 1.0], [0.0, 2.0]]), np.array(["a", "b"]))
+    assert data == {"type": "confusion_matrix", "version": 1, "labels": ["a", "b"],
+                    "matrix": [[3, 1], [0, 2]]}
+    weighted = plots.confusion_matrix_data(np.array([[0.5, 1.0], [0.0, 2.0]]), [0, 1])
+    assert weighted is not None and weighted["matrix"] == [[0.5, 1.0], [0.0, 2.0]]
+    assert plots.confusion_matrix_data(np.eye(plots.MAX_CLASSES + 1), range(101)) is None
 
 
-def test_at_exit_jobs_are_drawn_in_process_rather_than_starting_the_helper(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once the interpreter exits, training is over: a helper not yet started is not started
-    for the remaining jobs, which are drawn on the writer thread."""
-    monkeypatch.setattr(plots, "_worker", plots._Worker())
-    plots.exiting()
-    with autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [(LINE, ARGS, "late.png")])
-    assert _png(run.info.run_id, "late.png")[:4] == b"\x89PNG"
-    assert plots._worker._proc is None
+def test_log_plots_accepts_true_false_and_png_only() -> None:
+    """Anything else is an InvalidInputError naming the value and the allowed ones."""
+    for ok in (True, False, "png"):
+        plots.check_log_plots(ok)
+    for bad in ("PNG", 1, None, "svg"):
+        with pytest.raises(InvalidInputError, match=r"log_plots=.*True.*'png'.*False"):
+            plots.check_log_plots(bad)
 
 
-@pytest.mark.parametrize("renderer, first, second", [
-    ("confusion_matrix", {"matrix": [[5, 1], [2, 7]], "labels": [0, 1]},
-     {"matrix": [[50, 10], [0, 300]], "labels": [0, 1]}),
-    ("roc_curve", {"fpr": [0.0, 0.5, 1.0], "tpr": [0.0, 0.8, 1.0], "auc": 0.8, "positive": 1},
-     {"fpr": [0.0, 0.1, 0.3, 1.0], "tpr": [0.0, 0.6, 0.9, 1.0], "auc": 0.91, "positive": 1}),
-    ("precision_recall_curve", {"recall": [1.0, 0.5, 0.0], "precision": [0.5, 0.8, 1.0],
-                                "positive": 1},
-     {"recall": [1.0, 0.7, 0.2, 0.0], "precision": [0.1, 0.3, 0.9, 1.0], "positive": 1}),
+# ---------------------------------------------------------------------------- drawing
+CM = {"type": "confusion_matrix", "version": 1, "labels": ["cat", "dog", 3],
+      "matrix": [[5, 1, 0], [2, 7, 1], [0, 0, 4]]}
+ROC = {"type": "roc_curve", "version": 1, "pos_label": 1, "fpr": [0.0, 0.2, 1.0],
+       "tpr": [0.0, 0.8, 1.0], "auc": 0.8}
+PR = {"type": "precision_recall_curve", "version": 1, "pos_label": 1,
+      "precision": [0.5, 0.8, 1.0], "recall": [1.0, 0.8, 0.0], "average_precision": 0.8}
+IMPORTANCE = {"f0": 3.0, "f1": 10.0, "f2": [1.0, 2.0]}
+
+
+@draws
+@pytest.mark.parametrize("name,data", [
+    ("training_confusion_matrix.json", CM), ("training_roc_curve.json", ROC),
+    ("training_precision_recall_curve.json", PR), ("feature_importance_gain.json", IMPORTANCE),
 ])
-def test_a_reused_figure_draws_the_same_pixels_as_a_fresh_one(
-        renderer: str, first: dict, second: dict, tmp_path: object,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Renderers update their last figure instead of building a new one; the PNG must be
-    the one a fresh figure gives for the same data."""
-    from autolog.integrations import _sklearn_plots as S
-
-    monkeypatch.setattr(S, "_last", {})
-    render = getattr(S, renderer)
-    render(path=f"{tmp_path}/first.png", **first)
-    render(path=f"{tmp_path}/reused.png", **second)
-    assert S._last[renderer][1] is not None
-    S._last.clear()
-    render(path=f"{tmp_path}/fresh.png", **second)
-    with open(f"{tmp_path}/reused.png", "rb") as a, open(f"{tmp_path}/fresh.png", "rb") as b, \
-            open(f"{tmp_path}/first.png", "rb") as c:
-        reused, fresh, first_png = a.read(), b.read(), c.read()
-    assert reused == fresh
-    assert reused != first_png
+@draws
+def test_each_plot_json_renders_as_a_png_image(tmp_path: Path, name: str, data: dict[str, Any]) -> None:
+    """render_file draws the PNG beside the JSON under MLflow's name; it opens as an image."""
+    source = tmp_path / name
+    source.write_text(json.dumps(data))
+    out = plots.render_file(str(source))
+    assert out == str(tmp_path / name.replace(".json", ".png"))
+    assert _is_png_image(out)
 
 
-def test_a_job_drawn_before_is_written_again_not_drawn_again(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A loop refitting one configuration draws the same plots: the second time the file
-    comes from memory, byte for byte, while a job with other data is drawn."""
-    drawn: list[str] = []
-    real_render = plots._worker.render
-    monkeypatch.setattr(plots._worker, "render",
-                        lambda target, kwargs, path: drawn.append(path) or real_render(target, kwargs, path))
-    other = dict(ARGS, auc=0.9)
+@draws
+def test_rendering_never_imports_pyplot(tmp_path: Path) -> None:
+    """Drawing uses Figure + FigureCanvasAgg only (pyplot would touch a GUI backend)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, autolog.plots as p\n"
+            f"p.render({ROC!r}, {str(tmp_path / 'r.png')!r})\n"
+            "print('matplotlib.pyplot' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+@draws
+def test_json_that_is_not_a_plot_is_left_alone(tmp_path: Path) -> None:
+    """A user's JSON with a plot-like name but other content draws nothing."""
+    source = tmp_path / "my_roc_curve.json"
+    source.write_text(json.dumps({"note": "not points"}))
+    assert plots.render_file(str(source)) is None
+    assert not (tmp_path / "my_roc_curve.png").exists()
+
+
+def test_without_matplotlib_pngs_are_skipped_with_one_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """No matplotlib: render_file returns None and warns once, however many plots."""
+    monkeypatch.setattr(plots, "_has_matplotlib", False)
+    monkeypatch.setattr(plots, "_warned", set())
+    source = tmp_path / "training_roc_curve.json"
+    source.write_text(json.dumps(ROC))
+    with caplog.at_level(logging.WARNING, logger="autolog"):
+        assert plots.render_file(str(source)) is None
+        assert plots.render_file(str(source)) is None
+    assert sum("matplotlib" in r.getMessage() for r in caplog.records) == 1
+    assert "pip install 'autolog[plots]'" in caplog.text
+
+
+def _sklearn_model_dir(folder: Path) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    from autolog import models
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    model = LogisticRegression(C=0.5).fit(X, (X[:, 0] > 0).astype(int))
+    models.save_model("sklearn", model, str(folder), signature=False)
+    return model
+
+
+def _same_page(html: str) -> str:
+    import re
+
+    return re.sub(r"(sk-[a-z]+-id-)\d+", r"\1", html)
+
+
+@draws
+def test_render_tree_draws_pngs_and_estimator_html_above_the_model(tmp_path: Path) -> None:
+    """Every plot JSON gets its PNG, a scikit-learn model folder estimator.html beside it,
+    equal to scikit-learn's own HTML of the model; existing pictures are kept."""
+    from sklearn.utils import estimator_html_repr
+
+    (tmp_path / "training_roc_curve.json").write_text(json.dumps(ROC))
+    (tmp_path / "training_confusion_matrix.json").write_text(json.dumps(CM))
+    (tmp_path / "training_confusion_matrix.png").write_bytes(b"kept")
+    model = _sklearn_model_dir(tmp_path / "model")
+    written = plots.render_tree(str(tmp_path))
+    assert sorted(written) == ["estimator.html", "training_roc_curve.png"]
+    assert _is_png_image(tmp_path / "training_roc_curve.png")
+    assert (tmp_path / "training_confusion_matrix.png").read_bytes() == b"kept"
+    html = (tmp_path / "estimator.html").read_text(encoding="utf-8")
+    assert _same_page(html) == _same_page(estimator_html_repr(model))
+
+
+@draws
+def test_rendered_gives_a_backend_the_pictures_to_upload(tmp_path: Path) -> None:
+    """A plot JSON file yields its PNG for the same folder; a model folder uploaded under
+    model/ yields estimator.html for the run's root; other files yield nothing."""
+    source = tmp_path / "feature_importance_weight.json"
+    source.write_text(json.dumps(IMPORTANCE))
+    with plots.rendered(str(source), "sub") as pictures:
+        assert [(os.path.basename(p), folder) for p, folder in pictures] == [
+            ("feature_importance_weight.png", "sub")]
+        assert _is_png_image(pictures[0][0])
+    assert not os.path.exists(pictures[0][0])  # the scratch folder is gone
+    _sklearn_model_dir(tmp_path / "m")
+    with plots.rendered(str(tmp_path / "m"), "model") as pictures:
+        assert [(os.path.basename(p), folder) for p, folder in pictures] == [("estimator.html", None)]
+    other = tmp_path / "notes.txt"
+    other.write_text("x")
+    with plots.rendered(str(other), None) as pictures:
+        assert pictures == []
+
+
+@draws
+def test_a_picture_that_fails_to_draw_is_a_warning_not_an_error(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Broken plot data: rendered() yields nothing and logs a warning."""
+    source = tmp_path / "training_roc_curve.json"
+    source.write_text(json.dumps({**ROC, "fpr": "broken"}))
+    with caplog.at_level(logging.WARNING, logger="autolog"), \
+            plots.rendered(str(source), None) as pictures:
+        assert pictures == []
+    assert "training_roc_curve.png not drawn" in caplog.text
+
+
+@draws
+def test_log_png_writes_the_picture_as_a_run_artifact() -> None:
+    """log_png draws the data into the run (what log_plots="png" does on the writer thread)."""
     with autolog.start_run() as run:
-        plots.render_later(run.info.run_id, [(LINE, ARGS, "a.png")])
-        plots.render_later(run.info.run_id, [(LINE, dict(ARGS), "b.png"), (LINE, other, "c.png")])
-    assert len(drawn) == 2  # a.png and c.png
-    assert _png(run.info.run_id, "a.png") == _png(run.info.run_id, "b.png")
-    assert _png(run.info.run_id, "c.png") != _png(run.info.run_id, "a.png")
+        plots.log_png(CM, "training_confusion_matrix.png", run.info.run_id)
+    path = autolog.download_artifacts(run.info.run_id, "training_confusion_matrix.png")
+    assert _is_png_image(path)
 
 
-def test_the_drawn_files_kept_stay_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plots, "CACHE_BYTES", 40_000)
+# ---------------------------------------------------------------------------- CLI
+@pytest.fixture
+def plotted_run(tmp_path: Path) -> tuple[str, str]:
+    uri = str(tmp_path / "cli-store")
+    autolog.set_tracking_uri(uri)
     with autolog.start_run() as run:
-        for i in range(4):
-            plots.render_now(run.info.run_id, (LINE, dict(ARGS, auc=0.5 + i / 10), f"{i}.png"))
-        sizes = [len(_png(run.info.run_id, f"{i}.png")) for i in range(4)]
-        assert sum(sizes) > 40_000  # so something had to go
-        assert sum(len(v) for v in plots._cache.values()) <= 40_000
-        newest, oldest = (plots._digest(LINE, dict(ARGS, auc=0.5 + i / 10)) for i in (3, 0))
-        assert newest in plots._cache and oldest not in plots._cache  # least recent goes
-        monkeypatch.setattr(plots, "CACHE_ENTRY_BYTES", min(sizes) - 1)
-        big = dict(ARGS, auc=0.99)
-        plots.render_now(run.info.run_id, (LINE, big, "big.png"))
-    assert _png(run.info.run_id, "big.png")[:4] == b"\x89PNG"
-    assert plots._digest(LINE, big) not in plots._cache  # larger than an entry may be
+        autolog.log_dict(ROC, "training_roc_curve.json")
+        autolog.log_dict(IMPORTANCE, "feature_importance_gain.json")
+        autolog.log_text("x", "notes.txt")
+    return uri, run.info.run_id
 
 
-def test_the_helper_starts_with_scikit_learn_and_draws_the_html_description(
-        tmp_path: object) -> None:
-    """Importing scikit-learn starts the helper (its imports overlap the script's, not the
-    first fits); estimator.html, a regressor's only drawn artifact, goes to it."""
-    pytest.importorskip("sklearn")
-    out = _autologged_script(tmp_path, (
-        "from autolog import plots\n"
-        "in_process = []\n"
-        "real = plots.call_renderer\n"
-        "plots.call_renderer = lambda *a: in_process.append(a[0]) or real(*a)\n"
-        "from sklearn.linear_model import LinearRegression\n"
-        "started = plots._worker.running()\n"
-        "LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
-    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
-       "print(started, in_process, 'LinearRegression' in open(path).read())\n")
-    assert out.stdout.strip() == "True [] True"
+@draws
+def test_runs_show_plots_draws_the_runs_pictures_into_a_folder(
+        plotted_run: tuple[str, str], tmp_path: Path) -> None:
+    """`runs show RUN --plots DIR` writes a PNG per plot JSON into DIR and lists them."""
+    uri, run_id = plotted_run
+    result = CliRunner().invoke(main, ["--tracking-uri", uri, "runs", "show", run_id,
+                                       "--plots", str(tmp_path / "pics")])
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path / "pics")) == ["feature_importance_gain.png",
+                                                     "training_roc_curve.png"]
+    assert all(_is_png_image(tmp_path / "pics" / n) for n in os.listdir(tmp_path / "pics"))
+    assert str(tmp_path / "pics" / "training_roc_curve.png") in result.output
 
 
-def test_without_plots_the_helper_still_draws_the_html_description(tmp_path: object) -> None:
-    """With training metrics off there are no plots, but drawing estimator.html (120 ms
-    for a forest) is still kept off the training process."""
-    pytest.importorskip("sklearn")
-    out = _autologged_script(tmp_path, (
-        "autolog.sklearn.autolog(log_models=False, log_training_metrics=False)\n"
-        "from autolog import plots\n"
-        "in_process = []\n"
-        "real = plots.call_renderer\n"
-        "plots.call_renderer = lambda *a: in_process.append(a[0]) or real(*a)\n"
-        "from sklearn.linear_model import LogisticRegression\n"
-        "LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])\n"
-    ), "path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path='estimator.html')\n"
-       "print(plots._worker.running(), in_process, 'LogisticRegression' in open(path).read())\n")
-    assert out.stdout.strip() == "True [] True"
+@draws
+def test_plot_without_a_metric_draws_the_runs_logged_plots(
+        plotted_run: tuple[str, str], tmp_path: Path) -> None:
+    """`plot RUN -o DIR` (no --metric) draws the run's plots into DIR."""
+    uri, run_id = plotted_run
+    result = CliRunner().invoke(main, ["--tracking-uri", uri, "plot", run_id, "-o",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert _is_png_image(tmp_path / "out" / "training_roc_curve.png")
 
 
-def test_without_a_helper_the_html_description_is_drawn_in_process(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A description does not start a helper (importing scikit-learn, seconds) by itself."""
-    pytest.importorskip("sklearn")
-    from sklearn.linear_model import LinearRegression
-
-    monkeypatch.setattr(plots, "_worker", plots._Worker())
-    with autolog.start_run() as run:
-        plots.render_now(run.info.run_id, ("autolog.integrations._sklearn_plots:estimator_html",
-                                           {"estimator": LinearRegression()}, "estimator.html"),
-                         start_helper=False, reuse=False)
-    assert plots._worker._proc is None
-    path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path="estimator.html")
-    with open(path, encoding="utf-8") as f:
-        assert "LinearRegression" in f.read()
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
-def test_a_forked_child_draws_with_its_own_helper(tmp_path: object) -> None:
-    """A child forked while the parent's writer talks to the helper (its lock held) must not
-    wait on that lock or write into its parent's pipes: it gets a helper of its own, and
-    both processes' plots arrive."""
-    code = (
-        "import os, autolog\n"
-        "from autolog import plots\n"
-        f"autolog.set_tracking_uri({str(tmp_path)!r})\n"
-        "plots.prestart(['autolog.integrations._sklearn_plots'])\n"
-        "parent = plots._worker._proc.pid\n"
-        "plots._worker._lock.acquire()\n"
-        "pid = os.fork()\n"
-        "if pid:\n"
-        "    plots._worker._lock.release()\n"
-        "with autolog.start_run() as run:\n"
-        f"    plots.render_later(run.info.run_id, [({LINE!r}, {ARGS!r}, 'roc.png')])\n"
-        "autolog.flush()\n"
-        "ok = autolog.list_artifacts(run.info.run_id) == ['roc.png']\n"
-        "if pid == 0:\n"
-        "    os._exit(0 if ok and plots._worker._proc.pid != parent else 3)\n"
-        "_, status = os.waitpid(pid, 0)\n"
-        "print(ok, os.waitstatus_to_exitcode(status))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "True 0"
+def test_cli_plots_without_matplotlib_is_a_clear_error(
+        plotted_run: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No matplotlib: the command fails naming the extra to install."""
+    monkeypatch.setattr(plots, "_has_matplotlib", False)
+    uri, run_id = plotted_run
+    result = CliRunner().invoke(main, ["--tracking-uri", uri, "runs", "show", run_id,
+                                       "--plots", str(tmp_path / "pics")])
+    assert result.exit_code != 0
+    assert "needs matplotlib" in result.output

@@ -13,8 +13,8 @@ import autolog
 from autolog.testing import capture_runs
 
 
-def test_feature_importance_split_and_gain_json_and_png(binary, artifacts) -> None:
-    """split and gain: a JSON (feature -> importance) and a PNG each."""
+def test_feature_importance_split_and_gain_json(binary, artifacts) -> None:
+    """split and gain: a JSON each (feature -> importance); no PNG at fit time."""
     X, y = binary
     with capture_runs() as runs:
         booster = lgb.train({"verbose": -1}, lgb.Dataset(X, y), 4)
@@ -22,9 +22,33 @@ def test_feature_importance_split_and_gain_json_and_png(binary, artifacts) -> No
     names = artifacts(run_id)
     for kind in ("split", "gain"):
         assert f"feature_importance_{kind}.json" in names
-        assert f"feature_importance_{kind}.png" in names
+        assert f"feature_importance_{kind}.png" not in names
     split = json.loads(Path(autolog.download_artifacts(run_id, "feature_importance_split.json")).read_text())
     assert split == dict(zip(booster.feature_name(), booster.feature_importance("split").tolist(), strict=True))
+
+
+def test_log_plots_png_also_draws_the_importance_pngs(enable, binary, artifacts) -> None:
+    """log_plots="png": feature_importance_<type>.png beside each JSON, a valid image."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    enable(log_plots="png")
+    X, y = binary
+    with capture_runs() as runs:
+        lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y)
+    run_id = runs[0].info.run_id
+    assert {"feature_importance_split.png", "feature_importance_gain.png"} <= set(artifacts(run_id))
+    path = autolog.download_artifacts(run_id, "feature_importance_split.png")
+    assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert imread(path).shape[0] > 50
+
+
+def test_invalid_log_plots_value_is_an_error(enable) -> None:
+    """log_plots must be True, False or "png"."""
+    from autolog.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="log_plots='yes'"):
+        enable(log_plots="yes")
 
 
 def test_cv_logs_no_model_and_no_importance(enable, binary, artifacts) -> None:

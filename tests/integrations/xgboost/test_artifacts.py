@@ -19,8 +19,8 @@ def _importance(run_id: str, name: str) -> dict[str, float]:
     return json.loads(Path(path).read_text())
 
 
-def test_feature_importance_json_and_png_for_weight_gain_and_cover(binary, artifacts) -> None:
-    """Default importance types: a JSON and a PNG each, the JSON equal to get_score()."""
+def test_feature_importance_json_for_weight_gain_and_cover(binary, artifacts) -> None:
+    """Default importance types: a JSON each, equal to get_score(); no PNG at fit time."""
     X, y = binary
     with capture_runs() as runs:
         booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(X, label=y), 5)
@@ -28,9 +28,35 @@ def test_feature_importance_json_and_png_for_weight_gain_and_cover(binary, artif
     names = artifacts(run_id)
     for kind in ("weight", "gain", "cover"):
         assert f"feature_importance_{kind}.json" in names
-        assert f"feature_importance_{kind}.png" in names
+        assert f"feature_importance_{kind}.png" not in names
     assert _importance(run_id, "feature_importance_weight.json") == pytest.approx(
         booster.get_score(importance_type="weight"))
+
+
+def test_log_plots_png_also_draws_the_importance_pngs(enable, binary, artifacts) -> None:
+    """log_plots="png": feature_importance_<type>.png beside each JSON, a valid image."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    enable(log_plots="png")
+    X, y = binary
+    with capture_runs() as runs:
+        xgb.XGBClassifier(n_estimators=3).fit(X, y)
+    run_id = runs[0].info.run_id
+    names = artifacts(run_id)
+    for kind in ("weight", "gain", "cover"):
+        assert f"feature_importance_{kind}.png" in names
+    path = autolog.download_artifacts(run_id, "feature_importance_gain.png")
+    assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert imread(path).shape[0] > 50
+
+
+def test_invalid_log_plots_value_is_an_error(enable) -> None:
+    """log_plots must be True, False or "png"."""
+    from autolog.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="log_plots=0.5"):
+        enable(log_plots=0.5)
 
 
 def test_importance_types_flag_chooses_the_types(enable, binary, artifacts) -> None:
@@ -40,7 +66,7 @@ def test_importance_types_flag_chooses_the_types(enable, binary, artifacts) -> N
     with capture_runs() as runs:
         xgb.XGBRegressor(n_estimators=3).fit(X, y)
     names = [n for n in artifacts(runs[0].info.run_id) if n.startswith("feature_importance")]
-    assert names == ["feature_importance_total_gain.json", "feature_importance_total_gain.png"]
+    assert names == ["feature_importance_total_gain.json"]
 
 
 def test_the_model_is_logged_in_the_xgboost_flavor_with_a_signature(enable, binary, artifacts) -> None:
