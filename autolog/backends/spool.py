@@ -145,7 +145,7 @@ class Journal:
             _try_lock(handle)
         self.path = path
         self._file: IO[str] | None = handle
-        self._finalizer = weakref.finalize(self, _close_quietly, [handle])
+        self._finalizer = _closer(self, handle)
 
     def new_id(self) -> str:
         with self._lock:
@@ -155,11 +155,11 @@ class Journal:
     def append(self, record: Record, sync: bool = False) -> None:
         line = json.dumps(record, separators=(",", ":")) + "\n"
         with self._lock:
-            if self._file is None:
+            if self._file is None or self._file.closed:
                 self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
                 _try_lock(self._file)
                 self._finalizer.detach()
-                self._finalizer = weakref.finalize(self, _close_quietly, [self._file])
+                self._finalizer = _closer(self, self._file)
             self._file.write(line)
             self._file.flush()
             if sync:
@@ -167,14 +167,15 @@ class Journal:
 
     def sync(self) -> None:
         with self._lock:
-            if self._file is not None:
+            if self._file is not None and not self._file.closed:
                 self._file.flush()
                 os.fsync(self._file.fileno())
 
     def compact(self) -> None:
         """Truncate the journal when everything in it is acknowledged and it has grown."""
         with self._lock:
-            if self._file is not None and self._file.tell() > COMPACT_BYTES:
+            if (self._file is not None and not self._file.closed
+                    and self._file.tell() > COMPACT_BYTES):
                 self._file.truncate(0)
                 self._file.seek(0)
 
@@ -190,6 +191,16 @@ class Journal:
             if remove:
                 with contextlib.suppress(OSError):
                     os.remove(self.path)
+
+
+def _closer(journal: Journal, handle: IO[str] | None) -> weakref.finalize[Any, Any]:
+    """Close the handle when the journal is collected, but not at interpreter exit: the
+    exit flush of the writer (an atexit handler registered before this one, so run after
+    it) still appends to the journal then, and the OS closes the file when the process
+    ends."""
+    finalizer = weakref.finalize(journal, _close_quietly, [handle])
+    finalizer.atexit = False
+    return finalizer
 
 
 def _close_quietly(handles: list[IO[str] | None]) -> None:

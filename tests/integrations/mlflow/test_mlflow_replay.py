@@ -1,0 +1,165 @@
+"""Offline, then sync: runs trained while the MLflow server is down are replayed exactly as a
+live server would have received them, compared through MLflow's own client."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+mlflow = pytest.importorskip("mlflow")
+pytest.importorskip("sklearn")
+xgb = pytest.importorskip("xgboost")
+
+import autolog  # noqa: E402
+from autolog.backends.mlflow_export import replay_spool  # noqa: E402
+from autolog.backends.spool import spool_dir  # noqa: E402
+
+from .conftest import MlflowServer  # noqa: E402
+from .replay_workload import workload  # noqa: E402
+
+# run data that differs between two runs of the same workload by construction
+_VOLATILE_TAGS = ("mlflow.runName", "mlflow.parentRunId", "mlflow.user", "mlflow.source",
+                  "autolog.clientRunId", "mlflow.log-model.history", "mlflow.loggedArtifacts")
+
+
+def _workload(on_fit: Any = None) -> None:
+    workload(on_fit)
+    assert autolog.flush()
+
+
+def _run_script(cwd: Path, *args: str) -> str:
+    """The workload as a script of its own, in a new process; returns its stderr."""
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("replay_workload.py")),
+                           *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stderr
+
+
+def _all_artifacts(client: Any, run_id: str) -> list[str]:
+    found: list[str] = []
+    todo: list[str | None] = [None]
+    while todo:
+        for item in client.list_artifacts(run_id, todo.pop()):
+            (todo if item.is_dir else found).append(item.path)
+    return sorted(found)
+
+
+def _snapshot(client: Any, experiment_id: str) -> list[dict[str, Any]]:
+    """Every run of an experiment as comparable data, in start order, with the parent
+    given as its index in that order."""
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(client.tracking_uri)  # listing a logged model's folder uses it
+    try:
+        return _runs(client, experiment_id)
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def _runs(client: Any, experiment_id: str) -> list[dict[str, Any]]:
+    runs = sorted(client.search_runs([experiment_id], max_results=1000),
+                  key=lambda r: (r.info.start_time, r.data.tags.get("mlflow.parentRunId") is not None,
+                                 sorted(r.data.params.items())))
+    index = {r.info.run_id: i for i, r in enumerate(runs)}
+    out = []
+    for r in runs:
+        histories = {key: len(client.get_metric_history(r.info.run_id, key))
+                     for key in r.data.metrics}
+        out.append({
+            "status": r.info.status,
+            "ended": r.info.end_time is not None,
+            "params": dict(r.data.params),
+            "metrics": histories,
+            "tags": {k: v for k, v in r.data.tags.items() if not k.startswith(_VOLATILE_TAGS)},
+            "parent": index.get(r.data.tags.get("mlflow.parentRunId", "")),
+            "inputs": sorted((d.dataset.name, d.dataset.digest,
+                              tuple(sorted((t.key, t.value) for t in d.tags)))
+                             for d in r.inputs.dataset_inputs),
+            "artifacts": _all_artifacts(client, r.info.run_id),
+        })
+    return out
+
+
+@pytest.fixture
+def down_server(tmp_path: Path, mlflow_db_template: Path) -> Any:
+    """A server of its own, not started: its port has nobody listening."""
+    folder = tmp_path / "down-server"
+    folder.mkdir()
+    server = MlflowServer(folder, mlflow_db_template)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def live(mlflow_server: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The workload against a live server, as MLflow's client reads it back."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AUTOLOG_SPOOL_DIR", str(tmp_path_factory.mktemp("live-spool")))
+        autolog.set_tracking_uri(mlflow_server.url)
+        autolog.set_experiment("replay-live")
+        try:
+            _workload()
+        finally:
+            autolog.set_tracking_uri(str(tmp_path_factory.mktemp("after-live")))
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server.url)
+    runs = _snapshot(client, client.get_experiment_by_name("replay-live").experiment_id)
+    assert len(runs) == 6 and all(r["status"] == "FINISHED" and r["ended"] for r in runs)
+    assert any("model/MLmodel" in r["artifacts"] for r in runs)
+    return runs
+
+
+def test_runs_trained_offline_are_replayed_exactly_as_live(
+        live: list[dict[str, Any]], down_server: MlflowServer) -> None:
+    """Runs logged while the server is down, synced afterwards, equal the same runs logged
+    live: params, metric histories, tags, inputs, artifacts, parents, FINISHED."""
+    autolog.set_tracking_uri(down_server.url)
+    _workload()
+    assert list(Path(spool_dir(down_server.url)).glob("journal-*.jsonl"))
+    down_server.start()
+    summary = replay_spool(down_server.url)[down_server.url]
+    assert summary["dropped"] == 0 and summary["left"] == 0, summary
+    assert _snapshot(mlflow.MlflowClient(tracking_uri=down_server.url), "0") == live
+
+
+def test_server_killed_and_restarted_mid_training_loses_and_duplicates_nothing(
+        live: list[dict[str, Any]], down_server: MlflowServer) -> None:
+    """SIGKILL of the server during a fit and a restart two fits later: every run lands
+    once, with the exact metric-history counts of the live workload."""
+    down_server.start()
+    autolog.set_tracking_uri(down_server.url)
+    threads: list[threading.Thread] = []
+
+    def kill_then_restart(i: int) -> None:
+        if i == 1:  # killed while the second fit logs
+            threads.append(threading.Thread(target=down_server.stop, kwargs={"kill": True}))
+        if i == 3:
+            threads[0].join()
+            threads.append(threading.Thread(target=down_server.start))
+        if i in (1, 3):
+            threads[-1].start()
+
+    _workload(kill_then_restart)
+    threads[-1].join()
+    summary = replay_spool(down_server.url)[down_server.url]
+    assert summary["dropped"] == 0 and summary["left"] == 0, summary
+    assert _snapshot(mlflow.MlflowClient(tracking_uri=down_server.url), "0") == live
+
+
+def test_a_script_run_offline_then_synced_equals_the_same_script_run_live(
+        live: list[dict[str, Any]], down_server: MlflowServer, tmp_path: Path) -> None:
+    """The issue's scenario: a script trains while the server is down and exits; the server
+    starts; a sync (a new backend adopting the dead process's journal) replays it, and the
+    runs equal those of the same workload run against a live server. The script was told
+    once that the server was unreachable, and of no loss."""
+    offline_err = _run_script(tmp_path, down_server.url)
+    assert offline_err.count("is unreachable") == 1, offline_err[-3000:]
+    assert "AutologWarning" not in offline_err, offline_err[-3000:]
+    down_server.start()
+    summary = replay_spool(down_server.url)[down_server.url]
+    assert summary["dropped"] == 0 and summary["left"] == 0, summary
+    replayed = _snapshot(mlflow.MlflowClient(tracking_uri=down_server.url), "0")
+    assert replayed == live, offline_err
