@@ -47,5 +47,5 @@ else:
     elapsed = time.perf_counter() - t0
     stored = len(mlflow.MlflowClient().get_metric_history(run.info.run_id, "loss"))
 
-emit(lib=args.lib, values=n, stored=stored, seconds=elapsed, values_per_s=n / elapsed,
+emit(lib=args.lib, values=n, stored=stored, lost=n - stored, seconds=elapsed, values_per_s=n / elapsed,
      first_run_ms=first_run_ms)

@@ -93,4 +93,4 @@ finally:
         server.wait(30)
     shutil.rmtree(folder, ignore_errors=True)
 
-emit(lib=args.lib, values=n, stored=stored, seconds=elapsed, values_per_s=n / elapsed)
+emit(lib=args.lib, values=n, stored=stored, lost=n - stored, seconds=elapsed, values_per_s=n / elapsed)

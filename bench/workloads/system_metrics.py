@@ -3,7 +3,7 @@ metrics are sampled (autolog or MLflow) compared with no sampling at all.
 
     python bench/workloads/system_metrics.py --lib none|autolog|mlflow --interval 1.0 --seconds 10
 
-Prints one JSON line: {"lib": ..., "interval": ..., "seconds": ..., "iterations_per_s": ...,
+Prints one line, ``BENCH-RESULT`` and JSON: {"lib": ..., "interval": ..., "seconds": ..., "iterations_per_s": ...,
 "background_cpu_percent": ...} (the CPU used by threads other than the main loop).
 """
 
@@ -77,9 +77,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as root, sampling(args.lib, args.interval, root):
         time.sleep(0.2)  # let the sampler start before measuring
         rate, others = work(args.seconds)
-    print(json.dumps({"lib": args.lib, "interval": args.interval, "seconds": args.seconds,
-                      "iterations_per_s": round(rate, 1),
-                      "background_cpu_percent": round(others, 3)}))
+    print("BENCH-RESULT " + json.dumps({
+        "lib": args.lib, "interval": args.interval, "seconds": args.seconds,
+        "iterations_per_s": round(rate, 1), "background_cpu_percent": round(others, 3)}))
 
 
 if __name__ == "__main__":
