@@ -24,7 +24,12 @@ class RunNotFoundError(AutologError, LookupError):
 
 
 class StoreError(AutologError, OSError):
-    """The tracking store cannot be opened or written."""
+    """The tracking store cannot be opened or written. ``permanent``: retrying cannot help
+    (read-only, permission denied, disk full, a damaged or foreign database)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class StoreNotFoundError(StoreError):

@@ -13,6 +13,10 @@ from collections.abc import Sequence
 
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
 
+#: artifact files whose name starts so are being written (hidden name, renamed when
+#: complete) or were left by a killed process: never listed as artifacts
+PARTIAL_PREFIX = ".autolog-"
+
 
 class Backend(abc.ABC):
     """A tracking store. Built-ins and plugins register under entry point group

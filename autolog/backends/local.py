@@ -8,24 +8,40 @@ Layout of a store folder (``./autolog-runs`` by default, or the path of a ``file
 The store opens lazily, on first use, with one SQLite connection per thread. Writes run in
 ``BEGIN IMMEDIATE`` transactions that wait and retry while another thread or process
 holds the lock. A store that cannot be created or written raises ``StoreError`` naming its
-path. The artifact helpers at the bottom are shared with the memory backend.
+path, marked ``permanent`` when retrying cannot help (read-only, permission, disk full, a
+damaged database). Reads never create a store: where there is none they raise
+``StoreNotFoundError``. A store whose database file is removed or replaced while this
+process uses it is detected at the next read or write (one warning naming the path) and
+created anew, instead of being written into the unlinked file. Artifacts are copied under
+a hidden name and renamed when complete, so a full disk or a killed process never leaves
+a truncated file under an artifact's name. The artifact helpers at the bottom are shared
+with the memory backend.
 """
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
 import shutil
 import sqlite3
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from autolog.backends import local_schema as S
-from autolog.backends.base import Backend
-from autolog.errors import InvalidInputError, RunNotFoundError, StoreError
+from autolog.backends.base import PARTIAL_PREFIX, Backend
+from autolog.errors import (
+    AutologWarning,
+    InvalidInputError,
+    RunNotFoundError,
+    StoreError,
+    StoreNotFoundError,
+)
 from autolog.tracking import entities as E
 from autolog.tracking import search as Q
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
@@ -69,6 +85,8 @@ class LocalBackend(Backend):
         self._write_lock = threading.Lock()  # in-process writers queue here, not on SQLite
         self._conns: list[sqlite3.Connection] = []
         self._ready = False
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the database
+        self._sidecars: dict[str, tuple[int, int] | None] = {}  # the same of its WAL and index
         self._artifact_dirs: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -76,17 +94,65 @@ class LocalBackend(Backend):
 
     # connections ------------------------------------------------------------------------
     def _store_error(self, exc: BaseException) -> StoreError:
-        return StoreError(f"cannot use the tracking store at {self.root!r}: {exc}")
+        return StoreError(f"cannot use the tracking store at {self.root!r}: {exc}",
+                          permanent=is_permanent_error(exc))
 
-    def _conn(self) -> sqlite3.Connection:
+    def _database_identity(self, suffix: str = "") -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.db_path + suffix)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def _check_identity(self) -> None:
+        """Detect a database removed or replaced under this process (one stat call)."""
+        if self._identity is None or self._database_identity() == self._identity:
+            return
+        with self._open_lock:
+            if self._identity is None or self._database_identity() == self._identity:
+                return  # another thread reopened it meanwhile
+            stale, self._conns = self._conns, []
+            for conn in stale:  # closing checkpoints into the unlinked file and drops its WAL
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            for suffix, ours in self._sidecars.items():
+                # A new database must never adopt the old one's WAL: remove the old WAL and
+                # index where they are still the files this process opened (not another
+                # process's, which may already use a new database there).
+                if ours is not None and self._database_identity(suffix) == ours:
+                    try:
+                        os.unlink(self.db_path + suffix)
+                    except OSError:
+                        pass
+            self._tls = threading.local()
+            self._ready = False
+            self._identity = None
+            self._artifact_dirs.clear()
+        try:
+            warnings.warn(
+                f"autolog: the tracking store's database {self.db_path!r} was removed or "
+                "replaced while this process used it; a new store is created there (what "
+                "was in the old one is not in it)", AutologWarning, stacklevel=2)
+        except Exception:  # noqa: BLE001 - warnings as errors on the writer thread
+            pass
+
+    def _conn(self, create: bool = True) -> sqlite3.Connection:
+        """This thread's connection. ``create=False`` (reads) refuses to create a store."""
         if self._pid != os.getpid():
             # A forked child must not touch its parent's connections (nor close them).
             _inherited.extend(self._conns)
             self._reset()
+        self._check_identity()
         conn: sqlite3.Connection | None = getattr(self._tls, "conn", None)
         if conn is not None:
             return conn
         with self._open_lock:
+            if not create and not self._ready and not os.path.isfile(self.db_path):
+                raise StoreNotFoundError(
+                    f"no autolog store at {self.root!r}: nothing has been logged there yet "
+                    f"(reads never create a store; {DB_NAME} is missing)")
             try:
                 os.makedirs(self.artifact_root, exist_ok=True)
                 conn = S.connect(self.db_path)
@@ -94,6 +160,8 @@ class LocalBackend(Backend):
                     with self._write_lock:
                         S.create_schema(conn, os.path.join(ARTIFACTS_DIR, "0"), _now())
                     self._ready = True
+                    self._identity = self._database_identity()
+                    self._sidecars = {s: self._database_identity(s) for s in ("-wal", "-shm")}
             except (OSError, sqlite3.Error) as exc:
                 if conn is not None:
                     conn.close()
@@ -112,7 +180,7 @@ class LocalBackend(Backend):
 
     def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
         """``body`` in one read transaction: a consistent snapshot, never blocking writers."""
-        conn = self._conn()
+        conn = self._conn(create=False)
 
         def attempt() -> T:
             conn.execute("BEGIN")
@@ -387,6 +455,21 @@ class LocalBackend(Backend):
 _inherited: list[sqlite3.Connection] = []
 
 
+_PERMANENT_SQLITE = ("readonly", "read-only", "disk is full", "disk full", "no such table",
+                     "no such column", "not a database", "malformed", "unable to open",
+                     "disk i/o error")
+_PERMANENT_ERRNO = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC,
+                    getattr(errno, "EDQUOT", errno.ENOSPC), errno.ENOTDIR, errno.EISDIR}
+
+
+def is_permanent_error(exc: BaseException) -> bool:
+    """Whether retrying a failed store operation cannot help (a locked database can)."""
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+        return any(part in text for part in _PERMANENT_SQLITE)
+    return isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNO
+
+
 def _int_id(experiment_id: str) -> int:
     text = str(experiment_id)
     return int(text) if text.isdigit() else -1
@@ -402,7 +485,7 @@ def copy_artifact(root: str, local_path: str, artifact_path: str | None) -> None
         target = os.path.join(dest, os.path.basename(local_path))
         check_inside(root, target, "artifact")
         _makedirs(dest)
-        shutil.copyfile(local_path, target)
+        _copy_atomically(local_path, target)
     elif os.path.isdir(local_path):
         for folder, _dirs, files in os.walk(local_path):
             relative = os.path.relpath(folder, local_path)
@@ -412,9 +495,29 @@ def copy_artifact(root: str, local_path: str, artifact_path: str | None) -> None
             for name in files:
                 target = os.path.join(out, name)
                 check_inside(root, target, "artifact")
-                shutil.copyfile(os.path.join(folder, name), target)
+                _copy_atomically(os.path.join(folder, name), target)
     else:
         raise InvalidInputError(f"artifact {local_path!r} is not an existing file or directory")
+
+
+_copies = itertools.count()
+
+
+def _copy_atomically(source: str, target: str) -> None:
+    """Copy under a hidden name beside ``target``, then rename: ``target`` is either
+    absent or complete, whatever happens during the copy."""
+    hidden = os.path.join(os.path.dirname(target),
+                          f"{PARTIAL_PREFIX}{os.getpid()}-{next(_copies)}-{os.path.basename(target)}")
+    try:
+        shutil.copyfile(source, hidden)
+        os.replace(hidden, target)
+    except OSError as exc:
+        try:
+            os.unlink(hidden)
+        except OSError:
+            pass
+        raise StoreError(f"cannot write artifact {target!r}: {exc}",
+                         permanent=is_permanent_error(exc)) from exc
 
 
 def file_destination(root: str, artifact_file: str) -> str:
@@ -431,13 +534,15 @@ def _makedirs(path: str) -> None:
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create artifact folder {path!r}: {exc}") from exc
+        raise StoreError(f"cannot create artifact folder {path!r}: {exc}",
+                         permanent=is_permanent_error(exc)) from exc
 
 
 def _walk_files(base: str) -> Iterable[str]:
     for folder, _dirs, files in os.walk(base):
         for name in files:
-            yield os.path.join(folder, name)
+            if not name.startswith(PARTIAL_PREFIX):
+                yield os.path.join(folder, name)
 
 
 def list_artifact_files(root: str, path: str | None) -> list[str]:

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+from autolog.backends.base import PARTIAL_PREFIX
 from autolog.errors import InvalidInputError
 from autolog.scratch import scratch_dir
 from autolog.tracking import runs
@@ -64,7 +65,8 @@ def write_artifact(artifact_file: str, write: Callable[[str], None], run_id: str
             state.backend.log_artifact(state.run_id, path, folder)
         return
     # the name keeps its extension: writers such as savefig choose the format by it
-    path = os.path.join(os.path.dirname(dest), f".autolog-{os.getpid()}-{next(_scratch_names)}-{name}")
+    path = os.path.join(os.path.dirname(dest),
+                        f"{PARTIAL_PREFIX}{os.getpid()}-{next(_scratch_names)}-{name}")
     try:
         write(path)
         os.replace(path, dest)

@@ -47,9 +47,10 @@ def test_uris_name_a_folder_as_path_file_colon_or_file_url(tmp_path: Path) -> No
     assert path_of("file:rel") == os.path.abspath("rel")
 
 
-def test_first_use_creates_a_wal_database_an_artifact_folder_and_the_default_experiment(
+def test_first_write_creates_a_wal_database_an_artifact_folder_and_the_default_experiment(
     store: LocalBackend,
 ) -> None:
+    store.create_experiment("first")
     default = store.get_experiment("0")
     assert (default.name, default.lifecycle_stage) == ("Default", "active")
     assert os.path.isdir(os.path.join(store.root, "artifacts"))
@@ -57,15 +58,16 @@ def test_first_use_creates_a_wal_database_an_artifact_folder_and_the_default_exp
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_a_first_run_in_a_fresh_store_takes_under_20_ms(tmp_path: Path) -> None:
-    timings = []
-    for i in range(3):
-        backend = LocalBackend(str(tmp_path / f"fresh{i}"))
-        start = time.perf_counter()
-        backend.create_run("0", "first", 1, {})
-        timings.append(time.perf_counter() - start)
-        backend.close()
-    assert min(timings) < 0.020, timings
+def test_a_read_of_a_fresh_path_creates_nothing_and_says_no_store_exists(tmp_path: Path) -> None:
+    """Reads never create a store: they raise StoreNotFoundError naming the path."""
+    from autolog.errors import StoreNotFoundError
+
+    backend = LocalBackend(str(tmp_path / "nothing-here"))
+    with pytest.raises(StoreNotFoundError, match="nothing-here"):
+        backend.search_experiments()
+    with pytest.raises(StoreNotFoundError):
+        backend.get_run("0" * 32)
+    assert not (tmp_path / "nothing-here").exists()
 
 
 def test_run_ids_are_uuid4_hex_and_experiment_ids_increasing_integers(store: LocalBackend) -> None:
@@ -141,17 +143,12 @@ def test_relogging_a_param_is_a_no_op_and_tags_are_overwritten(store: LocalBacke
     assert (run.data.params, run.data.tags["t"]) == ({"p": "1"}, "b")
 
 
-def test_log_batch_of_50000_metrics_is_one_fast_transaction(store: LocalBackend) -> None:
+def test_log_batch_of_50000_metrics_is_written_whole(store: LocalBackend) -> None:
+    """50,000 metrics in one call land in full (throughput is measured in bench/)."""
     run_id = new_run(store)
     metrics = [Metric(f"m{i % 10}", float(i), 1000 + i, i) for i in range(50_000)]
-    best = math.inf
     for _ in range(3):
-        start = time.perf_counter()
         store.log_batch(run_id, metrics)
-        best = min(best, time.perf_counter() - start)
-    # ~300k rows/s on an idle machine; the bound only catches per-row transactions, and
-    # leaves room for a CI machine shared with other jobs.
-    assert 50_000 / best > 50_000, f"{50_000 / best:,.0f} rows/s"
     assert len(store.get_metric_history(run_id, "m3")) == 15_000
     assert store.get_run(run_id).data.metrics["m9"] == 49_999.0
 
@@ -170,6 +167,7 @@ def test_dataset_inputs_round_trip_with_their_context_tags(store: LocalBackend) 
 def test_unknown_run_and_experiment_ids_raise_run_not_found_naming_the_id(
     store: LocalBackend,
 ) -> None:
+    store.create_experiment("exists")
     for call in (lambda: store.get_run("nope1"), lambda: store.log_batch("nope1", params=[("a", "b")]),
                  lambda: store.update_run("nope1", "FINISHED", 1),
                  lambda: store.get_metric_history("nope1", "m"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import autolog
 from autolog.testing import capture_runs
 
@@ -15,7 +17,8 @@ def test_capture_runs_collects_runs_in_start_order_and_writes_nothing() -> None:
             autolog.log_param("p", "x")
     assert [r.info.run_name for r in runs] == ["first", "second"]
     assert runs[0].data.metrics == {"m": 1.0} and runs[1].data.params == {"p": "x"}
-    assert autolog.search_runs() == []
+    with pytest.raises(autolog.StoreNotFoundError):  # the configured store was never created
+        autolog.search_runs()
 
 
 def test_capture_runs_restores_the_previous_tracking_uri() -> None:
