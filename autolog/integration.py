@@ -17,23 +17,14 @@ import warnings
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from autolog import config, wrapping
-from autolog.entry_points import entry_points
+from autolog import config, plugins, wrapping
 from autolog.errors import AutologWarning, InvalidInputError
 from autolog.lazy import logger
 
 if TYPE_CHECKING:
     from autolog.session import Call
 
-ENTRY_POINT_GROUP = "autolog.integrations"
-
-# Used only when the distribution metadata is missing (running from a source tree).
-_BUILTINS = {
-    "sklearn": "autolog.integrations.sklearn:SklearnIntegration",
-    "xgboost": "autolog.integrations.xgboost:XGBoostIntegration",
-    "lightgbm": "autolog.integrations.lightgbm:LightGBMIntegration",
-    "pytorch": "autolog.integrations.pytorch:PyTorchIntegration",
-}
+ENTRY_POINT_GROUP = plugins.INTEGRATIONS
 
 
 class Integration:
@@ -46,6 +37,9 @@ class Integration:
     requirements: ClassVar[tuple[str, ...]] = ()
     #: the integration's own flags and their defaults
     flags: ClassVar[dict[str, Any]] = {}
+    #: top-level packages whose estimator classes this integration autologs (so that no
+    #: other integration patches them too); default: the packages of ``modules``
+    claims: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -273,35 +267,17 @@ def register(integration: Integration) -> Integration:
     return integration
 
 
-def _entry_points() -> dict[str, str]:
-    found: dict[str, str] = {}
+def _load(name: str) -> Integration | None:
+    cls = plugins.load(ENTRY_POINT_GROUP, name)
+    if cls is None:
+        return None
     try:
-        found.update(entry_points(ENTRY_POINT_GROUP))
-    except Exception as exc:  # noqa: BLE001 - broken metadata: fall back to the built-ins
-        logger.debug("autolog: reading entry points failed: %s", exc)
-    for name, target in _BUILTINS.items():
-        found.setdefault(name, target)
-    return found
-
-
-def _load(name: str, target: str) -> Integration | None:
-    module_name, _, attr = target.partition(":")
-    try:
-        import importlib
-
-        module = importlib.import_module(module_name)
-        cls = getattr(module, attr)
         integration = cls()
         if not isinstance(integration, Integration):
-            raise TypeError(f"{target} is not an autolog Integration")
+            raise TypeError(f"{cls!r} is not an autolog Integration")
         return integration
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            logger.debug("autolog: integration %s not installed (%s)", name, exc)
-            return None  # missing module: skip quietly
-        _warn(f"autolog: integration {name!r} ({target}) failed to load: {exc!r}; skipped")
     except Exception as exc:  # noqa: BLE001 - a broken plugin is skipped, with a warning
-        _warn(f"autolog: integration {name!r} ({target}) failed to load: {exc!r}; skipped")
+        _warn(f"autolog: integration {name!r} failed to load: {exc!r}; skipped")
     return None
 
 
@@ -309,11 +285,10 @@ def integrations() -> dict[str, Integration]:
     """Every registered integration by name, discovering entry points on first use."""
     global _discovered
     if not _discovered:
-        points = _entry_points()
-        for name, target in points.items():
+        for name in plugins.discover(ENTRY_POINT_GROUP):
             if name in _registry:
                 continue
-            loaded = _load(name, target)
+            loaded = _load(name)
             if loaded is not None:
                 with _registry_lock:
                     _registry.setdefault(loaded.name or name, loaded)
@@ -328,6 +303,17 @@ def get_integration(name: str) -> Integration:
             f"no integration named {name!r}; available: {', '.join(sorted(integrations()))}"
         )
     return found
+
+
+def owner_of(cls: type) -> str | None:
+    """The name of the integration that claims ``cls``'s package, if any (sklearn leaves
+    XGBoost's and LightGBM's estimators to their own integrations this way)."""
+    top = cls.__module__.partition(".")[0]
+    for name, integration in integrations().items():
+        claimed = integration.claims or tuple(m.partition(".")[0] for m in integration.modules)
+        if top in claimed:
+            return name
+    return None
 
 
 def integration_autolog(name: str) -> Any:

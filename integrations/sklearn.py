@@ -416,12 +416,10 @@ class SklearnIntegration(Integration):
 
 
 def _foreign(cls: type) -> bool:
-    """True for estimator classes of a framework that another integration autologs."""
-    from autolog.integration import integrations
+    """True for estimator classes that another integration claims (XGBoost's, LightGBM's)."""
+    from autolog.integration import owner_of
 
-    top = cls.__module__.partition(".")[0]
-    return any(top in (m.partition(".")[0] for m in other.modules)
-               for name, other in integrations().items() if name != "sklearn")
+    return owner_of(cls) not in (None, "sklearn")
 
 
 autolog = integration_autolog("sklearn")

@@ -11,40 +11,21 @@ import os
 import threading
 from urllib.parse import urlsplit
 
-from autolog import config
+from autolog import config, plugins
 from autolog.backends.base import Backend
-from autolog.entry_points import entry_points
 from autolog.errors import InvalidInputError
 from autolog.redaction import redact
 
 __all__ = ["Backend", "available_schemes", "backend_for", "check_uri", "resolve_uri", "scheme_of"]
 
-ENTRY_POINT_GROUP = "autolog.backends"
-
-# Used only when the distribution's metadata is missing (running from a source tree).
-_FALLBACK = {
-    "file": "autolog.backends.local:LocalBackend",
-    "memory": "autolog.backends.memory:MemoryBackend",
-    "http": "autolog.backends.mlflow:MlflowBackend",
-    "https": "autolog.backends.mlflow:MlflowBackend",
-    "mlflow": "autolog.backends.mlflow:MlflowBackend",
-}
+ENTRY_POINT_GROUP = plugins.BACKENDS
 
 _lock = threading.Lock()
-_entry_points: dict[str, str] | None = None
 _instances: dict[str, Backend] = {}
 
 
 def _schemes() -> dict[str, str]:
-    global _entry_points
-    if _entry_points is None:
-        found = dict(_FALLBACK)
-        try:
-            found.update(entry_points(ENTRY_POINT_GROUP))
-        except Exception:  # noqa: BLE001 - broken metadata must not break tracking
-            pass
-        _entry_points = found
-    return _entry_points
+    return plugins.discover(ENTRY_POINT_GROUP)
 
 
 def available_schemes() -> list[str]:
@@ -113,16 +94,6 @@ def _check_http(url: str, uri: str) -> None:
             f"tracking URI {redact(uri)!r} {problem}; expected http(s)://host[:port][/path]")
 
 
-def _load(target: str) -> type[Backend]:
-    module_name, _, attr = target.partition(":")
-    import importlib
-
-    obj = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj  # type: ignore[return-value]
-
-
 def backend_for(uri: str) -> Backend:
     """The (cached) backend instance for a URI."""
     backend = _instances.get(uri)
@@ -132,8 +103,8 @@ def backend_for(uri: str) -> Backend:
         backend = _instances.get(uri)
         if backend is None:
             check_uri(uri)
-            cls = _load(_schemes()[scheme_of(uri)])
-            backend = cls(uri)  # type: ignore[call-arg]
+            cls = plugins.load(ENTRY_POINT_GROUP, scheme_of(uri), required=True)
+            backend = cls(uri)
             _instances[uri] = backend
         return backend
 

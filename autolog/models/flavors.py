@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from autolog import plugins
 from autolog.errors import InvalidInputError
 
 
@@ -42,12 +43,6 @@ class Flavor:
         return model.predict(data)
 
 
-_BUILTIN: dict[str, str] = {
-    "sklearn": "autolog.models.sklearn_flavor",
-    "xgboost": "autolog.models.xgboost_flavor",
-    "lightgbm": "autolog.models.lightgbm_flavor",
-    "pytorch": "autolog.models.pytorch_flavor",
-}
 _registry: dict[str, Flavor] = {}
 
 
@@ -59,7 +54,7 @@ def register_flavor(flavor: Flavor) -> None:
 
 
 def known_flavors() -> list[str]:
-    return sorted({*_BUILTIN, *_registry})
+    return sorted({*plugins.discover(plugins.FLAVORS), *_registry})
 
 
 def get_flavor(name: str) -> Flavor:
@@ -67,14 +62,13 @@ def get_flavor(name: str) -> Flavor:
     flavor = _registry.get(name)
     if flavor is not None:
         return flavor
-    module_name = _BUILTIN.get(name) if isinstance(name, str) else None
-    if module_name is None:
+    if not isinstance(name, str) or name not in plugins.discover(plugins.FLAVORS):
         raise InvalidInputError(
             f"model flavor {name!r} is not known; use one of {', '.join(known_flavors())}"
         )
-    flavor = importlib.import_module(module_name).FLAVOR
+    flavor = plugins.load(plugins.FLAVORS, name, required=True)
     if not isinstance(flavor, Flavor):
-        raise InvalidInputError(f"{module_name}.FLAVOR is not a Flavor")
+        raise InvalidInputError(f"flavor plugin {name!r} is not a Flavor: {flavor!r}")
     _registry[name] = flavor
     return flavor
 
@@ -84,7 +78,7 @@ def flavor_for_mlmodel(flavors: dict[str, Any]) -> tuple[Flavor, dict[str, Any]]
     for name, conf in flavors.items():
         if name == "python_function":
             continue
-        if name in _registry or name in _BUILTIN:
+        if name in _registry or name in plugins.discover(plugins.FLAVORS):
             return get_flavor(name), dict(conf or {})
     raise InvalidInputError(
         f"the model has flavors {sorted(flavors)}; autolog loads only "

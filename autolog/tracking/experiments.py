@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from autolog.errors import InvalidInputError
+from autolog.errors import InvalidInputError, StoreNotFoundError
 from autolog.tracking import context
 from autolog.tracking import entities as E
 from autolog.tracking.entities import Experiment
@@ -32,7 +32,10 @@ def set_experiment(
         experiment = backend.get_experiment(str(experiment_id))
     else:
         name = _check_name(experiment_name)
-        found = backend.get_experiment_by_name(name)
+        try:
+            found = backend.get_experiment_by_name(name)
+        except StoreNotFoundError:
+            found = None  # a first write creates the store
         if found is None:
             found = backend.get_experiment(backend.create_experiment(name))
         experiment = found

@@ -177,10 +177,9 @@ def test_end_run_warns_with_the_count_of_values_lost_in_the_run(
     backends._instances["memory:failing-end"] = Failing("memory:failing-end")
     autolog.set_tracking_uri("memory:failing-end")
     try:
-        with pytest.warns(AutologWarning) as seen:
-            with autolog.start_run() as run:
-                autolog.log_metrics({"a": 1.0, "b": 2.0})
-                autolog.log_param("p", 1)
+        with pytest.warns(AutologWarning) as seen, autolog.start_run() as run:
+            autolog.log_metrics({"a": 1.0, "b": 2.0})
+            autolog.log_param("p", 1)
         assert [str(w.message) for w in seen][-1] == (
             f"autolog: run {run.info.run_id} ended with 3 values not written (see the "
             "warnings above)")
