@@ -45,22 +45,42 @@ def lazy_module(name: str) -> Any:
 
 
 def flavor_functions(flavor: str) -> tuple[Any, Any, Any]:
-    """``log_model``, ``save_model`` and ``load_model`` of one model flavor, for an
-    integration module to re-export (``autolog.sklearn.log_model``) without importing the
-    models package before they are called."""
-    module = lazy_module(f"autolog.models.{flavor}_flavor")
+    """``log_model``, ``save_model`` and ``load_model`` bound to one model flavor, for an
+    integration module to export (``autolog.xgboost.save_model``, as
+    ``mlflow.xgboost.save_model``). They call the generic functions of ``autolog.models``,
+    which is imported only when one of them is called."""
 
-    def log_model(model: Any, artifact_path: str = "model", **kwargs: Any) -> Any:
-        return module.log_model(model, artifact_path, **kwargs)
+    def log_model(model: Any, artifact_path: str = "model", signature: Any = None,
+                  input_example: Any = None, **kwargs: Any) -> Any:
+        from autolog import models
 
-    def save_model(model: Any, path: str, **kwargs: Any) -> Any:
-        return module.save_model(model, path, **kwargs)
+        return models.log_model(flavor, model, artifact_path, signature, input_example,
+                                **kwargs)
 
-    def load_model(model_uri: str, **kwargs: Any) -> Any:
-        return module.load_model(model_uri, **kwargs)
+    def save_model(model: Any, path: Any, signature: Any = None, input_example: Any = None,
+                   **kwargs: Any) -> Any:
+        from autolog import models
 
-    for fn, verb in ((log_model, "Log"), (save_model, "Save"), (load_model, "Load")):
-        fn.__doc__ = f"{verb} a {flavor} model ({flavor} flavor, MLflow's layout); see autolog.models."
+        return models.save_model(flavor, model, path, signature, input_example, **kwargs)
+
+    def load_model(model_uri: Any, dst_path: str | None = None) -> Any:
+        from autolog import models
+
+        return models.load_model(model_uri, dst_path)
+
+    log_model.__doc__ = (
+        f"Log a {flavor} model into a run's artifacts under ``artifact_path``: "
+        f"``autolog.models.log_model({flavor!r}, model, ...)``, which documents the arguments.")
+    save_model.__doc__ = (
+        f"Write a {flavor} model as an MLflow model directory at ``path``: "
+        f"``autolog.models.save_model({flavor!r}, model, path, ...)``.")
+    load_model.__doc__ = (
+        "The native model at ``model_uri`` (``runs:/<run_id>/<path>``, ``models:/...``, a "
+        "path): ``autolog.models.load_model``. Unpickles pickle-based formats: load only "
+        "trusted models.")
+    module = f"autolog.integrations.{flavor}"
+    for fn in (log_model, save_model, load_model):
+        fn.__module__ = module
     return log_model, save_model, load_model
 
 

@@ -1,12 +1,12 @@
 """Shared by the XGBoost and LightGBM integrations: gradient-boosting logging logic.
 
 Nothing here imports a framework. The two integrations translate their framework's
-callback arguments into ``(step, values)`` rows for a :class:`MetricRecorder`, and hand
+callback arguments into ``(step, values)`` rows for an :class:`EvalRecorder`, and hand
 boosters' feature importances, models and training data to the helpers below:
 
-* per-iteration metrics are buffered and written in batches (one ``log_metrics`` call per
-  iteration, made every :data:`FLUSH_EVERY` iterations or :data:`FLUSH_SECONDS` seconds), so
-  that 10,000 iterations cost little on the training thread;
+* per-iteration metrics go through a :class:`~autolog.tracking.buffer.MetricBuffer`,
+  written every :data:`FLUSH_ROWS` rows or :data:`FLUSH_SECONDS` seconds, so that 10,000
+  iterations cost little on the training thread;
 * early stopping adds ``best_iteration`` (as the framework reports it),
   ``stopped_iteration`` (the number of iterations this call ran, in both integrations) and
   one more point of every eval metric at ``step = stopped_iteration`` holding the best
@@ -22,23 +22,22 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import re
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from autolog.patching import Call
+from autolog.session import Call
 from autolog.tracking import fluent
+from autolog.tracking.buffer import MetricBuffer
+
+from . import _common
 
 _logger = logging.getLogger("autolog")
 
 #: rows of training data used for signatures, input examples and dataset digests
 SAMPLE_ROWS = 5
-#: buffered iterations are written at least this often
-FLUSH_EVERY = 500
+#: buffered metric rows are written at least this often
+FLUSH_ROWS = 1000
 FLUSH_SECONDS = 2.0
-
-_BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
 
 
 # ---------------------------------------------------------------------------- names
@@ -46,7 +45,7 @@ def metric_key(data_name: str, metric_name: str) -> str:
     """``<eval name>-<metric>``, with ``@`` written ``_at_`` and other characters that a
     metric key cannot hold replaced by ``_`` (``validation-ndcg@5`` → ``validation-ndcg_at_5``)."""
     key = f"{data_name}-{metric_name}".replace("@", "_at_")
-    return _BAD_KEY_CHARS.sub("_", key)
+    return _common.sanitize_key(key)
 
 
 def describe(value: Any) -> Any:
@@ -137,45 +136,29 @@ def log_params(call: Call, params: Mapping[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------------- metrics
-class MetricRecorder:
-    """Collects per-iteration metric rows in the training thread and writes them in
-    batches. ``history`` keeps every row (a few floats per iteration) for the
-    early-stopping summary."""
+class EvalRecorder:
+    """Per-iteration eval metrics of one training: rows go to a :class:`MetricBuffer`
+    (written every :data:`FLUSH_ROWS` rows or :data:`FLUSH_SECONDS` seconds), and
+    ``history`` keeps every iteration's values (a few floats each) for the early-stopping
+    summary."""
 
-    __slots__ = ("_last_flush", "_pending", "history", "iterations", "run_id")
+    __slots__ = ("buffer", "history", "iterations", "run_id")
 
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
-        self.history: list[tuple[int, int, dict[str, float]]] = []
+        self.buffer = MetricBuffer(run_id, max_rows=FLUSH_ROWS, max_age=FLUSH_SECONDS)
+        self.history: dict[int, dict[str, float]] = {}
         self.iterations = 0
-        self._pending = 0
-        self._last_flush = time.monotonic()
 
     def record(self, step: int, values: dict[str, float]) -> None:
         """One iteration: ``values`` maps metric keys to floats (may be empty)."""
         self.iterations += 1
-        if not values:
-            return
-        self.history.append((step, int(time.time() * 1000), values))
-        self._pending += 1
-        if self._pending >= FLUSH_EVERY or time.monotonic() - self._last_flush > FLUSH_SECONDS:
-            self.flush()
+        if values:
+            self.history[step] = values
+            self.buffer.add_many(values, step)
 
     def flush(self) -> None:
-        pending, self._pending = self._pending, 0
-        self._last_flush = time.monotonic()
-        if not pending:
-            return
-        log = fluent.log_metrics
-        run_id = self.run_id
-        for step, timestamp, values in self.history[-pending:]:
-            log(values, step=step, timestamp=timestamp, run_id=run_id)
-
-    def values_at(self, step: int) -> dict[str, float] | None:
-        for row_step, _, values in reversed(self.history):
-            if row_step == step:
-                return values
-        return None
+        self.buffer.flush()
 
     def finish(self, best_iteration: int | None = None, best_step: int | None = None) -> None:
         """Write what is buffered; with early stopping, log ``best_iteration``,
@@ -186,12 +169,12 @@ class MetricRecorder:
         stopped = self.iterations
         fluent.log_metrics({"best_iteration": best_iteration, "stopped_iteration": stopped},
                            run_id=self.run_id)
-        best = self.values_at(best_iteration if best_step is None else best_step)
+        best = self.history.get(best_iteration if best_step is None else best_step)
         if best:
             fluent.log_metrics(best, step=stopped, run_id=self.run_id)
 
 
-def record_history(recorder: MetricRecorder, history: Mapping[str, Mapping[str, Any]],
+def record_history(recorder: EvalRecorder, history: Mapping[str, Mapping[str, Any]],
                    first_step: int = 0) -> None:
     """Feed a finished ``{eval name: {metric: [values]}}`` history (an estimator's
     ``evals_result``) to ``recorder`` as per-iteration rows."""
@@ -275,55 +258,14 @@ def _coo_head(data: Any, rows: int) -> Any:
                       shape=(min(rows, data.shape[0]), data.shape[1])).tocsr()
 
 
-def is_sparse(data: Any) -> bool:
-    return type(data).__module__.startswith("scipy.sparse")
-
-
-# ---------------------------------------------------------------------------- datasets, models
+# ---------------------------------------------------------------------------- datasets
 def log_dataset(call: Call, features: Any, targets: Any, context: str, name: str) -> None:
     """A dataset input; ``autolog.data`` digests a bounded, evenly spaced sample of rows
     (gathered by indexing: nothing is copied whole or densified)."""
     if call.run_id is None or not call.config.get("log_datasets") or features is None:
         return
-    data = _optional("autolog.data")
-    if data is None:
-        return
+    from autolog import data
+
     dataset = data.from_any(features, targets=targets, name=name)
     if dataset is not None:
         fluent.log_input(dataset, context=context, run_id=call.run_id)
-
-
-def log_model(call: Call, flavor: str, model: Any, sample: Any,
-              predict: Callable[[Any], Any] | None) -> None:
-    """Log ``model`` with its signature (from ``sample`` and ``predict(sample)``) and input
-    example, as the flags ask; ``registered_model_name`` registers it where the store has a
-    model registry (MLflow's), on the writer thread; elsewhere it is a debug line."""
-    if call.run_id is None or not call.config.get("log_models"):
-        return
-    models = _optional("autolog.models")
-    if models is None:
-        return
-    signature = None
-    if sample is not None and predict is not None and call.config.get("log_model_signatures"):
-        from autolog.models.signature import infer_signature
-
-        signature = infer_signature(sample, predict(sample))
-    example = sample if call.config.get("log_input_examples") and not is_sparse(sample) else None
-    models.log_model(flavor, model, artifact_path="model", signature=signature or False,
-                     input_example=example, run_id=call.run_id)
-    registered = call.config.get("registered_model_name")
-    if registered:
-        fluent.register_model(f"runs:/{call.run_id}/model", str(registered), wait=False)
-
-
-def _optional(name: str) -> Any:
-    """An autolog module that a slimmed-down install may lack (None then, with a debug line)."""
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            _logger.debug("autolog: %s is not available; skipped", name)
-            return None
-        raise

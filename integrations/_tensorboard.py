@@ -19,13 +19,14 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from autolog import patching
-from autolog.tracking import fluent
-from autolog.tracking import validation as V
+from autolog import session
+from autolog.tracking import fluent, runs
+
+from ._common import valid_key
 
 if TYPE_CHECKING:
     from autolog.integration import Integration
-    from autolog.patching import Call
+    from autolog.session import Call
 
 _logger = logging.getLogger("autolog")
 
@@ -33,16 +34,15 @@ _lock = threading.Lock()
 _runs: weakref.WeakKeyDictionary[Any, tuple[str, weakref.finalize[Any, Any]]] = (
     weakref.WeakKeyDictionary())
 _lightning_writers: weakref.WeakSet[Any] = weakref.WeakSet()
-_key_ok: dict[str, bool] = {}
 _OWN_MODULES = ("autolog", "wrapt", "torch.utils.tensorboard", "contextlib", "functools")
 _LIGHTNING_MODULES = ("lightning", "pytorch_lightning", "lightning_fabric")
 
 
 def patch(integration: Integration, writer_class: type) -> None:
-    patching.safe_patch(integration, writer_class, "add_scalar", _add_scalar, creates_run=False)
-    patching.safe_patch(integration, writer_class, "add_scalars", _add_scalars, creates_run=False)
-    patching.safe_patch(integration, writer_class, "add_hparams", _add_hparams, creates_run=False)
-    patching.safe_patch(integration, writer_class, "close", _close, creates_run=False)
+    session.safe_patch(integration, writer_class, "add_scalar", _add_scalar, creates_run=False)
+    session.safe_patch(integration, writer_class, "add_scalars", _add_scalars, creates_run=False)
+    session.safe_patch(integration, writer_class, "add_hparams", _add_hparams, creates_run=False)
+    session.safe_patch(integration, writer_class, "close", _close, creates_run=False)
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -59,21 +59,6 @@ def _number(value: Any) -> float | None:
         return float(value) if not isinstance(value, (str, bytes)) else None
     except (TypeError, ValueError, RuntimeError):
         return None
-
-
-def _valid(key: Any, kind: str) -> bool:
-    if not isinstance(key, str):
-        return False
-    ok = _key_ok.get(key)
-    if ok is None:
-        try:
-            V.validate_key(key, kind)
-            ok = True
-        except Exception:  # noqa: BLE001 - a tag MLflow would reject is skipped
-            ok = False
-        if len(_key_ok) < 100_000:
-            _key_ok[key] = ok
-    return ok
 
 
 def _step(call: Call, value: Any) -> int | None:
@@ -123,7 +108,7 @@ def _open_run(call: Call) -> str:
     # The writer's run must not become the thread's active run (the user's next start_run()
     # would fail), nor a child of the active one: start it on an empty stack, then put the
     # thread's stack back. (Core change asked for: fluent.start_run(activate=False).)
-    stack = fluent._stack()
+    stack = runs.stack()
     saved = stack[:]
     stack.clear()
     try:
@@ -134,7 +119,7 @@ def _open_run(call: Call) -> str:
 
 def _end_run(run_id: str) -> None:
     try:
-        fluent._end(run_id, "FINISHED")
+        runs.end(run_id, "FINISHED")
     except Exception as exc:  # noqa: BLE001 - runs at garbage collection or exit
         _logger.debug("autolog pytorch: ending the writer's run %s failed: %s", run_id, exc)
 
@@ -154,7 +139,7 @@ def _add_scalar(call: Call, original: Any) -> Any:
     value = _number(_arg(call, 1, "scalar_value"))
     tag = _arg(call, 0, "tag")
     step = _step(call, _arg(call, 2, "global_step"))
-    if value is None or step is None or not _valid(tag, "metric"):
+    if value is None or step is None or not valid_key(tag, "metric"):
         return result
     run_id = _run_for(call)
     if run_id is not None:
@@ -173,7 +158,7 @@ def _add_scalars(call: Call, original: Any) -> Any:
     metrics = {}
     for tag, raw in values.items():
         key, value = f"{main_tag}/{tag}", _number(raw)
-        if value is not None and _valid(key, "metric"):
+        if value is not None and valid_key(key, "metric"):
             metrics[key] = value
     if metrics:
         run_id = _run_for(call)
@@ -188,9 +173,9 @@ def _add_hparams(call: Call, original: Any) -> Any:
     hparams = _arg(call, 0, "hparam_dict") or {}
     metric_values = _arg(call, 1, "metric_dict") or {}
     step = _arg(call, 4, "global_step")
-    params = {k: v for k, v in hparams.items() if _valid(k, "param")}
+    params = {k: v for k, v in hparams.items() if valid_key(k, "param")}
     metrics = {k: n for k, v in metric_values.items()
-               if (n := _number(v)) is not None and _valid(k, "metric")}
+               if (n := _number(v)) is not None and valid_key(k, "metric")}
     if params or metrics:
         run_id = _run_for(call)
         if run_id is not None:

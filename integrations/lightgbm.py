@@ -32,26 +32,28 @@ What is logged
       inputs (contexts ``train`` and ``eval``), from a five-row sample (``lgb.Dataset`` raw
       data is sampled before LightGBM frees it; data given as a file path is not sampled).
 
-Flags: the common ones (``log_models``, ``log_datasets``, ``log_model_signatures``,
-``log_input_examples`` …) plus ``registered_model_name`` (used where the backend has a model
-registry, MLflow's) and ``log_plots`` (True: data only, the default; ``"png"``: also PNGs at
-fit time; False: no PNGs at fit time, the JSON stays).
+Flags: see ``autolog.lightgbm.autolog`` (``help(autolog.lightgbm.autolog)``): the common
+ones of ``autolog.autolog`` plus ``registered_model_name`` (used where the backend has a
+model registry, MLflow's) and ``log_plots``. ``autolog.lightgbm.log_model``,
+``save_model`` and ``load_model`` work as MLflow's.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from autolog import patching
-from autolog.integration import Integration, integration_autolog
-from autolog.lazy import lazy_module
-from autolog.patching import Call
+from autolog import flags as F
+from autolog import session
+from autolog.integration import Integration, get_integration
+from autolog.lazy import flavor_functions, lazy_module
+from autolog.session import Call
 
 if TYPE_CHECKING:
-    from . import _gbm
+    from . import _common, _gbm
 else:  # numpy-heavy: loaded with the first training, not by autolog()
     _gbm = lazy_module("autolog.integrations._gbm")
+    _common = lazy_module("autolog.integrations._common")
 
 IMPORTANCE_TYPES = ("split", "gain")
 _TRAIN_EXCLUDED = ("params", "train_set", "valid_sets", "valid_names", "fobj", "feval",
@@ -66,7 +68,7 @@ class AutologCallback:
     """A LightGBM callback that runs first (lowest ``order``), so that it records the
     iteration on which ``early_stopping`` or a user's callback stops training."""
 
-    def __init__(self, call: Call, recorder: _gbm.MetricRecorder, cv: bool = False) -> None:
+    def __init__(self, call: Call, recorder: _gbm.EvalRecorder, cv: bool = False) -> None:
         self.order = -1_000_000
         self.before_iteration = False
         self.model: Any = None
@@ -106,7 +108,7 @@ def _best_iteration(model: Any) -> int | None:
     return int(best) if best is not None and best > 0 else None
 
 
-def _finish(recorder: _gbm.MetricRecorder, model: Any) -> None:
+def _finish(recorder: _gbm.EvalRecorder, model: Any) -> None:
     best = _best_iteration(model)
     recorder.finish(best_iteration=best, best_step=None if best is None else best - 1)
 
@@ -144,7 +146,7 @@ class TrainHook:
         excluded = _CV_EXCLUDED if self.cv else _TRAIN_EXCLUDED
         _gbm.log_params(call, {**dict(args.get("params") or {}),
                                **_gbm.training_params(bound, excluded)})
-        recorder = _gbm.MetricRecorder(call.run_id)
+        recorder = _gbm.EvalRecorder(call.run_id)
         callback = AutologCallback(call, recorder, cv=self.cv)
         call.state["recorder"], call.state["callback"] = recorder, callback
         # sample now: LightGBM frees a Dataset's raw data once it is constructed
@@ -159,7 +161,7 @@ class TrainHook:
         _gbm.with_callback(call, bound, "callbacks", callback)
 
     def after(self, call: Call, result: Any) -> None:
-        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
         if recorder is None:
             return
         callback: AutologCallback = call.state["callback"]
@@ -171,10 +173,10 @@ class TrainHook:
         for name, (valid_features, valid_labels) in call.state["valid"]:
             _gbm.log_dataset(call, valid_features, valid_labels, "eval", name)
         _importances(call, result)
-        _gbm.log_model(call, "lightgbm", result, _gbm.head(features), result.predict)
+        _common.log_model(call, "lightgbm", result, _gbm.head(features), result.predict)
 
     def on_error(self, call: Call, exc: BaseException) -> None:
-        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
         if recorder is not None:
             recorder.flush()
 
@@ -193,14 +195,14 @@ class FitHook:
         if args.get("early_stopping_rounds") is not None:  # lightgbm < 4: a fit argument
             params["early_stopping_rounds"] = args["early_stopping_rounds"]
         _gbm.log_params(call, params)
-        recorder = _gbm.MetricRecorder(call.run_id)
+        recorder = _gbm.EvalRecorder(call.run_id)
         call.state["recorder"] = recorder
         call.state["fit_args"] = {k: args.get(k) for k in ("X", "y", "eval_set", "eval_names",
                                                            "eval_X", "eval_y")}
         _gbm.with_callback(call, bound, "callbacks", AutologCallback(call, recorder))
 
     def after(self, call: Call, result: Any) -> None:
-        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
         estimator = call.instance
         if recorder is None or estimator is None:
             return
@@ -215,10 +217,10 @@ class FitHook:
                 _gbm.log_dataset(call, eval_X, eval_y, "eval",
                                  names[i] if i < len(names) else f"valid_{i}")
         _importances(call, booster)
-        _gbm.log_model(call, "lightgbm", estimator, _gbm.head(X), estimator.predict)
+        _common.log_model(call, "lightgbm", estimator, _gbm.head(X), estimator.predict)
 
     def on_error(self, call: Call, exc: BaseException) -> None:
-        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
         if recorder is not None:
             recorder.flush()
 
@@ -238,29 +240,75 @@ def _eval_pairs(fit_args: dict[str, Any]) -> list[tuple[Any, Any]]:
 
 
 # ---------------------------------------------------------------------------- integration
+FLAGS: dict[str, F.Flag] = {
+    "registered_model_name": F.REGISTERED_MODEL_NAME,
+    "log_plots": F.LOG_PLOTS,
+}
+
+
 class LightGBMIntegration(Integration):
     name = "lightgbm"
     modules = ("lightgbm",)
     requirements = ("lightgbm >= 3.3",)
-    flags: ClassVar[dict[str, Any]] = {"registered_model_name": None, "log_plots": True}
+    flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
 
     def enable(self, **flags: Any) -> None:
-        if "log_plots" in flags:
-            from autolog.plots import check_log_plots
-
-            check_log_plots(flags["log_plots"])
+        F.check_flags(self.name, FLAGS, flags)
         super().enable(**flags)
 
     def _patch(self, module: ModuleType) -> None:
-        patching.safe_patch(self, module, "train", TrainHook())
-        patching.safe_patch(self, module, "cv", TrainHook(cv=True))
+        session.safe_patch(self, module, "train", TrainHook())
+        session.safe_patch(self, module, "cv", TrainHook(cv=True))
         sklearn_api = getattr(module, "sklearn", None)
         base = getattr(sklearn_api, "LGBMModel", None)
         if base is None:
             return
         hook = FitHook()
         for klass in _gbm.fit_classes(sklearn_api, base):
-            patching.safe_patch(self, klass, "fit", hook)
+            session.safe_patch(self, klass, "fit", hook)
 
 
-autolog = integration_autolog("lightgbm")
+def autolog(
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    registered_model_name: str | None = None,
+    extra_tags: dict[str, Any] | None = None,
+    log_system_metrics: bool = True,
+    log_plots: bool | Literal["png"] = True,
+) -> None:
+    """Enable (or, with ``disable=True``, disable) LightGBM autologging.
+
+    Every flag is set on each call: a flag left out takes its default. A bad value is an
+    ``InvalidInputError`` naming the flag.
+
+    Args:
+        log_input_examples: log five training rows as the model's input example.
+        log_model_signatures: log the model's signature, inferred from five training rows.
+        log_models: log the trained model (lightgbm flavor) under ``model/``.
+        log_datasets: log the training and validation data as dataset inputs.
+        disable: revert every patch and stop autologging LightGBM.
+        exclusive: keep autologged content out of runs the user started.
+        disable_for_unsupported_versions: do not patch a LightGBM outside the supported
+            range (by default it is patched, with a warning).
+        silent: no warnings from autologging itself.
+        registered_model_name: register each logged model under this name, where the
+            store has a model registry (MLflow's).
+        extra_tags: tags set on every run that autologging opens.
+        log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
+            that autologging opens.
+        log_plots: True logs the feature importance plots as data (drawn where viewed);
+            ``"png"`` also draws the PNGs at fit time; False draws no PNG at fit time.
+    """
+    flags = dict(locals())  # exactly the parameters above
+    get_integration("lightgbm").enable(**flags)
+
+
+log_model, save_model, load_model = flavor_functions("lightgbm")
+
+__all__ = ["LightGBMIntegration", "autolog", "load_model", "log_model", "save_model"]

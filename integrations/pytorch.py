@@ -54,11 +54,14 @@ supported; with ``ddp_spawn`` the callback does not travel into the spawned work
 run then gets the parameters known before the fit, the model summary and the model).
 Checkpointing under sharded strategies (FSDP, DeepSpeed) is skipped.
 
-Flags (plus the common ones of ``autolog.autolog``): ``log_every_n_epoch=1``,
-``log_every_n_step=None``, ``checkpoint=True``, ``checkpoint_monitor="val_loss"``,
-``checkpoint_mode="min"``, ``checkpoint_save_best_only=True``,
-``checkpoint_save_weights_only=False``, ``checkpoint_save_freq="epoch"`` (or a number of
-steps), ``registered_model_name=None``.
+Flags: see ``autolog.pytorch.autolog`` (``help(autolog.pytorch.autolog)``): the common
+ones of ``autolog.autolog`` plus ``log_every_n_epoch=1``, ``log_every_n_step=None``,
+``checkpoint=True``, ``checkpoint_monitor="val_loss"``, ``checkpoint_mode="min"``,
+``checkpoint_save_best_only=True``, ``checkpoint_save_weights_only=False``,
+``checkpoint_save_freq="epoch"`` (or a number of steps), ``registered_model_name=None``,
+with MLflow's names, defaults and meanings (``checkpoint_monitor`` and
+``checkpoint_mode`` may be None when ``checkpoint_save_best_only=False``).
+``autolog.pytorch.log_model``, ``save_model`` and ``load_model`` work as MLflow's.
 
 Plain PyTorch: TensorBoard
 --------------------------
@@ -79,15 +82,18 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from autolog import patching
+from autolog import flags as F
+from autolog import session
 from autolog.errors import InvalidInputError
-from autolog.integration import Integration, integration_autolog
+from autolog.integration import Integration, get_integration
+from autolog.lazy import flavor_functions
 
 if TYPE_CHECKING:
-    from autolog.patching import Call
+    from autolog.session import Call
 
 
 #: import name -> (distribution name, default requirement)
@@ -100,23 +106,30 @@ _DISTRIBUTIONS = {
 }
 
 
+def _save_freq(value: Any) -> bool:
+    return value == "epoch" or F.is_positive_int(value)
+
+
+FLAGS: dict[str, F.Flag] = {
+    "log_every_n_epoch": F.Flag(1, F.is_positive_int, "a positive integer"),
+    "log_every_n_step": F.Flag(None, F.is_positive_int_or_none, "a positive integer or None"),
+    "registered_model_name": F.REGISTERED_MODEL_NAME,
+    "checkpoint": F.Flag(True, F.is_bool, "True or False"),
+    "checkpoint_monitor": F.Flag("val_loss", F.is_name_or_none, "a metric name or None"),
+    "checkpoint_mode": F.Flag("min", F.one_of("min", "max", None), "'min', 'max' or None"),
+    "checkpoint_save_best_only": F.Flag(True, F.is_bool, "True or False"),
+    "checkpoint_save_weights_only": F.Flag(False, F.is_bool, "True or False"),
+    "checkpoint_save_freq": F.Flag("epoch", _save_freq, "'epoch' or a positive integer"),
+}
+
+
 class PyTorchIntegration(Integration):
     """Autologging for Lightning's ``Trainer.fit`` and TensorBoard's ``SummaryWriter``."""
 
     name = "pytorch"
     modules = (*_LIGHTNING_MODULES, _TENSORBOARD_MODULE)
     requirements = ("lightning >= 2.1", "pytorch-lightning >= 2.1", "torch >= 2.1")
-    flags: ClassVar[dict[str, Any]] = {
-        "log_every_n_epoch": 1,
-        "log_every_n_step": None,
-        "checkpoint": True,
-        "checkpoint_monitor": "val_loss",
-        "checkpoint_mode": "min",
-        "checkpoint_save_best_only": True,
-        "checkpoint_save_weights_only": False,
-        "checkpoint_save_freq": "epoch",
-        "registered_model_name": None,
-    }
+    flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
 
     def __init__(self) -> None:
         super().__init__()
@@ -124,7 +137,8 @@ class PyTorchIntegration(Integration):
 
     # flags ------------------------------------------------------------------------------
     def enable(self, **flags: Any) -> None:
-        _check_flags(flags)
+        F.check_flags(self.name, FLAGS, flags)
+        _check_checkpoint_flags({**self.config, **flags})
         super().enable(**flags)
 
     # versions: one requirement per distribution ------------------------------------------
@@ -159,7 +173,7 @@ class PyTorchIntegration(Integration):
 
             _tensorboard.patch(self, module.SummaryWriter)
             return
-        patching.safe_patch(self, module.Trainer, "fit", _fit_hook)
+        session.safe_patch(self, module.Trainer, "fit", _fit_hook)
 
     def _unpatch(self) -> None:
         super()._unpatch()
@@ -168,54 +182,103 @@ class PyTorchIntegration(Integration):
         _tensorboard.end_writer_runs()
 
 
-def _check_flags(flags: dict[str, Any]) -> None:
-    """Bad values of our own flags are a clear error at enable time, as unknown names are."""
-
-    def positive_int(name: str, allow_none: bool) -> None:
+def _check_checkpoint_flags(flags: Mapping[str, Any]) -> None:
+    """``checkpoint_save_best_only`` needs a metric to watch and a direction (as MLflow)."""
+    if not (flags.get("checkpoint") and flags.get("checkpoint_save_best_only")):
+        return
+    for name, allowed in (("checkpoint_monitor", "a metric name"),
+                          ("checkpoint_mode", "'min' or 'max'")):
         value = flags.get(name)
-        if value is None and allow_none:
-            return
-        if name in flags and (type(value) is not int or value < 1):
-            raise InvalidInputError(f"{name}={value!r} must be a positive integer"
-                                    + (" or None" if allow_none else ""))
-
-    positive_int("log_every_n_epoch", False)
-    positive_int("log_every_n_step", True)
-    mode = flags.get("checkpoint_mode", "min")
-    if mode not in ("min", "max"):
-        raise InvalidInputError(f"checkpoint_mode={mode!r} must be 'min' or 'max'")
-    freq = flags.get("checkpoint_save_freq", "epoch")
-    if freq != "epoch" and (type(freq) is not int or freq < 1):
-        raise InvalidInputError(f"checkpoint_save_freq={freq!r} must be 'epoch' or a positive integer")
-    monitor = flags.get("checkpoint_monitor", "val_loss")
-    if flags.get("checkpoint_save_best_only", True) and flags.get("checkpoint", True) and (
-        not isinstance(monitor, str) or not monitor
-    ):
-        raise InvalidInputError(
-            f"checkpoint_monitor={monitor!r} must name a metric when checkpoint_save_best_only=True"
-        )
+        if value is None:
+            raise InvalidInputError(
+                f"autolog pytorch: flag {name}={value!r} is not allowed with "
+                f"checkpoint_save_best_only=True; {name} must be {allowed}")
 
 
 def _fit_hook(call: Call, original: Any) -> Any:
     """Install the callback on a copy of the callback list, run fit, log what fit produced."""
     from autolog.integrations._lightning_callback import FitSession
 
-    session = FitSession(call)
+    fit = FitSession(call)
     with call.isolate("preparing the fit"):
-        session.install()
+        fit.install()
     try:
         result = original(*call.args, **call.kwargs)
     except BaseException:
         with call.isolate("restoring the trainer's callbacks"):
-            session.uninstall()
-        session.abort()
+            fit.uninstall()
+        fit.abort()
         raise
     with call.isolate("restoring the trainer's callbacks"):
-        session.uninstall()
-    session.finish()
+        fit.uninstall()
+    fit.finish()
     return result
 
 
-autolog = integration_autolog("pytorch")
+def autolog(
+    log_every_n_epoch: int = 1,
+    log_every_n_step: int | None = None,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    registered_model_name: str | None = None,
+    extra_tags: dict[str, Any] | None = None,
+    checkpoint: bool = True,
+    checkpoint_monitor: str | None = "val_loss",
+    checkpoint_mode: Literal["min", "max"] | None = "min",
+    checkpoint_save_best_only: bool = True,
+    checkpoint_save_weights_only: bool = False,
+    checkpoint_save_freq: Literal["epoch"] | int = "epoch",
+    log_model_signatures: bool = True,
+    log_input_examples: bool = False,
+    log_system_metrics: bool = True,
+) -> None:
+    """Enable (or, with ``disable=True``, disable) PyTorch Lightning and TensorBoard
+    autologging.
 
-__all__ = ["PyTorchIntegration", "autolog"]
+    Every flag is set on each call: a flag left out takes its default. A bad value is an
+    ``InvalidInputError`` naming the flag.
+
+    Args:
+        log_every_n_epoch: log the epoch metrics every this many epochs.
+        log_every_n_step: also log the metrics every this many optimizer steps (step =
+            global step; those keys are then not logged per epoch); for TensorBoard
+            scalars, log every this many steps. None: per epoch only.
+        log_models: log the trained module (pytorch flavor) under ``model/``.
+        log_datasets: log the train and validation ``TensorDataset`` samples as dataset
+            inputs.
+        disable: revert every patch and stop autologging Lightning and TensorBoard.
+        exclusive: keep autologged content out of runs the user started.
+        disable_for_unsupported_versions: do not patch a Lightning or torch outside the
+            supported range (by default it is patched, with a warning).
+        silent: no warnings from autologging itself.
+        registered_model_name: register each logged model under this name, where the
+            store has a model registry (MLflow's).
+        extra_tags: tags set on every run that autologging opens.
+        checkpoint: save checkpoints during training (``checkpoints/``).
+        checkpoint_monitor: the metric deciding which checkpoint is best; needed with
+            ``checkpoint_save_best_only``.
+        checkpoint_mode: ``"min"`` or ``"max"``: which value of ``checkpoint_monitor`` is
+            better; needed with ``checkpoint_save_best_only``.
+        checkpoint_save_best_only: keep only the best checkpoint so far, as
+            ``checkpoints/latest_checkpoint.pth``; False keeps every one under
+            ``checkpoints/epoch_<n>/`` or ``checkpoints/global_step_<n>/``.
+        checkpoint_save_weights_only: save the weights only, without optimizer and
+            scheduler states.
+        checkpoint_save_freq: ``"epoch"`` checks at the end of every epoch; an integer,
+            every this many optimizer steps.
+        log_model_signatures: log the model's signature, inferred from the first batch.
+        log_input_examples: log five rows of the first batch as the input example.
+        log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
+            that autologging opens.
+    """
+    flags = dict(locals())  # exactly the parameters above
+    get_integration("pytorch").enable(**flags)
+
+
+log_model, save_model, load_model = flavor_functions("pytorch")
+
+__all__ = ["PyTorchIntegration", "autolog", "load_model", "log_model", "save_model"]

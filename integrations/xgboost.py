@@ -33,27 +33,30 @@ What is logged
       flavor) with its signature and, with ``log_input_examples``, an input example; the
       training and eval data as dataset inputs (contexts ``train`` and ``eval``).
 
-Flags: the common ones (``log_models``, ``log_datasets``, ``log_model_signatures``,
-``log_input_examples`` …) plus ``importance_types``, ``registered_model_name`` (used
-where the backend has a model registry, MLflow's) and ``log_plots`` (True: data only, the
-default; ``"png"``: also PNGs at fit time; False: no PNGs at fit time).
+Flags: see ``autolog.xgboost.autolog`` (``help(autolog.xgboost.autolog)``): the common
+ones of ``autolog.autolog`` plus ``importance_types``, ``registered_model_name`` (used
+where the backend has a model registry, MLflow's), ``model_format`` and ``log_plots``.
+``autolog.xgboost.log_model``, ``save_model`` and ``load_model`` work as MLflow's.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from autolog import patching
-from autolog.integration import Integration, integration_autolog
-from autolog.lazy import lazy_module
-from autolog.patching import Call
+from autolog import flags as F
+from autolog import session
+from autolog.integration import Integration, get_integration
+from autolog.lazy import flavor_functions, lazy_module
+from autolog.session import Call
 
 if TYPE_CHECKING:
-    from . import _gbm
+    from . import _common, _gbm
 else:  # numpy-heavy: loaded with the first training, not by autolog()
     _gbm = lazy_module("autolog.integrations._gbm")
+    _common = lazy_module("autolog.integrations._common")
 
 # DMatrix -> where its data came from; weak keys and weak values: nothing is kept alive
 _SOURCES: weakref.WeakKeyDictionary[Any, _Source] = weakref.WeakKeyDictionary()
@@ -62,7 +65,7 @@ _TRAIN_EXCLUDED = ("params", "dtrain", "evals", "obj", "feval", "custom_metric",
 _callback_class: Any = None
 
 
-def _new_callback(call: Call, recorder: _gbm.MetricRecorder) -> Any:
+def _new_callback(call: Call, recorder: _gbm.EvalRecorder) -> Any:
     """An ``xgboost.callback.TrainingCallback`` (the class is built at first use, so that
     this module does not import xgboost)."""
     global _callback_class
@@ -70,9 +73,9 @@ def _new_callback(call: Call, recorder: _gbm.MetricRecorder) -> Any:
         from xgboost.callback import TrainingCallback
 
         class AutologCallback(TrainingCallback):  # type: ignore[misc,unused-ignore]
-            """Records ``<eval name>-<metric>`` of every iteration into a MetricRecorder."""
+            """Records ``<eval name>-<metric>`` of every iteration into an EvalRecorder."""
 
-            def __init__(self, call: Call, recorder: _gbm.MetricRecorder) -> None:
+            def __init__(self, call: Call, recorder: _gbm.EvalRecorder) -> None:
                 super().__init__()
                 self._call = call
                 self._recorder = recorder
@@ -155,7 +158,7 @@ def _importances(call: Call, booster: Any) -> None:
         try:
             found[importance_type] = booster.get_score(importance_type=importance_type)
         except Exception as exc:  # noqa: BLE001 - e.g. gblinear supports weight only
-            patching.report_error(call.integration, call.place,
+            session.report_error(call.integration, call.place,
                                   f"feature importance {importance_type!r}", exc, True)
     _gbm.log_importances(call, found)
 
@@ -206,7 +209,7 @@ class TrainHook:
         args = bound.arguments
         _gbm.log_params(call, {**_flat_params(args.get("params")),
                                **_gbm.training_params(bound, _TRAIN_EXCLUDED)})
-        recorder = _gbm.MetricRecorder(call.run_id)
+        recorder = _gbm.EvalRecorder(call.run_id)
         call.state["recorder"] = recorder
         call.state["early_stopping"] = _uses_early_stopping(
             args.get("early_stopping_rounds"), args.get("callbacks"))
@@ -215,7 +218,7 @@ class TrainHook:
         _gbm.with_callback(call, bound, "callbacks", _new_callback(call, recorder), first=True)
 
     def after(self, call: Call, booster: Any) -> None:
-        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
         if recorder is None:
             return
         best = _best_iteration(booster) if call.state["early_stopping"] else None
@@ -227,11 +230,12 @@ class TrainHook:
             if dmatrix is not dtrain:
                 _log_dmatrix(call, dmatrix, "eval", str(name))
         source = _SOURCES.get(dtrain) if dtrain is not None else None
-        _gbm.log_model(call, "xgboost", booster, source.sample if source else None,
-                       _dmatrix_predictor(booster, dtrain, source) if source else None)
+        _common.log_model(call, "xgboost", booster, source.sample if source else None,
+                          _dmatrix_predictor(booster, dtrain, source) if source else None,
+                          model_format=call.config.get("model_format", "json"))
 
     def on_error(self, call: Call, exc: BaseException) -> None:
-        recorder: _gbm.MetricRecorder | None = call.state.get("recorder")
+        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
         if recorder is not None:
             recorder.flush()
 
@@ -282,7 +286,7 @@ class FitHook:
         if estimator is None or fit_args is None:
             return
         booster = estimator.get_booster()
-        recorder = _gbm.MetricRecorder(str(call.run_id))
+        recorder = _gbm.EvalRecorder(str(call.run_id))
         _gbm.record_history(recorder, getattr(estimator, "evals_result_", None) or {})
         early = _uses_early_stopping(
             fit_args.get("early_stopping_rounds") or estimator.get_params().get("early_stopping_rounds"),
@@ -296,37 +300,100 @@ class FitHook:
             if pair[0] is not X:
                 _gbm.log_dataset(call, pair[0], pair[1], "eval", f"validation_{i}")
         sample = _gbm.head(X)
-        _gbm.log_model(call, "xgboost", estimator, sample, estimator.predict)
+        _common.log_model(call, "xgboost", estimator, sample, estimator.predict,
+                          model_format=call.config.get("model_format", "json"))
 
 
 # ---------------------------------------------------------------------------- integration
+IMPORTANCE_TYPES = ("weight", "gain", "cover", "total_gain", "total_cover")
+MODEL_FORMATS = ("xgb", "json", "ubj")
+
+
+def _importance_types(value: Any) -> bool:
+    if value is None or isinstance(value, str):
+        return value is None or value in IMPORTANCE_TYPES
+    return isinstance(value, (list, tuple)) and all(v in IMPORTANCE_TYPES for v in value)
+
+
+FLAGS: dict[str, F.Flag] = {
+    "importance_types": F.Flag(("weight", "gain", "cover"), _importance_types,
+                               f"None or a list of {', '.join(map(repr, IMPORTANCE_TYPES))}"),
+    "registered_model_name": F.REGISTERED_MODEL_NAME,
+    "model_format": F.Flag("json", F.one_of(*MODEL_FORMATS),
+                           " or ".join(map(repr, MODEL_FORMATS))),
+    "log_plots": F.LOG_PLOTS,
+}
+
+
 class XGBoostIntegration(Integration):
     name = "xgboost"
     modules = ("xgboost",)
     requirements = ("xgboost >= 1.7",)
-    flags: ClassVar[dict[str, Any]] = {
-        "importance_types": ("weight", "gain", "cover"),
-        "registered_model_name": None,
-        "log_plots": True,
-    }
+    flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
 
     def enable(self, **flags: Any) -> None:
-        if "log_plots" in flags:
-            from autolog.plots import check_log_plots
-
-            check_log_plots(flags["log_plots"])
+        F.check_flags(self.name, FLAGS, flags)
         super().enable(**flags)
 
     def _patch(self, module: ModuleType) -> None:
-        patching.safe_patch(self, module, "train", TrainHook())
-        patching.safe_patch(self, module.DMatrix, "__init__", DMatrixHook(), creates_run=False)
+        session.safe_patch(self, module, "train", TrainHook())
+        session.safe_patch(self, module.DMatrix, "__init__", DMatrixHook(), creates_run=False)
         sklearn_api = getattr(module, "sklearn", None)
         base = getattr(sklearn_api, "XGBModel", None)
         if base is None:
             return
         hook = FitHook()
         for klass in _gbm.fit_classes(sklearn_api, base):
-            patching.safe_patch(self, klass, "fit", hook)
+            session.safe_patch(self, klass, "fit", hook)
 
 
-autolog = integration_autolog("xgboost")
+def autolog(
+    importance_types: Sequence[str] | None = ("weight", "gain", "cover"),
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    registered_model_name: str | None = None,
+    model_format: Literal["xgb", "json", "ubj"] = "json",
+    extra_tags: dict[str, Any] | None = None,
+    log_system_metrics: bool = True,
+    log_plots: bool | Literal["png"] = True,
+) -> None:
+    """Enable (or, with ``disable=True``, disable) XGBoost autologging.
+
+    Every flag is set on each call: a flag left out takes its default. A bad value is an
+    ``InvalidInputError`` naming the flag.
+
+    Args:
+        importance_types: feature importance types logged as
+            ``feature_importance_<type>.json``: any of ``"weight"``, ``"gain"``,
+            ``"cover"``, ``"total_gain"``, ``"total_cover"``; None or ``()`` logs none.
+        log_input_examples: log five training rows as the model's input example.
+        log_model_signatures: log the model's signature, inferred from five training rows.
+        log_models: log the trained model (xgboost flavor) under ``model/``.
+        log_datasets: log the training and eval data as dataset inputs.
+        disable: revert every patch and stop autologging XGBoost.
+        exclusive: keep autologged content out of runs the user started.
+        disable_for_unsupported_versions: do not patch an XGBoost outside the supported
+            range (by default it is patched, with a warning).
+        silent: no warnings from autologging itself.
+        registered_model_name: register each logged model under this name, where the
+            store has a model registry (MLflow's).
+        model_format: the model file's format: ``"json"``, ``"ubj"`` or ``"xgb"``.
+        extra_tags: tags set on every run that autologging opens.
+        log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
+            that autologging opens.
+        log_plots: True logs the feature importance plot as data (drawn where viewed);
+            ``"png"`` also draws the PNG at fit time; False draws no PNG at fit time.
+    """
+    flags = dict(locals())  # exactly the parameters above
+    get_integration("xgboost").enable(**flags)
+
+
+log_model, save_model, load_model = flavor_functions("xgboost")
+
+__all__ = ["XGBoostIntegration", "autolog", "load_model", "log_model", "save_model"]

@@ -71,21 +71,3 @@ class LightGBMFlavor(Flavor):
 
 
 FLAVOR = LightGBMFlavor()
-
-
-def save_model(lgb_model: Any, path: str, **kwargs: Any) -> Any:
-    from autolog import models
-
-    return models.save_model("lightgbm", lgb_model, path, **kwargs)
-
-
-def log_model(lgb_model: Any, artifact_path: str = "model", **kwargs: Any) -> Any:
-    from autolog import models
-
-    return models.log_model("lightgbm", lgb_model, artifact_path, **kwargs)
-
-
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    from autolog import models
-
-    return models.load_model(model_uri, dst_path)

@@ -86,21 +86,3 @@ class PyTorchFlavor(Flavor):
 
 
 FLAVOR = PyTorchFlavor()
-
-
-def save_model(pytorch_model: Any, path: str, **kwargs: Any) -> Any:
-    from autolog import models
-
-    return models.save_model("pytorch", pytorch_model, path, **kwargs)
-
-
-def log_model(pytorch_model: Any, artifact_path: str = "model", **kwargs: Any) -> Any:
-    from autolog import models
-
-    return models.log_model("pytorch", pytorch_model, artifact_path, **kwargs)
-
-
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    from autolog import models
-
-    return models.load_model(model_uri, dst_path)

@@ -14,150 +14,26 @@ are recognised by duck typing.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from autolog.errors import AutologWarning
+from autolog.models.schema import ColSpec, ModelSignature, ParamSpec, Schema, TensorSpec
+
+__all__ = [
+    "SAMPLE_ROWS", "ColSpec", "ModelSignature", "ParamSpec", "Schema", "TensorSpec",
+    "infer_param_specs", "infer_schema", "infer_signature", "is_dataframe", "is_series",
+    "is_sparse",
+]
 
 SAMPLE_ROWS = 1000
 
 
 class _Unsupported(Exception):
     """Internal: the value has no schema."""
-
-
-# ------------------------------------------------------------------------------- specs
-@dataclass(frozen=True)
-class ColSpec:
-    """A named (or unnamed) column of a given MLflow data type."""
-
-    type: str
-    name: str | int | None = None
-    required: bool = True
-    items: dict[str, Any] | None = None
-    properties: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type}
-        if self.items is not None:
-            out["items"] = self.items
-        if self.properties is not None:
-            out["properties"] = self.properties
-        if self.name is not None:
-            out["name"] = self.name
-        out["required"] = self.required
-        return out
-
-
-@dataclass(frozen=True)
-class TensorSpec:
-    """A tensor: numpy dtype name and shape, ``-1`` for the batch dimension."""
-
-    dtype: str
-    shape: tuple[int, ...]
-    name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.name is not None:
-            out["name"] = self.name
-        out["type"] = "tensor"
-        out["tensor-spec"] = {"dtype": self.dtype, "shape": list(self.shape)}
-        return out
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """An inference parameter with its default value."""
-
-    name: str
-    type: str
-    default: Any
-    shape: tuple[int, ...] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "default": self.default,
-            "shape": None if self.shape is None else list(self.shape),
-            "type": self.type,
-        }
-
-
-Spec = ColSpec | TensorSpec
-
-
-@dataclass(frozen=True)
-class Schema:
-    """An ordered list of column specs or of tensor specs (never a mix)."""
-
-    specs: tuple[Spec, ...]
-
-    @property
-    def is_tensor(self) -> bool:
-        return bool(self.specs) and isinstance(self.specs[0], TensorSpec)
-
-    def names(self) -> list[str | int | None]:
-        return [spec.name for spec in self.specs]
-
-    def to_list(self) -> list[dict[str, Any]]:
-        return [spec.to_dict() for spec in self.specs]
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_list())
-
-    @classmethod
-    def from_json(cls, text: str) -> Schema:
-        specs: list[Spec] = []
-        for item in json.loads(text):
-            if item.get("type") == "tensor":
-                ts = item["tensor-spec"]
-                specs.append(TensorSpec(ts["dtype"], tuple(ts["shape"]), item.get("name")))
-            else:
-                specs.append(
-                    ColSpec(item["type"], item.get("name"), item.get("required", True),
-                            item.get("items"), item.get("properties"))
-                )
-        return cls(tuple(specs))
-
-
-@dataclass(frozen=True)
-class ModelSignature:
-    """Inputs, outputs and params of a model, serialized like MLflow's."""
-
-    inputs: Schema | None
-    outputs: Schema | None = None
-    params: tuple[ParamSpec, ...] | None = field(default=None)
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {
-            "inputs": self.inputs.to_json() if self.inputs is not None else None,
-            "outputs": self.outputs.to_json() if self.outputs is not None else None,
-            "params": json.dumps([p.to_dict() for p in self.params]) if self.params else None,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModelSignature:
-        inputs = data.get("inputs")
-        outputs = data.get("outputs")
-        params = data.get("params")
-        param_specs = None
-        if params:
-            param_specs = tuple(
-                ParamSpec(p["name"], p["type"], p.get("default"),
-                          None if p.get("shape") is None else tuple(p["shape"]))
-                for p in json.loads(params)
-            )
-        return cls(
-            Schema.from_json(inputs) if inputs else None,
-            Schema.from_json(outputs) if outputs else None,
-            param_specs,
-        )
 
 
 # ------------------------------------------------------------------------------- inference

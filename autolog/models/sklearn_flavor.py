@@ -126,24 +126,3 @@ class SklearnFlavor(Flavor):
 
 
 FLAVOR = SklearnFlavor()
-
-
-# ------------------------------------------------------------------------------- helpers
-def save_model(sk_model: Any, path: str, **kwargs: Any) -> Any:
-    """``autolog.models.save_model("sklearn", sk_model, path, **kwargs)``."""
-    from autolog import models
-
-    return models.save_model("sklearn", sk_model, path, **kwargs)
-
-
-def log_model(sk_model: Any, artifact_path: str = "model", **kwargs: Any) -> Any:
-    """``autolog.models.log_model("sklearn", sk_model, artifact_path, **kwargs)``."""
-    from autolog import models
-
-    return models.log_model("sklearn", sk_model, artifact_path, **kwargs)
-
-
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    from autolog import models
-
-    return models.load_model(model_uri, dst_path)

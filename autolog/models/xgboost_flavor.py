@@ -1,6 +1,8 @@
-"""The XGBoost flavor: the native model file (``model.json`` by default, or ``model.ubj``)
-with MLflow's ``xgboost`` MLmodel section, for a ``Booster`` or a scikit-learn API model
-(``XGBClassifier`` …, rebuilt from ``model_class`` on load).
+"""The XGBoost flavor: the native model file with MLflow's ``xgboost`` MLmodel section, for
+a ``Booster`` or a scikit-learn API model (``XGBClassifier`` …, rebuilt from
+``model_class`` on load). ``model_format`` takes MLflow's values: ``"json"`` (the
+default, ``model.json``), ``"ubj"`` (``model.ubj``) or ``"xgb"`` (``model.xgb``, which
+XGBoost >= 2.1 writes as UBJSON, with a warning of its own).
 
 The native formats hold no Python code; loading the model class imports it by name.
 """
@@ -14,7 +16,7 @@ from autolog.errors import InvalidInputError
 from autolog.models.flavors import Flavor, SavedFlavor, class_path, import_class
 from autolog.models.model_dir import package_version
 
-MODEL_FORMATS = ("json", "ubj")
+MODEL_FORMATS = ("json", "ubj", "xgb")
 
 
 class XGBoostFlavor(Flavor):
@@ -57,21 +59,3 @@ class XGBoostFlavor(Flavor):
 
 
 FLAVOR = XGBoostFlavor()
-
-
-def save_model(xgb_model: Any, path: str, **kwargs: Any) -> Any:
-    from autolog import models
-
-    return models.save_model("xgboost", xgb_model, path, **kwargs)
-
-
-def log_model(xgb_model: Any, artifact_path: str = "model", **kwargs: Any) -> Any:
-    from autolog import models
-
-    return models.log_model("xgboost", xgb_model, artifact_path, **kwargs)
-
-
-def load_model(model_uri: str, dst_path: str | None = None) -> Any:
-    from autolog import models
-
-    return models.load_model(model_uri, dst_path)

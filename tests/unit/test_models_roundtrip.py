@@ -126,16 +126,30 @@ def test_logged_model_loads_with_autolog_and_mlflow_and_predicts_the_same(case: 
     np.testing.assert_allclose(np.asarray(theirs).reshape(expected.shape), expected, rtol=1e-6)
 
 
-def test_per_flavor_helpers_take_the_model_first(tmp_path: Any) -> None:
-    """sklearn_flavor.save_model/load_model (the future autolog.sklearn helpers) round-trip a model."""
-    from sklearn.linear_model import LinearRegression
-
-    from autolog.models import sklearn_flavor
-
-    model = LinearRegression().fit(X, Y)
-    info = sklearn_flavor.save_model(model, str(tmp_path / "m"))
+@pytest.mark.parametrize("make", [_sklearn_pickle, _xgboost, _lightgbm],
+                         ids=["sklearn", "xgboost", "lightgbm"])
+def test_per_framework_helpers_take_the_model_first(make: Callable[[], Any],
+                                                     tmp_path: Any) -> None:
+    """autolog.<framework>.save_model/load_model (as mlflow.<flavor>'s) round-trip a model."""
+    model, example, kwargs = make()
+    module = getattr(autolog, make.__name__.split("_")[1])
+    info = module.save_model(model, str(tmp_path / "m"), **kwargs)
     assert info.model_uri == str(tmp_path / "m")
-    np.testing.assert_allclose(sklearn_flavor.load_model(str(tmp_path / "m")).predict(X), model.predict(X))
+    flavor = module.__name__.rsplit(".", 1)[1]
+    assert flavor in info.flavors
+    loaded = module.load_model(str(tmp_path / "m"))
+    assert type(loaded) is type(model)
+    predict = models.get_flavor(flavor).predict
+    np.testing.assert_allclose(predict(loaded, example, {}), predict(model, example, {}))
+
+
+def test_per_framework_log_model_logs_into_the_active_run() -> None:
+    """autolog.xgboost.log_model logs the xgboost flavor under the artifact path given."""
+    model, _, _ = _xgboost()
+    with autolog.start_run() as run:
+        info = autolog.xgboost.log_model(model, "booster", model_format="ubj")
+    assert info.model_uri == f"runs:/{run.info.run_id}/booster"
+    assert info.flavors["xgboost"]["data"] == "model.ubj"
 
 
 def test_log_model_without_active_run_starts_one() -> None:

@@ -268,3 +268,22 @@ def test_training_result_is_identical_with_and_without_autolog() -> None:
         _, logged = fit(epochs=2)
     for a, b in zip(bare.parameters(), logged.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_mlflow_checkpoint_flags_without_monitor_keep_every_epoch() -> None:
+    """checkpoint_save_best_only=False with checkpoint_monitor=None and checkpoint_mode=None
+    (MLflow's meaning: no metric decides) keeps one checkpoint per epoch."""
+    enable(checkpoint_save_best_only=False, checkpoint_monitor=None, checkpoint_mode=None)
+    with capture_runs() as runs:
+        fit(epochs=2)
+    folders = {n.split("/")[1] for n in fluent.list_artifacts(_run(runs).info.run_id, "checkpoints")}
+    assert folders == {"epoch_0", "epoch_1"}
+
+
+def test_every_step_is_logged_exactly_once() -> None:
+    """log_every_n_step=1 logs each of the 8 steps' train loss exactly once."""
+    enable(log_every_n_step=1, checkpoint=False)
+    with capture_runs() as runs:
+        fit(epochs=2)  # 4 batches per epoch
+    steps = [step for step, _ in _history(_run(runs), "train_loss_step")]
+    assert len(steps) == 8 and steps == sorted(set(steps))

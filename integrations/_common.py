@@ -1,0 +1,93 @@
+"""Helpers shared by the integrations: metric and param key hygiene and the model step
+(log the model with its signature and input example, then register it).
+
+Loaded with the first training (the integration modules bind it lazily): it imports the
+tracking API, and the models package only when a model is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from autolog import session
+from autolog.tracking import fluent
+from autolog.tracking import validation as V
+
+if TYPE_CHECKING:
+    from autolog.session import Call
+
+_logger = logging.getLogger("autolog")
+
+#: characters that a metric or param key cannot hold (MLflow's set is the complement)
+BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
+_KEY_CACHE_LIMIT = 100_000
+_key_ok: dict[tuple[str, str], bool] = {}
+
+
+def sanitize_key(text: str) -> str:
+    """``text`` with every character that a key cannot hold replaced by ``_``."""
+    return BAD_KEY_CHARS.sub("_", text)
+
+
+def valid_key(key: Any, kind: str = "metric") -> bool:
+    """Whether the store accepts ``key`` as a ``kind`` ("metric", "param" or "tag") key.
+    The answer is cached (bounded), so a training loop that logs the same few names
+    millions of times validates each once; a rejected name is skipped with a debug line."""
+    if not isinstance(key, str):
+        return False
+    ok = _key_ok.get((kind, key))
+    if ok is None:
+        try:
+            V.validate_key(key, kind)
+            ok = True
+        except Exception:  # noqa: BLE001 - a name the store would reject is skipped
+            _logger.debug("autolog: %s name %r skipped (not a valid key)", kind, key)
+            ok = False
+        if len(_key_ok) < _KEY_CACHE_LIMIT:
+            _key_ok[(kind, key)] = ok
+    return ok
+
+
+def valid_only(values: dict[str, Any], kind: str = "metric") -> dict[str, Any]:
+    """The items of ``values`` whose keys are valid ``kind`` keys."""
+    return {k: v for k, v in values.items() if valid_key(k, kind)}
+
+
+def is_sparse(data: Any) -> bool:
+    return type(data).__module__.startswith("scipy.sparse")
+
+
+def log_model(call: Call, flavor: str, model: Any, sample: Any,
+              predict: Callable[[Any], Any] | None, *, artifact_path: str = "model",
+              **flavor_kwargs: Any) -> None:
+    """The model step of an autologged call, as the flags ask:
+
+    * nothing unless ``log_models`` (and the call has a run);
+    * with ``log_model_signatures``, a signature inferred from ``sample`` (a few rows of
+      training data) and ``predict(sample)`` (patched calls inside pass straight through);
+      without it, none (not one inferred from the input example);
+    * with ``log_input_examples``, ``sample`` as the input example (not when sparse);
+    * ``model`` in ``flavor`` under ``artifact_path``, with ``flavor_kwargs`` for the flavor;
+    * with ``registered_model_name``, a registration of the logged model where the store
+      has a registry (on the writer thread).
+    """
+    run_id = call.run_id
+    config = call.config
+    if run_id is None or not config.get("log_models"):
+        return
+    from autolog import models
+
+    signature: Any = False
+    if sample is not None and predict is not None and config.get("log_model_signatures"):
+        with session.suppressed():
+            output = predict(sample)
+        signature = models.infer_signature(sample, output) or False
+    example = sample if config.get("log_input_examples") and not is_sparse(sample) else None
+    models.log_model(flavor, model, artifact_path=artifact_path, signature=signature,
+                     input_example=example, run_id=run_id, **flavor_kwargs)
+    registered = config.get("registered_model_name")
+    if registered:
+        fluent.register_model(f"runs:/{run_id}/{artifact_path}", str(registered), wait=False)
