@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from autolog import config, plugins, wrapping
 from autolog.errors import AutologWarning, InvalidInputError
-from autolog.lazy import logger
+from autolog.logger import logger
 
 if TYPE_CHECKING:
     from autolog.session import Call

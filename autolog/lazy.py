@@ -82,16 +82,3 @@ def flavor_functions(flavor: str) -> tuple[Any, Any, Any]:
     for fn in (log_model, save_model, load_model):
         fn.__module__ = module
     return log_model, save_model, load_model
-
-
-class _LazyLogger:
-    """``logging.getLogger("autolog")``, imported at the first message: ``logging`` costs
-    more to import than everything ``autolog()`` does when no framework is imported."""
-
-    def __getattr__(self, name: str) -> Any:
-        import logging
-
-        return getattr(logging.getLogger("autolog"), name)
-
-
-logger: Any = _LazyLogger()

@@ -16,7 +16,7 @@ from typing import Any
 
 from autolog.entry_points import entry_points
 from autolog.errors import AutologWarning, InvalidInputError
-from autolog.lazy import logger
+from autolog.logger import logger
 
 INTEGRATIONS = "autolog.integrations"
 BACKENDS = "autolog.backends"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from autolog import config, wrapping
 from autolog.distributed import is_rank_zero
 from autolog.errors import AutologWarning
-from autolog.lazy import logger
+from autolog.logger import logger
 from autolog.tracking import log, runs
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from autolog.lazy import logger
+from autolog.logger import logger
 
 #: what a wrapper calls: ``handler(wrapped, instance, args, kwargs)``
 Handler = Callable[[Any, Any, tuple[Any, ...], dict[str, Any]], Any]

@@ -14,38 +14,35 @@ damaged database). Reads never create a store: where there is none they raise
 process uses it is detected at the next read or write (one warning naming the path) and
 created anew, instead of being written into the unlinked file. Artifacts are copied under
 a hidden name and renamed when complete, so a full disk or a killed process never leaves
-a truncated file under an artifact's name. The artifact helpers at the bottom are shared
-with the memory backend.
+a truncated file under an artifact's name. Artifacts are plain files (``autolog.backends.artifact_files``).
 """
 
 from __future__ import annotations
 
-import errno
-import itertools
 import os
-import shutil
 import sqlite3
-import threading
 import time
 import uuid
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from autolog.backends import local_schema as S
-from autolog.backends.base import PARTIAL_PREFIX, Backend
+from autolog.backends.artifact_files import (
+    copy_artifact,
+    download_artifact,
+    file_destination,
+    list_artifact_files,
+)
+from autolog.backends.base import Backend
+from autolog.backends.local_db import Database
 from autolog.errors import (
-    AutologWarning,
     InvalidInputError,
     RunNotFoundError,
-    StoreError,
-    StoreNotFoundError,
 )
 from autolog.tracking import entities as E
 from autolog.tracking import search as Q
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
-from autolog.tracking.validation import check_inside
 
 T = TypeVar("T")
 
@@ -76,134 +73,21 @@ class LocalBackend(Backend):
         self.root = path_of(uri)
         self.db_path = os.path.join(self.root, DB_NAME)
         self.artifact_root = os.path.join(self.root, ARTIFACTS_DIR)
-        self._reset()
-
-    def _reset(self) -> None:
-        self._pid = os.getpid()
-        self._tls = threading.local()
-        self._open_lock = threading.Lock()
-        self._write_lock = threading.Lock()  # in-process writers queue here, not on SQLite
-        self._conns: list[sqlite3.Connection] = []
-        self._ready = False
-        self._identity: tuple[int, int] | None = None  # (device, inode) of the database
-        self._sidecars: dict[str, tuple[int, int] | None] = {}  # the same of its WAL and index
         self._artifact_dirs: dict[str, str] = {}
+        self._db = Database(self.root, self.db_path, self.artifact_root, os.path.join(ARTIFACTS_DIR, "0"),
+                            on_new_database=self._artifact_dirs.clear)
 
     def __repr__(self) -> str:
         return f"LocalBackend({self.root!r})"
 
-    # connections ------------------------------------------------------------------------
-    def _store_error(self, exc: BaseException) -> StoreError:
-        return StoreError(f"cannot use the tracking store at {self.root!r}: {exc}",
-                          permanent=is_permanent_error(exc))
-
-    def _database_identity(self, suffix: str = "") -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.db_path + suffix)
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino)
-
-    def _check_identity(self) -> None:
-        """Detect a database removed or replaced under this process (one stat call)."""
-        if self._identity is None or self._database_identity() == self._identity:
-            return
-        with self._open_lock:
-            if self._identity is None or self._database_identity() == self._identity:
-                return  # another thread reopened it meanwhile
-            stale, self._conns = self._conns, []
-            for conn in stale:  # closing checkpoints into the unlinked file and drops its WAL
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            for suffix, ours in self._sidecars.items():
-                # A new database must never adopt the old one's WAL: remove the old WAL and
-                # index where they are still the files this process opened (not another
-                # process's, which may already use a new database there).
-                if ours is not None and self._database_identity(suffix) == ours:
-                    try:
-                        os.unlink(self.db_path + suffix)
-                    except OSError:
-                        pass
-            self._tls = threading.local()
-            self._ready = False
-            self._identity = None
-            self._artifact_dirs.clear()
-        try:
-            warnings.warn(
-                f"autolog: the tracking store's database {self.db_path!r} was removed or "
-                "replaced while this process used it; a new store is created there (what "
-                "was in the old one is not in it)", AutologWarning, stacklevel=2)
-        except Exception:  # noqa: BLE001 - warnings as errors on the writer thread
-            pass
-
-    def _conn(self, create: bool = True) -> sqlite3.Connection:
-        """This thread's connection. ``create=False`` (reads) refuses to create a store."""
-        if self._pid != os.getpid():
-            # A forked child must not touch its parent's connections (nor close them).
-            _inherited.extend(self._conns)
-            self._reset()
-        self._check_identity()
-        conn: sqlite3.Connection | None = getattr(self._tls, "conn", None)
-        if conn is not None:
-            return conn
-        with self._open_lock:
-            if not create and not self._ready and not os.path.isfile(self.db_path):
-                raise StoreNotFoundError(
-                    f"no autolog store at {self.root!r}: nothing has been logged there yet "
-                    f"(reads never create a store; {DB_NAME} is missing)")
-            try:
-                os.makedirs(self.artifact_root, exist_ok=True)
-                conn = S.connect(self.db_path)
-                if not self._ready:
-                    with self._write_lock:
-                        S.create_schema(conn, os.path.join(ARTIFACTS_DIR, "0"), _now())
-                    self._ready = True
-                    self._identity = self._database_identity()
-                    self._sidecars = {s: self._database_identity(s) for s in ("-wal", "-shm")}
-            except (OSError, sqlite3.Error) as exc:
-                if conn is not None:
-                    conn.close()
-                raise self._store_error(exc) from exc
-            self._conns.append(conn)
-            self._tls.conn = conn
-            return conn
-
     def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._conn()
-        with self._write_lock:
-            try:
-                return S.transaction(conn, body)
-            except sqlite3.Error as exc:
-                raise self._store_error(exc) from exc
+        return self._db.write(body)
 
     def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
-        """``body`` in one read transaction: a consistent snapshot, never blocking writers."""
-        conn = self._conn(create=False)
-
-        def attempt() -> T:
-            conn.execute("BEGIN")
-            try:
-                return body(conn)
-            finally:
-                conn.execute("COMMIT")
-
-        try:
-            return S.retrying(attempt)
-        except sqlite3.Error as exc:
-            raise self._store_error(exc) from exc
+        return self._db.read(body)
 
     def close(self) -> None:
-        with self._open_lock:
-            if self._pid == os.getpid():
-                for conn in self._conns:
-                    try:
-                        conn.close()
-                    except sqlite3.Error:
-                        pass
-            self._conns = []
-            self._tls = threading.local()
+        self._db.close()
 
     # experiments ------------------------------------------------------------------------
     def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
@@ -450,125 +334,8 @@ class LocalBackend(Backend):
         return download_artifact(self._artifact_dir(run_id), path, dst_path)
 
 
-# Connections a forked child inherited: kept referenced so that they are never closed
-# (closing would run SQLite's cleanup on its parent's files).
-_inherited: list[sqlite3.Connection] = []
-
-
-_PERMANENT_SQLITE = ("readonly", "read-only", "disk is full", "disk full", "no such table",
-                     "no such column", "not a database", "malformed", "unable to open",
-                     "disk i/o error")
-_PERMANENT_ERRNO = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC,
-                    getattr(errno, "EDQUOT", errno.ENOSPC), errno.ENOTDIR, errno.EISDIR}
-
-
-def is_permanent_error(exc: BaseException) -> bool:
-    """Whether retrying a failed store operation cannot help (a locked database can)."""
-    if isinstance(exc, sqlite3.Error):
-        text = str(exc).lower()
-        return any(part in text for part in _PERMANENT_SQLITE)
-    return isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNO
 
 
 def _int_id(experiment_id: str) -> int:
     text = str(experiment_id)
     return int(text) if text.isdigit() else -1
-
-
-# ------------------------------------------------------------------------------ artifacts
-def copy_artifact(root: str, local_path: str, artifact_path: str | None) -> None:
-    """Copy a file, or a directory's content, into ``root/artifact_path``; refuse any
-    destination whose real path lands outside ``root`` (a symlink pointing out)."""
-    dest = os.path.join(root, artifact_path) if artifact_path else root
-    check_inside(root, dest, "artifact_path")
-    if os.path.isfile(local_path):
-        target = os.path.join(dest, os.path.basename(local_path))
-        check_inside(root, target, "artifact")
-        _makedirs(dest)
-        _copy_atomically(local_path, target)
-    elif os.path.isdir(local_path):
-        for folder, _dirs, files in os.walk(local_path):
-            relative = os.path.relpath(folder, local_path)
-            out = os.path.normpath(os.path.join(dest, relative))
-            check_inside(root, out, "artifact folder")
-            _makedirs(out)
-            for name in files:
-                target = os.path.join(out, name)
-                check_inside(root, target, "artifact")
-                _copy_atomically(os.path.join(folder, name), target)
-    else:
-        raise InvalidInputError(f"artifact {local_path!r} is not an existing file or directory")
-
-
-_copies = itertools.count()
-
-
-def _copy_atomically(source: str, target: str) -> None:
-    """Copy under a hidden name beside ``target``, then rename: ``target`` is either
-    absent or complete, whatever happens during the copy."""
-    hidden = os.path.join(os.path.dirname(target),
-                          f"{PARTIAL_PREFIX}{os.getpid()}-{next(_copies)}-{os.path.basename(target)}")
-    try:
-        shutil.copyfile(source, hidden)
-        os.replace(hidden, target)
-    except OSError as exc:
-        try:
-            os.unlink(hidden)
-        except OSError:
-            pass
-        raise StoreError(f"cannot write artifact {target!r}: {exc}",
-                         permanent=is_permanent_error(exc)) from exc
-
-
-def file_destination(root: str, artifact_file: str) -> str:
-    """``root/artifact_file``, checked to stay inside ``root``, with its folder created."""
-    target = os.path.join(root, *artifact_file.split("/"))
-    check_inside(root, target, "artifact")
-    folder = os.path.dirname(target)
-    if not os.path.isdir(folder):
-        _makedirs(folder)
-    return target
-
-
-def _makedirs(path: str) -> None:
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create artifact folder {path!r}: {exc}",
-                         permanent=is_permanent_error(exc)) from exc
-
-
-def _walk_files(base: str) -> Iterable[str]:
-    for folder, _dirs, files in os.walk(base):
-        for name in files:
-            if not name.startswith(PARTIAL_PREFIX):
-                yield os.path.join(folder, name)
-
-
-def list_artifact_files(root: str, path: str | None) -> list[str]:
-    """Files below ``root/path`` as sorted '/'-separated paths relative to ``root``."""
-    base = os.path.join(root, path) if path else root
-    check_inside(root, base, "artifact path")
-    if os.path.isfile(base):
-        return [path or os.path.basename(base)]
-    return sorted(os.path.relpath(f, root).replace(os.sep, "/") for f in _walk_files(base))
-
-
-def download_artifact(root: str, path: str, dst_path: str) -> str:
-    """Copy ``root/path`` (file or folder; everything when empty) to ``dst_path/path``."""
-    src = os.path.join(root, path) if path else root
-    check_inside(root, src, "artifact path")
-    dest = os.path.join(dst_path, path) if path else dst_path
-    if os.path.isfile(src):
-        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-        shutil.copyfile(src, dest)
-        return dest
-    if path and not os.path.isdir(src):
-        raise InvalidInputError(f"artifact {path!r} does not exist in {root!r}")
-    os.makedirs(dest, exist_ok=True)
-    for file in _walk_files(src) if os.path.isdir(src) else ():
-        check_inside(root, file, "artifact")
-        target = os.path.join(dest, os.path.relpath(file, src))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(file, target)
-    return dest

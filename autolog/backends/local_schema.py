@@ -8,6 +8,7 @@ so that many threads and processes writing to one store never see 'database is l
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import sqlite3
@@ -246,3 +247,18 @@ def _load_inputs(c: sqlite3.Connection, scope: str, args: Sequence[Any],
     for input_id, run_id, *fields in rows:
         runs[run_id].inputs.dataset_inputs.append(
             DatasetInput(E.Dataset(*fields), tuple(tags.get(input_id, ()))))
+
+
+_PERMANENT_SQLITE = ("readonly", "read-only", "disk is full", "disk full", "no such table",
+                     "no such column", "not a database", "malformed", "unable to open",
+                     "disk i/o error")
+_PERMANENT_ERRNO = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC,
+                    getattr(errno, "EDQUOT", errno.ENOSPC), errno.ENOTDIR, errno.EISDIR}
+
+
+def is_permanent_error(exc: BaseException) -> bool:
+    """Whether retrying a failed store operation cannot help (a locked database can)."""
+    if isinstance(exc, sqlite3.Error):
+        text = str(exc).lower()
+        return any(part in text for part in _PERMANENT_SQLITE)
+    return isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNO

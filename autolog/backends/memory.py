@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autolog.backends.base import Backend
-from autolog.backends.local import (
+from autolog.backends.artifact_files import (
     copy_artifact,
     download_artifact,
     file_destination,

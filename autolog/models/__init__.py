@@ -149,12 +149,12 @@ def log_model(
     """Save ``model`` into the artifacts of the active run (started if there is none, as
     MLflow does) under ``artifact_path``; returns a :class:`ModelInfo` whose ``model_uri``
     is ``runs:/<run_id>/<artifact_path>``."""
-    from autolog.tracking import fluent, validation
+    from autolog.tracking import fluent, runs, validation
 
     clean = validation.validate_artifact_path(artifact_path)
     if not clean:
         raise InvalidInputError(f"artifact_path {artifact_path!r} must name a folder")
-    state = fluent._state(run_id)
+    state = runs.state(run_id)
     with scratch_dir("autolog-model-") as tmp:
         local = os.path.join(tmp, posixpath.basename(clean) or "model")
         info = save_model(flavor, model, local, signature, input_example, metadata=metadata,
