@@ -56,10 +56,6 @@ def valid_only(values: dict[str, Any], kind: str = "metric") -> dict[str, Any]:
     return {k: v for k, v in values.items() if valid_key(k, kind)}
 
 
-def is_sparse(data: Any) -> bool:
-    return type(data).__module__.startswith("scipy.sparse")
-
-
 def log_model(call: Call, flavor: str, model: Any, sample: Any,
               predict: Callable[[Any], Any] | None, *, artifact_path: str = "model",
               **flavor_kwargs: Any) -> None:
@@ -79,6 +75,7 @@ def log_model(call: Call, flavor: str, model: Any, sample: Any,
     if run_id is None or not config.get("log_models"):
         return
     from autolog import models
+    from autolog.models.signature import is_sparse
 
     signature: Any = False
     if sample is not None and predict is not None and config.get("log_model_signatures"):

@@ -174,6 +174,14 @@ class EvalRecorder:
             fluent.log_metrics(best, step=stopped, run_id=self.run_id)
 
 
+def keep_metrics(call: Call) -> None:
+    """The user's training raised: write the metrics recorded so far (``call.state``'s
+    ``recorder``), nothing else."""
+    recorder: EvalRecorder | None = call.state.get("recorder")
+    if recorder is not None:
+        recorder.flush()
+
+
 def record_history(recorder: EvalRecorder, history: Mapping[str, Mapping[str, Any]],
                    first_step: int = 0) -> None:
     """Feed a finished ``{eval name: {metric: [values]}}`` history (an estimator's
@@ -211,9 +219,9 @@ def log_importances(call: Call, importances: Mapping[str, Mapping[str, Any]]) ->
 def _write_importance(values: dict[str, Any], name: str, run_id: str, png: bool) -> None:
     fluent.log_dict(values, name, run_id=run_id)
     if png and values:
-        from autolog import plots
+        from autolog import plot_rendering, plots
 
-        plots.log_png(values, plots.png_name(name), run_id)
+        plot_rendering.log_png(values, plots.png_name(name), run_id)
 
 
 def _jsonable(value: Any) -> Any:

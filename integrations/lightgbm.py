@@ -176,9 +176,7 @@ class TrainHook:
         _common.log_model(call, "lightgbm", result, _gbm.head(features), result.predict)
 
     def on_error(self, call: Call, exc: BaseException) -> None:
-        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
-        if recorder is not None:
-            recorder.flush()
+        _gbm.keep_metrics(call)
 
 
 # ---------------------------------------------------------------------------- scikit-learn API
@@ -220,9 +218,7 @@ class FitHook:
         _common.log_model(call, "lightgbm", estimator, _gbm.head(X), estimator.predict)
 
     def on_error(self, call: Call, exc: BaseException) -> None:
-        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
-        if recorder is not None:
-            recorder.flush()
+        _gbm.keep_metrics(call)
 
 
 def _eval_pairs(fit_args: dict[str, Any]) -> list[tuple[Any, Any]]:

@@ -235,9 +235,7 @@ class TrainHook:
                           model_format=call.config.get("model_format", "json"))
 
     def on_error(self, call: Call, exc: BaseException) -> None:
-        recorder: _gbm.EvalRecorder | None = call.state.get("recorder")
-        if recorder is not None:
-            recorder.flush()
+        _gbm.keep_metrics(call)
 
 
 def _log_dmatrix(call: Call, dmatrix: Any, context: str, name: str) -> None:
