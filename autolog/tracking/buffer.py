@@ -15,71 +15,53 @@ drops its row (a value that is not a scalar, say).
 
 Guarantees: rows are written in the order they were added, each exactly once; a flush
 takes the pending rows before writing them, so an error while writing (reported to the
-caller after every other row has been written) never makes a later flush write a row
-twice.
+caller after every other batch has been written) never makes a later flush write a row
+twice. The default sink is ``fluent.log_metrics``; ``sink`` takes another (a batch entry
+point of the writer, say).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-__all__ = ["MetricBuffer", "MetricRow"]
+__all__ = ["Batch", "MetricBuffer", "log_batches"]
 
-
-class MetricRow(NamedTuple):
-    """One metric value: ``timestamp`` in epoch milliseconds."""
-
-    key: str
-    value: Any
-    step: int
-    timestamp: int
-
-
+#: the rows of one step and timestamp (epoch milliseconds): ``(step, timestamp, {key: value})``
+Batch = tuple[int, int, dict[str, Any]]
 #: takes the pending values of one flush, returns floats (None drops the row) in order
 Converter = Callable[[Sequence[Any]], Sequence["float | None"]]
-#: writes rows into run ``run_id``
-Sink = Callable[["str | None", list[MetricRow]], None]
+#: writes batches into run ``run_id``
+Sink = Callable[["str | None", list[Batch]], None]
 
 
-def log_rows(run_id: str | None, rows: list[MetricRow]) -> None:
-    """Write ``rows`` with ``autolog.tracking.fluent.log_metrics``: one call per run of
-    rows sharing step and timestamp (a key seen again starts a new call). Every group is
-    attempted; the first error is raised after the others are written."""
+def log_batches(run_id: str | None, batches: list[Batch]) -> None:
+    """Write ``batches`` with ``autolog.tracking.fluent.log_metrics``, one call each, in
+    order. Every batch is attempted; the first error is raised after the others are
+    written."""
     from autolog.tracking import fluent
 
+    log = fluent.log_metrics
     first_error: Exception | None = None
-    group: dict[str, Any] = {}
-    step = timestamp = -1
-    for row in rows:
-        if row.step != step or row.timestamp != timestamp or row.key in group:
-            if group:
-                first_error = _log(fluent.log_metrics, group, step, timestamp, run_id, first_error)
-            group, step, timestamp = {}, row.step, row.timestamp
-        group[row.key] = row.value
-    if group:
-        first_error = _log(fluent.log_metrics, group, step, timestamp, run_id, first_error)
+    for step, timestamp, values in batches:
+        try:
+            log(values, step=step, timestamp=timestamp, run_id=run_id)
+        except Exception as exc:  # noqa: BLE001 - the other batches are still written
+            first_error = first_error or exc
     if first_error is not None:
         raise first_error
 
 
-def _log(log: Any, group: dict[str, Any], step: int, timestamp: int, run_id: str | None,
-         first_error: Exception | None) -> Exception | None:
-    try:
-        log(group, step=step, timestamp=timestamp, run_id=run_id)
-    except Exception as exc:  # noqa: BLE001 - the other groups are still written
-        return first_error or exc
-    return first_error
-
-
 class MetricBuffer:
-    """Metric rows for one run, written in batches (see the module docstring).
+    """Metric rows for one run, written in batches (see the module docstring). Rows added
+    together (:meth:`add_many`) share a step and a timestamp and are kept together.
 
     Not thread-safe: one buffer belongs to one training loop.
     """
 
-    __slots__ = ("_converter", "_oldest", "_rows", "_sink", "max_age", "max_rows", "run_id")
+    __slots__ = ("_batches", "_converter", "_oldest", "_rows", "_sink", "max_age", "max_rows",
+                 "run_id")
 
     def __init__(self, run_id: str | None, *, max_rows: int = 1000, max_age: float | None = 2.0,
                  converter: Converter | None = None, sink: Sink | None = None) -> None:
@@ -91,45 +73,58 @@ class MetricBuffer:
         self.max_rows = max_rows
         self.max_age = max_age
         self._converter = converter
-        self._sink: Sink = sink or log_rows
-        self._rows: list[MetricRow] = []
+        self._sink: Sink = sink or log_batches
+        self._batches: list[Batch] = []
+        self._rows = 0
         self._oldest = 0.0
 
     def __len__(self) -> int:
-        return len(self._rows)
+        """The number of rows waiting."""
+        return self._rows
 
     def add(self, key: str, value: Any, step: int = 0, timestamp: int | None = None) -> None:
         """Buffer one value (``timestamp`` defaults to now)."""
-        self._append([MetricRow(key, value, step,
-                                int(time.time() * 1000) if timestamp is None else timestamp)])
+        self._append(step, int(time.time() * 1000) if timestamp is None else timestamp,
+                     {key: value}, 1)
 
     def add_many(self, values: Mapping[str, Any], step: int = 0,
                  timestamp: int | None = None) -> None:
-        """Buffer every value of ``values`` at one step and timestamp (defaults to now)."""
-        if not values:
-            return
-        ts = int(time.time() * 1000) if timestamp is None else timestamp
-        self._append([MetricRow(key, value, step, ts) for key, value in values.items()])
+        """Buffer every value of ``values`` (copied) at one step and timestamp (defaults
+        to now)."""
+        if values:
+            self._append(step, int(time.time() * 1000) if timestamp is None else timestamp,
+                         dict(values), len(values))
 
-    def _append(self, rows: list[MetricRow]) -> None:
-        pending = self._rows
+    def _append(self, step: int, timestamp: int, values: dict[str, Any], rows: int) -> None:
         now = time.monotonic()
-        if not pending:
+        if not self._batches:
             self._oldest = now
-        pending.extend(rows)
+        self._batches.append((step, timestamp, values))
+        self._rows += rows
         age = self.max_age
-        if len(pending) >= self.max_rows or (age is not None and now - self._oldest >= age):
+        if self._rows >= self.max_rows or (age is not None and now - self._oldest >= age):
             self.flush()
 
     def flush(self) -> None:
         """Convert (when there is a converter) and write every pending row, oldest first."""
-        rows, self._rows = self._rows, []
-        if not rows:
+        batches, self._batches, self._rows = self._batches, [], 0
+        if not batches:
             return
-        converter = self._converter
-        if converter is not None:
-            converted = converter([row.value for row in rows])
-            rows = [row._replace(value=value)
-                    for row, value in zip(rows, converted, strict=True) if value is not None]
-        if rows:
-            self._sink(self.run_id, rows)
+        if self._converter is not None:
+            batches = self._converted(batches, self._converter)
+        if batches:
+            self._sink(self.run_id, batches)
+
+    @staticmethod
+    def _converted(batches: list[Batch], converter: Converter) -> list[Batch]:
+        converted = iter(converter([v for _, _, values in batches for v in values.values()]))
+        out: list[Batch] = []
+        for step, timestamp, values in batches:
+            kept = {}
+            for key in values:
+                value = next(converted)
+                if value is not None:
+                    kept[key] = value
+            if kept:
+                out.append((step, timestamp, kept))
+        return out

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import autolog
 from autolog.errors import InvalidInputError
-from autolog.tracking.buffer import MetricBuffer, MetricRow
+from autolog.tracking.buffer import Batch, MetricBuffer
 
 
 def _steps(run_id: str, key: str) -> list[tuple[int, float]]:
@@ -108,9 +108,9 @@ _ops = st.lists(st.one_of(
 @given(ops=_ops, max_rows=st.integers(1, 7))
 def test_every_row_is_written_exactly_once_in_order(ops: list[Any], max_rows: int) -> None:
     """Whatever mix of add, add_many and flush, the sink gets each row once, in order."""
-    written: list[MetricRow] = []
+    written: list[Batch] = []
     buffer = MetricBuffer("run", max_rows=max_rows, max_age=None,
-                          sink=lambda run_id, rows: written.extend(rows))
+                          sink=lambda run_id, batches: written.extend(batches))
     added: list[tuple[str, float, int]] = []
     counter = 0.0
     for op, keys, step in ops:
@@ -128,4 +128,4 @@ def test_every_row_is_written_exactly_once_in_order(ops: list[Any], max_rows: in
             buffer.add_many(values, step)
         assert len(buffer) < max_rows
     buffer.flush()
-    assert [(r.key, r.value, r.step) for r in written] == added
+    assert [(k, v, step) for step, _, values in written for k, v in values.items()] == added
