@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import io
 import numbers
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from autolog.integrations import _common
 
 from autolog import config, patching
 from autolog.tracking import fluent, runs
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from autolog.patching import Call
 
 TRUNCATED_TAG = "autolog.truncated_params"
-_BAD_KEY_CHARS = re.compile(r"[^/\w.\- :]")
 
 
 # ---------------------------------------------------------------------------- params
@@ -54,7 +53,7 @@ def clean_params(params: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     reprs: dict[int, str] = {}
     key_limit, value_limit = config.MAX_KEY_LENGTH, config.MAX_PARAM_VALUE_LENGTH
     for raw_key, raw_value in params.items():
-        key = _BAD_KEY_CHARS.sub("_", str(raw_key)) or "_"
+        key = _common.sanitize_key(str(raw_key)) or "_"
         value = stringify(raw_value, reprs)
         if len(key) > key_limit or len(value) > value_limit:
             cut.append(key[:key_limit])
@@ -110,7 +109,8 @@ def log_plots(plots: dict[str, Any], prefix: str, run_id: str, mode: Any = True)
     and written on the writer thread; with ``mode="png"`` their PNGs too, drawn there."""
     if not plots or mode is False:
         return
-    from autolog import plots as P
+    from autolog import plot_rendering
+    from autolog import plots as plot_data
 
     cm = plots.get("confusion_matrix")
     found: Any = plots.get("labels")
@@ -120,18 +120,18 @@ def log_plots(plots: dict[str, Any], prefix: str, run_id: str, mode: Any = True)
     def write() -> None:
         found: list[tuple[str, dict[str, Any] | None]] = []
         if cm is not None:
-            found.append(("confusion_matrix", P.confusion_matrix_data(cm, labels)))
+            found.append(("confusion_matrix", plot_data.confusion_matrix_data(cm, labels)))
         if curve is not None:
             fps, tps = curve
-            found.append(("roc_curve", P.roc_curve_data(fps, tps, positive)))
-            found.append(("precision_recall_curve", P.precision_recall_data(fps, tps, positive)))
+            found.append(("roc_curve", plot_data.roc_curve_data(fps, tps, positive)))
+            found.append(("precision_recall_curve", plot_data.precision_recall_data(fps, tps, positive)))
         for name, data in found:
             if data is None:
                 continue
-            text = P.dumps(data)
+            text = plot_data.dumps(data)
             fluent.log_text(text, f"{prefix}{name}.json", run_id=run_id)
             if mode == "png":
-                P.log_png(data, f"{prefix}{name}.png", run_id)
+                plot_rendering.log_png(data, f"{prefix}{name}.png", run_id)
 
     fluent.defer(run_id, write)
 
@@ -183,28 +183,12 @@ def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> 
     fluent.log_input(dataset, context=context, run_id=run_id)
 
 
-def log_model(call: Call, model: Any, X: Any, run_id: str) -> None:
-    """The fitted model (sklearn flavor) with its signature and optional input example."""
-    try:
-        from autolog.models import log_model as log_flavor_model
-        from autolog.models.signature import infer_signature
-    except ImportError:
-        return  # the models module is not available in this build
-    cfg = call.config
-    example = _head(X) if cfg.get("log_input_examples") else None
-    signature = None
-    if cfg.get("log_model_signatures"):
-        sample = _head(X)
-        if sample is not None and hasattr(model, "predict"):
-            with patching.suppressed():
-                signature = infer_signature(sample, model.predict(sample))
-    log_flavor_model(
-        "sklearn", model, artifact_path="model", signature=signature, input_example=example,
-        run_id=run_id, serialization_format=cfg.get("serialization_format"),
-    )
-    if cfg.get("registered_model_name"):
-        fluent.register_model(f"runs:/{run_id}/model", str(cfg["registered_model_name"]),
-                              wait=False)
+def log_model(call: Call, model: Any, X: Any) -> None:
+    """The fitted model (sklearn flavor) with its signature and optional input example,
+    through the integrations' shared model step (then registered if asked)."""
+    predict = model.predict if hasattr(model, "predict") else None
+    _common.log_model(call, "sklearn", model, _head(X), predict,
+                      serialization_format=call.config.get("serialization_format"))
 
 
 # ---------------------------------------------------------------------------- search

@@ -91,8 +91,9 @@ else:  # the tracking core loads with the first fit, not with autolog()
     fluent = lazy_module("autolog.tracking.fluent")
 
 # numpy-heavy helpers load with the first fit, not with autolog() (which imports this module)
-L = lazy_module("autolog.integrations._sklearn_log")
-M = lazy_module("autolog.integrations._sklearn_metrics")
+sklearn_log = lazy_module("autolog.integrations._sklearn_log")
+training_metrics = lazy_module("autolog.integrations._sklearn_training_metrics")
+post_training = lazy_module("autolog.integrations._sklearn_post_training")
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 SCORE_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
@@ -109,10 +110,10 @@ _WORKER_HELPERS: dict[str, tuple[str, ...]] = {
     "sklearn.multiclass": ("_fit_binary", "_fit_ovo_binary"),
     "sklearn.pipeline": ("_fit_transform_one", "_fit_one"),
 }
-PREFIX = "training_"
 
 
-def _definer(cls: type, name: str) -> type | None:
+def defining_class(cls: type, name: str) -> type | None:
+    """The class along ``cls``'s MRO whose ``__dict__`` defines ``name`` (None for object)."""
     for klass in cls.__mro__:
         if name in klass.__dict__:
             return None if klass is object else klass
@@ -156,112 +157,6 @@ def _fit_inputs(call: Call) -> tuple[Any, Any, Any]:
     return X, y, weight
 
 
-def _estimator_type(estimator: Any) -> str | None:
-    tags = getattr(estimator, "__sklearn_tags__", None)
-    if tags is not None:
-        try:
-            return tags().estimator_type  # type: ignore[no-any-return]
-        except Exception:  # noqa: BLE001 - third-party tags may be broken: fall back
-            pass
-    return getattr(estimator, "_estimator_type", None)
-
-
-def _final_step(estimator: Any) -> Any:
-    """The estimator that makes a pipeline's predictions and score (scikit-learn's
-    ``Pipeline`` hands ``predict``, ``predict_proba`` and ``score`` to its last step after
-    transforming the data), else ``estimator`` itself."""
-    while type(estimator).__module__ == "sklearn.pipeline" and type(estimator).__name__ == "Pipeline":
-        steps = getattr(estimator, "steps", None)
-        if not steps or steps[-1][1] in (None, "passthrough"):
-            break
-        estimator = steps[-1][1]
-    return estimator
-
-
-def _inherits_score(estimator: Any, mixin: str) -> bool:
-    owner = _definer(type(_final_step(estimator)), "score")
-    return owner is not None and owner.__name__ == mixin and owner.__module__ == "sklearn.base"
-
-
-# predict is the argmax of predict_proba for these (forests, trees, logistic regression)
-_ARGMAX_PREDICT = ("sklearn.ensemble._forest", "sklearn.tree._classes", "sklearn.linear_model._base")
-_ARGMAX_PROBA = ("sklearn.ensemble._forest", "sklearn.tree._classes", "sklearn.linear_model._logistic")
-
-
-def _forest_proba(estimator: Any, X: Any) -> Any:
-    """A single-output forest's ``predict_proba`` without joblib's dispatch of each tree
-    (half the time of 100 trees on 1,000 rows): the same trees' probabilities, summed in
-    the same order and divided by their number, as scikit-learn does with ``n_jobs=1``.
-    None when that shortcut does not apply."""
-    if getattr(_definer(type(estimator), "predict_proba"), "__module__", "") != "sklearn.ensemble._forest" \
-            or getattr(estimator, "n_outputs_", None) != 1 or estimator.n_jobs not in (None, 1):
-        return None
-    trees = estimator.estimators_
-    rows = estimator._validate_X_predict(X)
-    proba = trees[0].predict_proba(rows, check_input=False).copy()
-    for tree in trees[1:]:
-        proba += tree.predict_proba(rows, check_input=False)
-    proba /= len(trees)
-    return proba
-
-
-def _predict_fast(estimator: Any, X: Any) -> tuple[Any, Any]:
-    """(labels, probabilities): one ``predict_proba`` pass where ``predict`` is its argmax
-    (also through a pipeline ending in such a classifier), else ``predict`` and
-    ``predict_proba``."""
-    proba = None
-    if hasattr(estimator, "predict_proba"):
-        try:
-            proba = _forest_proba(estimator, X)
-        except Exception:  # noqa: BLE001 - scikit-learn's internals moved: its own way
-            proba = None
-        if proba is None:
-            try:
-                proba = estimator.predict_proba(X)
-            except Exception:  # noqa: BLE001 - e.g. not fitted for probabilities
-                proba = None
-    classes = getattr(estimator, "classes_", None)
-    final = type(_final_step(estimator))
-    if proba is not None and classes is not None and getattr(proba, "ndim", 0) == 2 and \
-            getattr(_definer(final, "predict"), "__module__", "") in _ARGMAX_PREDICT and \
-            getattr(_definer(final, "predict_proba"), "__module__", "") in _ARGMAX_PROBA:
-        import numpy as np
-
-        return np.asarray(classes).take(np.argmax(proba, axis=1), axis=0), proba
-    return estimator.predict(X), proba
-
-
-def _training_metrics(call: Call, estimator: Any, X: Any, y: Any, weight: Any,
-                      result: Any) -> tuple[dict[str, float], dict[str, Any]]:
-    kind = _estimator_type(estimator)
-    plots: dict[str, Any] = {}
-    metrics: dict[str, float] = {}
-    if kind == "classifier" and y is not None and hasattr(estimator, "predict"):
-        y_pred, proba = _predict_fast(estimator, X)
-        metrics, plots = M.classifier_metrics(y, y_pred, proba, getattr(estimator, "classes_", None),
-                                              weight, call.config.get("pos_label"))
-        if _inherits_score(estimator, "ClassifierMixin") and "accuracy_score" in metrics:
-            metrics["score"] = metrics["accuracy_score"]
-    elif kind == "regressor" and y is not None and hasattr(estimator, "predict"):
-        metrics = M.regressor_metrics(y, estimator.predict(X), weight)
-        if _inherits_score(estimator, "RegressorMixin"):
-            metrics["score"] = metrics["r2_score"]
-    elif kind == "clusterer":
-        labels = result if call.name == "fit_predict" else getattr(estimator, "labels_", None)
-        if labels is not None:
-            metrics = M.clusterer_metrics(X, labels)
-    if kind in ("classifier", "regressor", "clusterer") and "score" not in metrics and \
-            hasattr(estimator, "score") and (y is not None or kind == "clusterer"):
-        try:
-            if weight is not None:
-                metrics["score"] = float(estimator.score(X, y, sample_weight=weight))
-            else:
-                metrics["score"] = float(estimator.score(X, y))
-        except (TypeError, ValueError, AttributeError):
-            pass  # a score that needs other arguments: not logged
-    return {PREFIX + k: v for k, v in metrics.items()}, plots
-
-
 class FitHook:
     """Params before the fit; metrics, artifacts, model and search runs after it."""
 
@@ -273,9 +168,9 @@ class FitHook:
             return
         self.integration.rescan_if_imported()
         estimator = call.instance
-        search = L.is_search(estimator)
+        search = sklearn_log.is_search(estimator)
         call.state["search"] = search
-        call.state["params"] = L.log_params(estimator.get_params(deep=not search), call.run_id)
+        call.state["params"] = sklearn_log.log_params(estimator.get_params(deep=not search), call.run_id)
 
     def after(self, call: Call, result: Any) -> None:
         estimator, run_id, cfg = call.instance, call.run_id, call.config
@@ -283,37 +178,37 @@ class FitHook:
             return
         X, y, weight = _fit_inputs(call)
         if cfg.get("log_datasets") and X is not None:
-            L.log_dataset(X, y, None, "train", run_id)
+            sklearn_log.log_dataset(X, y, None, "train", run_id)
         if cfg.get("log_training_metrics") and X is not None:
-            metrics, plots = _training_metrics(call, estimator, X, y, weight, result)
+            metrics, plots = training_metrics.compute(call, estimator, X, y, weight, result)
             if metrics:
                 fluent.log_metrics(metrics, run_id=run_id)
-            L.log_plots(plots, PREFIX, run_id, cfg.get("log_plots", True))
-        L.log_description(estimator, run_id, call.state.get("params"))
+            sklearn_log.log_plots(plots, training_metrics.PREFIX, run_id, cfg.get("log_plots", True))
+        sklearn_log.log_description(estimator, run_id, call.state.get("params"))
         model = estimator
         if call.state.get("search"):
-            L.log_search(call, estimator, run_id)
+            sklearn_log.log_search(call, estimator, run_id)
             model = getattr(estimator, "best_estimator_", None)
         if cfg.get("log_models") and model is not None and X is not None:
-            L.log_model(call, model, X, run_id)
-        M.register_model(estimator, run_id)
+            sklearn_log.log_model(call, model, X)
+        post_training.remember_model(estimator, run_id)
 
 
 # ---------------------------------------------------------------------------- predict, score
 def _predict_hook(call: Call, original: Any) -> Any:
     result = original(*call.args, **call.kwargs)
     if call.config.get("log_post_training_metrics"):
-        run_id = M.model_run(call.instance)
+        run_id = post_training.model_run(call.instance)
         if run_id is not None:
             X = call.args[0] if call.args else call.kwargs.get("X")
-            M.remember_prediction(result, run_id, M.dataset_name(X), X)
+            post_training.remember_prediction(result, run_id, post_training.dataset_name(X), X)
     return result
 
 
 def _score_hook(call: Call, original: Any) -> Any:
     result = original(*call.args, **call.kwargs)
     if call.config.get("log_post_training_metrics"):
-        run_id = M.model_run(call.instance)
+        run_id = post_training.model_run(call.instance)
         if run_id is not None:
             import weakref
 
@@ -322,8 +217,8 @@ def _score_hook(call: Call, original: Any) -> Any:
                 x_ref: Any = weakref.ref(X)
             except TypeError:
                 x_ref = None
-            M.log_eval(call, run_id, f"{type(call.instance).__name__}_score",
-                       M.dataset_name(X), x_ref, result)
+            post_training.log_eval(call, run_id, f"{type(call.instance).__name__}_score",
+                                   post_training.dataset_name(X), x_ref, result)
     return result
 
 
@@ -362,7 +257,7 @@ class SklearnIntegration(Integration):
                                 creates_run=False)
             self._sweep()
         elif module.__name__ == "sklearn.metrics":
-            M.patch_metrics(self, module)
+            post_training.patch_metrics(self, module)
         elif module.__name__ in _WORKER_HELPERS:
             for name in _WORKER_HELPERS[module.__name__]:
                 if callable(vars(module).get(name)):
@@ -376,7 +271,7 @@ class SklearnIntegration(Integration):
         super().enable(**flags)
 
     def _unpatch(self) -> None:
-        M.unpatch_metrics()
+        post_training.unpatch_metrics()
         patching.revert(self)
         self._done.clear()
 
@@ -404,7 +299,7 @@ class SklearnIntegration(Integration):
             return  # XGBoost/LightGBM estimators belong to their own integration
         for names, hook in ((FIT_METHODS, self._fit_hook), (SCORE_METHODS, None)):
             for name in names:
-                owner = _definer(cls, name)
+                owner = defining_class(cls, name)
                 if owner is None or (owner, name) in self._done:
                     continue
                 self._done.add((owner, name))

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from autolog import backends, plots
+from autolog import backends, plot_rendering
 from autolog.backends.base import Backend
 from autolog.backends.mlflow import MlflowBackend, tracking_target
 from autolog.backends.spool import spooled_uris
@@ -105,7 +105,7 @@ def _copy_run(source: Backend, dest: MlflowBackend, run: Run, exp_id: str,
     if source.list_artifacts(info.run_id):
         with tempfile.TemporaryDirectory(prefix="autolog-export-") as tmp:
             source.download_artifacts(info.run_id, "", tmp)
-            plots.render_tree(tmp)  # MLflow's UI shows pictures: PNGs, estimator.html
+            plot_rendering.render_tree(tmp)  # MLflow's UI shows pictures: PNGs, estimator.html
             dest.client.log_artifacts(run_id, tmp)
     if info.status != E.RUNNING:
         dest.update_run(run_id, info.status, info.end_time)
@@ -143,7 +143,7 @@ def replay_spool(uri: str | None = None) -> dict[str, Any]:
         targets = spooled_uris()
     result: dict[str, Any] = {}
     for target in targets:
-        live = backends._instances.get(target)
+        live = backends.cached_backend(target)
         backend = live if isinstance(live, MlflowBackend) else None
         if backend is None:
             if backends.scheme_of(target) not in ("http", "https"):

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import autolog
-from autolog import plots
+from autolog import plot_rendering, plots
 from autolog.cli import main
 from autolog.errors import InvalidInputError
 
@@ -36,7 +36,7 @@ def _is_png_image(path: str | Path) -> bool:
 
 
 def _counts(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from autolog.integrations._sklearn_metrics import binary_curve
+    from autolog.integrations._sklearn_training_metrics import binary_curve
 
     fps, tps, _ = binary_curve(y == 1, score, None)
     return fps, tps
@@ -167,7 +167,7 @@ def test_each_plot_json_renders_as_a_png_image(tmp_path: Path, name: str, data: 
     """render_file draws the PNG beside the JSON under MLflow's name; it opens as an image."""
     source = tmp_path / name
     source.write_text(json.dumps(data))
-    out = plots.render_file(str(source))
+    out = plot_rendering.render_file(str(source))
     assert out == str(tmp_path / name.replace(".json", ".png"))
     assert _is_png_image(out)
 
@@ -178,7 +178,7 @@ def test_rendering_never_imports_pyplot(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = ("import sys, autolog.plots as p\n"
+    code = ("import sys, autolog.plot_rendering as p\n"
             f"p.render({ROC!r}, {str(tmp_path / 'r.png')!r})\n"
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -191,20 +191,20 @@ def test_json_that_is_not_a_plot_is_left_alone(tmp_path: Path) -> None:
     """A user's JSON with a plot-like name but other content draws nothing."""
     source = tmp_path / "my_roc_curve.json"
     source.write_text(json.dumps({"note": "not points"}))
-    assert plots.render_file(str(source)) is None
+    assert plot_rendering.render_file(str(source)) is None
     assert not (tmp_path / "my_roc_curve.png").exists()
 
 
 def test_without_matplotlib_pngs_are_skipped_with_one_warning(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """No matplotlib: render_file returns None and warns once, however many plots."""
-    monkeypatch.setattr(plots, "_has_matplotlib", False)
-    monkeypatch.setattr(plots, "_warned", set())
+    monkeypatch.setattr(plot_rendering, "_has_matplotlib", False)
+    monkeypatch.setattr(plot_rendering, "_warned", set())
     source = tmp_path / "training_roc_curve.json"
     source.write_text(json.dumps(ROC))
     with caplog.at_level(logging.WARNING, logger="autolog"):
-        assert plots.render_file(str(source)) is None
-        assert plots.render_file(str(source)) is None
+        assert plot_rendering.render_file(str(source)) is None
+        assert plot_rendering.render_file(str(source)) is None
     assert sum("matplotlib" in r.getMessage() for r in caplog.records) == 1
     assert "pip install 'autolog[plots]'" in caplog.text
 
@@ -236,7 +236,7 @@ def test_render_tree_draws_pngs_and_estimator_html_above_the_model(tmp_path: Pat
     (tmp_path / "training_confusion_matrix.json").write_text(json.dumps(CM))
     (tmp_path / "training_confusion_matrix.png").write_bytes(b"kept")
     model = _sklearn_model_dir(tmp_path / "model")
-    written = plots.render_tree(str(tmp_path))
+    written = plot_rendering.render_tree(str(tmp_path))
     assert sorted(written) == ["estimator.html", "training_roc_curve.png"]
     assert _is_png_image(tmp_path / "training_roc_curve.png")
     assert (tmp_path / "training_confusion_matrix.png").read_bytes() == b"kept"
@@ -250,17 +250,17 @@ def test_rendered_gives_a_backend_the_pictures_to_upload(tmp_path: Path) -> None
     model/ yields estimator.html for the run's root; other files yield nothing."""
     source = tmp_path / "feature_importance_weight.json"
     source.write_text(json.dumps(IMPORTANCE))
-    with plots.rendered(str(source), "sub") as pictures:
+    with plot_rendering.rendered(str(source), "sub") as pictures:
         assert [(os.path.basename(p), folder) for p, folder in pictures] == [
             ("feature_importance_weight.png", "sub")]
         assert _is_png_image(pictures[0][0])
     assert not os.path.exists(pictures[0][0])  # the scratch folder is gone
     _sklearn_model_dir(tmp_path / "m")
-    with plots.rendered(str(tmp_path / "m"), "model") as pictures:
+    with plot_rendering.rendered(str(tmp_path / "m"), "model") as pictures:
         assert [(os.path.basename(p), folder) for p, folder in pictures] == [("estimator.html", None)]
     other = tmp_path / "notes.txt"
     other.write_text("x")
-    with plots.rendered(str(other), None) as pictures:
+    with plot_rendering.rendered(str(other), None) as pictures:
         assert pictures == []
 
 
@@ -271,7 +271,7 @@ def test_a_picture_that_fails_to_draw_is_a_warning_not_an_error(
     source = tmp_path / "training_roc_curve.json"
     source.write_text(json.dumps({**ROC, "fpr": "broken"}))
     with caplog.at_level(logging.WARNING, logger="autolog"), \
-            plots.rendered(str(source), None) as pictures:
+            plot_rendering.rendered(str(source), None) as pictures:
         assert pictures == []
     assert "training_roc_curve.png not drawn" in caplog.text
 
@@ -280,7 +280,7 @@ def test_a_picture_that_fails_to_draw_is_a_warning_not_an_error(
 def test_log_png_writes_the_picture_as_a_run_artifact() -> None:
     """log_png draws the data into the run (what log_plots="png" does on the writer thread)."""
     with autolog.start_run() as run:
-        plots.log_png(CM, "training_confusion_matrix.png", run.info.run_id)
+        plot_rendering.log_png(CM, "training_confusion_matrix.png", run.info.run_id)
     path = autolog.download_artifacts(run.info.run_id, "training_confusion_matrix.png")
     assert _is_png_image(path)
 
@@ -325,7 +325,7 @@ def test_plot_without_a_metric_draws_the_runs_logged_plots(
 def test_cli_plots_without_matplotlib_is_a_clear_error(
         plotted_run: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No matplotlib: the command fails naming the extra to install."""
-    monkeypatch.setattr(plots, "_has_matplotlib", False)
+    monkeypatch.setattr(plot_rendering, "_has_matplotlib", False)
     uri, run_id = plotted_run
     result = CliRunner().invoke(main, ["--tracking-uri", uri, "runs", "show", run_id,
                                        "--plots", str(tmp_path / "pics")])

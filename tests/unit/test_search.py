@@ -11,16 +11,13 @@ import autolog
 from autolog.errors import InvalidInputError
 from autolog.tracking.entities import Run, RunData, RunInfo
 from autolog.tracking.search import (
-    Clause,
-    OrderKey,
     matches,
     order_runs,
-    parse_filter,
-    parse_order_by,
     runs_to_frame,
     search,
     validate_experiment_ids,
 )
+from autolog.tracking.search_syntax import Clause, OrderKey, parse_filter, parse_order_by
 
 
 def make_run(

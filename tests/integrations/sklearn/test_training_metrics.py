@@ -217,7 +217,7 @@ def test_log_training_metrics_false_logs_none(binary: tuple) -> None:
 def test_forest_probabilities_summed_by_autolog_are_scikit_learns_exactly(multiclass: tuple) -> None:
     """The shortcut for forests gives predict_proba's very numbers, and steps aside where
     scikit-learn would predict in parallel or the forest is not a plain single-output one."""
-    from autolog.integrations.sklearn import _forest_proba
+    from autolog.integrations._sklearn_training_metrics import forest_proba
     from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
 
@@ -225,7 +225,7 @@ def test_forest_probabilities_summed_by_autolog_are_scikit_learns_exactly(multic
     with patching.suppressed():
         for cls in (RandomForestClassifier, ExtraTreesClassifier):
             model = cls(n_estimators=9, random_state=0).fit(X, y)
-            assert np.array_equal(_forest_proba(model, X), model.predict_proba(X))
-        assert _forest_proba(RandomForestClassifier(n_estimators=3, n_jobs=2).fit(X, y), X) is None
-        assert _forest_proba(RandomForestClassifier(n_estimators=3).fit(X, np.c_[y, y]), X) is None
-        assert _forest_proba(LogisticRegression().fit(X, y), X) is None
+            assert np.array_equal(forest_proba(model, X), model.predict_proba(X))
+        assert forest_proba(RandomForestClassifier(n_estimators=3, n_jobs=2).fit(X, y), X) is None
+        assert forest_proba(RandomForestClassifier(n_estimators=3).fit(X, np.c_[y, y]), X) is None
+        assert forest_proba(LogisticRegression().fit(X, y), X) is None
