@@ -249,12 +249,12 @@ def runs_show(run_id: str, as_json: bool, plots_dir: str | None) -> None:
 
 def _draw_plots(run_id: str, folder: str) -> list[str]:
     """The run's plot pictures drawn into ``folder`` (for ``runs show`` and ``plot``)."""
-    from autolog import plots
+    from autolog import plot_rendering, plots
 
-    if not plots.matplotlib_available() and any(
+    if not plot_rendering.matplotlib_available() and any(
             plots.is_plot_file(name) for name in fluent.list_artifacts(run_id)):
         raise click.ClickException("drawing plots needs matplotlib: pip install 'autolog[plots]'")
-    return plots.render_run(run_id, folder)
+    return plot_rendering.render_run(run_id, folder)
 
 
 @runs.command("compare")

@@ -16,7 +16,8 @@ from autolog.backends.base import Backend
 from autolog.errors import InvalidInputError
 from autolog.redaction import redact
 
-__all__ = ["Backend", "available_schemes", "backend_for", "check_uri", "resolve_uri", "scheme_of"]
+__all__ = ["Backend", "available_schemes", "backend_for", "cached_backend", "check_uri", "resolve_uri",
+           "scheme_of"]
 
 ENTRY_POINT_GROUP = plugins.BACKENDS
 
@@ -107,6 +108,12 @@ def backend_for(uri: str) -> Backend:
             backend = cls(uri)
             _instances[uri] = backend
         return backend
+
+
+def cached_backend(uri: str) -> Backend | None:
+    """The backend instance already made for ``uri`` (by :func:`backend_for`), else None;
+    never makes one."""
+    return _instances.get(uri)
 
 
 def close_all() -> None:

@@ -17,10 +17,10 @@ Y = (X[:, 0] + X[:, 1] > 1).astype(int)
 
 def _impls() -> Any:
     import sklearn.metrics
-    from autolog.integrations import _sklearn_metrics
+    from autolog.integrations import _sklearn_post_training
 
-    _sklearn_metrics.fill_impls(sklearn.metrics)
-    return _sklearn_metrics.MetricImpls
+    _sklearn_post_training.fill_impls(sklearn.metrics)
+    return _sklearn_post_training.MetricImpls
 
 
 def _cls(module: str, name: str) -> Any:

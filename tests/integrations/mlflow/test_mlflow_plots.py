@@ -14,7 +14,7 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")
 
 import autolog  # noqa: E402
-from autolog import plots  # noqa: E402
+from autolog import plot_rendering  # noqa: E402
 
 
 def _remote_files(client: Any, run_id: str) -> list[str]:
@@ -47,13 +47,13 @@ def test_sklearn_fit_tracked_to_mlflow_gets_pngs_and_estimator_html(
     from sklearn.linear_model import LogisticRegression
 
     threads: list[str] = []
-    original = plots.render
+    original = plot_rendering.render
 
     def spy(data: Any, path: str, name: str = "") -> None:
         threads.append(threading.current_thread().name)
         original(data, path, name)
 
-    monkeypatch.setattr(plots, "render", spy)
+    monkeypatch.setattr(plot_rendering, "render", spy)
     autolog.set_tracking_uri(mlflow_server.url)
     autolog.set_experiment("plots-direct")
     autolog.sklearn.autolog(log_models=True, log_system_metrics=False)
