@@ -193,7 +193,8 @@ class Stores:
 
     def _template(self, lib: str) -> Path | None:
         if lib not in self.templates:
-            code = {"autolog": "import autolog; autolog.search_experiments()",
+            # A write creates each store (with its Default experiment); no run is logged.
+            code = {"autolog": "import autolog; autolog.create_experiment('bench-template')",
                     "mlflow": "import mlflow; mlflow.search_experiments()"}.get(lib)
             if code is None:
                 self.templates[lib] = None
@@ -485,53 +486,78 @@ def run_workload(workload: str, libs: list[str], repeat: int, extra: list[str], 
 @dataclass(frozen=True)
 class Entry:
     name: str
+    title: str
     workload: str
     extra: tuple[str, ...] = ()
     libs: tuple[str, ...] = ("none", "autolog", "mlflow")
     repeat: int | None = None  # None: the invocation's --repeat
     mlflow_repeat: int | None = None  # fewer MLflow processes where one takes minutes
 
+    def command(self, repeat: int) -> str:
+        parts = ["python -m bench", self.workload, "--libs", ",".join(self.libs), "--repeat",
+                 str(self.repeat or repeat)]
+        if self.mlflow_repeat:
+            parts += ["--mlflow-repeat", str(self.mlflow_repeat)]
+        return " ".join(parts + (["--", *self.extra] if self.extra else []))
+
 
 SUITE: tuple[Entry, ...] = (
-    Entry("logreg_1", "script_logreg", ("--fits", "1")),
-    Entry("logreg_20", "script_logreg", ("--fits", "20")),
-    Entry("logreg_20_models", "script_logreg", ("--fits", "20", "--models")),
-    Entry("models_datasets", "models_datasets", ("--fits", "3")),
-    Entry("forest", "script_forest", ("--fits", "3")),
-    Entry("grid", "script_grid", ("--fits", "2")),
-    Entry("pipeline", "script_pipeline", ("--fits", "5")),
-    Entry("xgboost", "script_xgboost", ("--fits", "2")),
-    Entry("lightgbm", "script_lightgbm", ("--fits", "2")),
-    Entry("lightning", "script_lightning", ("--fits", "1")),
-    Entry("import_time", "import_time"),
-    Entry("patch_outermost", "patch_overhead", ("--call", "outermost")),
-    Entry("patch_nested", "patch_overhead", ("--call", "nested")),
-    Entry("dataset_digest", "dataset_digest", ("--rows", "10000000")),
-    Entry("log_throughput", "log_throughput", ("--values", "2000"),
-          ("autolog", "mlflow-sync", "mlflow-async")),
-    Entry("log_throughput_100k", "log_throughput", ("--values", "100000"), ("autolog",)),
-    Entry("system_metrics", "system_metrics", ("--seconds", "10"), repeat=1),
+    Entry("logreg_1", "One-fit LogisticRegression script (1,000 x 20), no models",
+          "script_logreg", ("--fits", "1")),
+    Entry("logreg_20", "20 LogisticRegression fits, another C and dataset each, no models",
+          "script_logreg", ("--fits", "20")),
+    # MLflow logs a model in ~5 s: one MLflow process (~2 minutes) instead of --repeat.
+    Entry("logreg_20_models", "20 LogisticRegression fits with models, signatures, input "
+          "examples and datasets", "script_logreg", ("--fits", "20", "--models"),
+          mlflow_repeat=1),
+    Entry("models_datasets", "Models and datasets: 100-tree forests on pandas DataFrames with "
+          "models, signatures, input examples and datasets", "models_datasets", ("--fits", "2")),
+    Entry("forest", "100-tree RandomForest, 3 fits, no models", "script_forest", ("--fits", "3")),
+    Entry("grid", "GridSearchCV of 12 candidates, 2 searches, no models", "script_grid",
+          ("--fits", "2")),
+    Entry("pipeline", "3-step Pipeline (scaler, PCA, LogisticRegression), 5 fits, no models",
+          "script_pipeline", ("--fits", "5")),
+    Entry("xgboost", "XGBoost, 200 rounds on 20,000 x 20 with an eval set, 2 trainings, "
+          "no models", "script_xgboost", ("--fits", "2")),
+    Entry("lightgbm", "LightGBM, 200 rounds on 20,000 x 20 with an eval set, 2 trainings, "
+          "no models", "script_lightgbm", ("--fits", "2")),
+    Entry("lightning", "Lightning MLP on the CPU, 3 epochs over 10,000 samples, no models",
+          "script_lightning", ("--fits", "1")),
+    Entry("import_time", "Import and enable, then import scikit-learn", "import_time"),
+    Entry("patch_outermost", "Patch overhead, outermost call (no run), 20,000 calls",
+          "patch_overhead", ("--call", "outermost", "--calls", "20000")),
+    Entry("patch_nested", "Patch overhead, nested call inside an outer patched call",
+          "patch_overhead", ("--call", "nested", "--calls", "20000")),
+    Entry("dataset_digest", "Describing a 10,000,000 x 10 float64 array (from_numpy)",
+          "dataset_digest", ("--rows", "10000000", "--repeat", "3"), repeat=1),
+    Entry("log_throughput", "Logging 500 metric values into a fresh local store, flush included",
+          "log_throughput", ("--values", "500"), ("autolog", "mlflow-sync", "mlflow-async"),
+          repeat=1),
+    Entry("log_throughput_100k", "Logging 100,000 metric values (autolog)", "log_throughput",
+          ("--values", "100000"), ("autolog",)),
+    Entry("system_metrics", "System metrics sampling (1 s interval) beside a 10 s Python loop",
+          "system_metrics", ("--seconds", "10"), repeat=1),
 )
 
 # (label, entry, key, kind, limit): kind "delta" compares autolog - none with the limit,
 # "ratio" compares autolog / none.
 BUDGETS: tuple[tuple[str, str, str, str, float], ...] = (
-    ("one-fit script, wall ≤ bare + 0.25 s", "logreg_1", "wall_s", "delta", 0.25),
-    ("one-fit script, CPU ≤ bare + 0.4 s", "logreg_1", "cpu_s", "delta", 0.4),
-    ("one-fit script, peak RSS ≤ bare + 30 MB", "logreg_1", "peak_rss_mib", "delta", 30 / 1.048576),
-    ("one-fit script, exit wait ≤ 50 ms (vs bare)", "logreg_1", "exit_wait_s", "delta", 0.05),
-    ("20 fits, wall ≤ 1.25× bare", "logreg_20", "wall_s", "ratio", 1.25),
-    ("20 fits, exit wait ≤ 50 ms (vs bare)", "logreg_20", "exit_wait_s", "delta", 0.05),
-    ("20 fits, peak RSS ≤ bare + 30 MB", "logreg_20", "peak_rss_mib", "delta", 30 / 1.048576),
-    ("20 fits with models, wall ≤ 1.5× bare", "logreg_20_models", "wall_s", "ratio", 1.5),
-    ("20 fits with models, exit wait (vs bare; + pickling)", "logreg_20_models", "exit_wait_s",
+    ("one-fit script: wall (s) ≤ bare + 0.25 s", "logreg_1", "wall_s", "delta", 0.25),
+    ("one-fit script: CPU, all processes (s) ≤ bare + 0.4 s", "logreg_1", "cpu_s", "delta", 0.4),
+    ("one-fit script: peak RSS, all processes (MiB) ≤ bare + 30 MB", "logreg_1", "peak_rss_mib", "delta", 30 / 1.048576),
+    ("one-fit script: exit wait (s) ≤ bare + 50 ms", "logreg_1", "exit_wait_s", "delta", 0.05),
+    ("20 fits: wall (s) ≤ 1.25× bare", "logreg_20", "wall_s", "ratio", 1.25),
+    ("20 fits: exit wait (s) ≤ bare + 50 ms", "logreg_20", "exit_wait_s", "delta", 0.05),
+    ("20 fits: peak RSS (MiB) ≤ bare + 30 MB", "logreg_20", "peak_rss_mib", "delta", 30 / 1.048576),
+    ("20 fits with models: wall (s) ≤ 1.5× bare", "logreg_20_models", "wall_s", "ratio", 1.5),
+    ("20 fits with models: exit wait (s) ≤ bare + 50 ms + pickling", "logreg_20_models", "exit_wait_s",
      "delta", 0.05),
-    ("100-tree forest, wall ≤ 1.05× bare", "forest", "wall_s", "ratio", 1.05),
-    ("GridSearchCV(12), wall ≤ 1.05× bare", "grid", "wall_s", "ratio", 1.05),
-    ("3-step Pipeline, wall ≤ 1.05× bare", "pipeline", "wall_s", "ratio", 1.05),
-    ("XGBoost 200 rounds, wall ≤ 1.05× bare", "xgboost", "wall_s", "ratio", 1.05),
-    ("LightGBM 200 rounds, wall ≤ 1.05× bare", "lightgbm", "wall_s", "ratio", 1.05),
-    ("Lightning MLP, wall ≤ 1.05× bare", "lightning", "wall_s", "ratio", 1.05),
+    ("100-tree forest: wall (s) ≤ 1.05× bare", "forest", "wall_s", "ratio", 1.05),
+    ("GridSearchCV(12): wall (s) ≤ 1.05× bare", "grid", "wall_s", "ratio", 1.05),
+    ("3-step Pipeline: wall (s) ≤ 1.05× bare", "pipeline", "wall_s", "ratio", 1.05),
+    ("XGBoost 200 rounds: wall (s) ≤ 1.05× bare", "xgboost", "wall_s", "ratio", 1.05),
+    ("LightGBM 200 rounds: wall (s) ≤ 1.05× bare", "lightgbm", "wall_s", "ratio", 1.05),
+    ("Lightning MLP: wall (s) ≤ 1.05× bare", "lightning", "wall_s", "ratio", 1.05),
 )
 
 
@@ -557,6 +583,99 @@ def budget_table(results: dict[str, Result]) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------ the document
+HOW = """\
+Every table below comes from one workload script in `bench/workloads/` and names the command
+that reproduces it; the whole document comes from one invocation:
+
+    python -m bench all --repeat 3 > bench/RESULTS.md     # add --json FILE for every sample
+
+What the harness measures, for every process (see `bench/run.py`):
+- **wall**: from just before the spawn to the reaping of the script, so imports, `autolog()`,
+  every flush and the wait at exit are inside it;
+- **CPU**: user + system time of the script and of every process it started (`RUSAGE_CHILDREN`
+  deltas; the harness is a child subreaper, so orphans are reaped and counted too);
+- **peak RSS**: resident memory summed over the process tree, polled every 20 ms (shared pages
+  of forked children count twice, as in `ps`); `ru_maxrss` of the largest single process as a
+  cross-check; **processes at once**: the most processes of the tree alive together;
+- **main's return to exit**: from the script's last statement to the reaping (atexit handlers,
+  the final flush, interpreter teardown); **last fit's return to exit** likewise from the last
+  fit. A bare interpreter that imported scikit-learn also takes time here: compare with `none`.
+
+Whole-script workloads are what a user writes: `import autolog; autolog.autolog()` (or
+`import mlflow; mlflow.autolog()`) at the top with default flags except `log_models` (and
+`log_input_examples` with models), then the fits; each fit gets another random dataset and
+other parameters, so no cache hits by construction. Each library tracks into its default local
+store (`./autolog-runs`; MLflow's `./mlflow.db` with `./mlruns`) in a fresh temporary
+directory, copied from a store created beforehand (so MLflow's schema migration is not charged
+to every process; `--fresh-store` measures that). After each process has ended, another process
+reads the store back (runs, params, metric rows, datasets, models, artifacts); a process that
+stored fewer than the workload expects, or other counts than the other repeats, stops the
+harness with an error naming the workload, and no figure is reported from it.
+
+Libraries run interleaved (none, autolog, mlflow, none, ...) in fresh processes; the numbers
+are medians. Ratios and deltas are against `none`, the same script without autologging.
+"""
+
+
+NOTES = """\
+## Notes
+
+- MLflow 3.17.2's `mlflow.autolog()` does not enable Lightning when `lightning` is imported
+  after it (a warning about a circular import in `mlflow.pytorch._lightning_autolog`, then no
+  run is logged: the read-back check caught it). The Lightning workload therefore enables MLflow
+  with `mlflow.pytorch.autolog()`; every other workload uses `mlflow.autolog()`.
+- MLflow's extra process in the tables is its own children: forks of the script that run
+  `git` (source version tags) and, with models, `mlflow/utils/_capture_modules.py`, which
+  imports the model's libraries again to list its requirements.
+- With `--mlflow-repeat 1` (20 fits with models: one MLflow process takes minutes) the MLflow
+  column is a single process, not a median.
+- Not in `python -m bench all`: `python -m bench mlflow_logging --libs autolog,mlflow-sync,mlflow-async
+  --repeat 1 -- --values 2000` (starts an `mlflow server` per process; MLflow's synchronous
+  client logs about 50 values/s into it, so 10,000 values take minutes).
+"""
+
+
+def environment() -> list[str]:
+    from importlib import metadata
+
+    versions = []
+    for dist in ("autolog", "mlflow", "scikit-learn", "xgboost", "lightgbm", "torch",
+                 "lightning", "numpy"):
+        try:
+            versions.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        commit = "?"
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return [f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}; commit `{commit}`",
+            f"- machine: {os.cpu_count()} CPUs, {sys.platform}; Python {sys.version.split()[0]}",
+            f"- load average (1/5/15 min) at the end of the run: {load}",
+            f"- {', '.join(versions)}"]
+
+
+def document(results: dict[str, Result], failures: dict[str, str], repeat: int,
+             seconds: float) -> str:
+    parts = ["# Benchmark results", "", HOW,
+             f"This run: `--repeat {repeat}`, {seconds / 60:.1f} minutes in all.", "",
+             *environment(), "", "## Budgets (issue 16)", "",
+             "Autolog against the bare script; MLflow beside it for reference.", "",
+             budget_table(results), ""]
+    if failures:
+        parts += ["## Not reported (the store lost rows or the workload failed)", ""]
+        parts += [f"- **{name}**: {error.splitlines()[0]}" for name, error in failures.items()]
+        parts.append("")
+    for entry in SUITE:
+        if entry.name in results:
+            parts += [f"## {entry.title}", "", markdown(results[entry.name]), ""]
+    parts.append(NOTES)
+    return "\n".join(parts)
+
+
 # ------------------------------------------------------------------------------ main
 def available() -> list[str]:
     return sorted(p.stem for p in WORKLOADS.glob("*.py") if not p.stem.startswith("_"))
@@ -571,8 +690,29 @@ def warm_caches() -> None:
                    capture_output=True, timeout=600)
 
 
+def render(paths: Sequence[str]) -> int:
+    """Print the document from ``--json`` files of earlier runs (a later file's entries
+    replace an earlier one's: rerun one workload with ``all --only NAME`` and merge)."""
+    results: dict[str, Result] = {}
+    seconds = 0.0
+    repeat = 0
+    for path in paths:
+        for name, r in json.loads(Path(path).read_text()).items():
+            libs = list(r["medians"])
+            results[name] = Result(name, r["command"], libs, max(map(len, r["samples"].values())),
+                                   r["medians"], r["counts"], r["samples"], r["seconds"],
+                                   r.get("processes", {}))
+    for result in results.values():
+        seconds += result.seconds
+        repeat = max(repeat, result.repeat)
+    print(document(results, {}, repeat, seconds))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["render"]:
+        return render(argv[1:])
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
@@ -592,8 +732,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.workload == "list":
         for entry in SUITE:
-            print(f"{entry.name:22} python -m bench {entry.workload} --libs {','.join(entry.libs)}"
-                  + (f" -- {' '.join(entry.extra)}" if entry.extra else ""))
+            print(f"{entry.name:20} {entry.command(args.repeat)}")
         return 0
     precompile()
     become_subreaper()
@@ -604,22 +743,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.workload == "all":
             only = {name for name in args.only.split(",") if name}
+            failures: dict[str, str] = {}
             for entry in SUITE:
                 if only and entry.name not in only:
                     continue
-                result = run_workload(entry.workload, list(entry.libs),
-                                      entry.repeat or args.repeat, list(entry.extra),
-                                      args.timeout, stores, entry.name,
-                                      entry.mlflow_repeat or args.mlflow_repeat)
+                try:
+                    result = run_workload(entry.workload, list(entry.libs),
+                                          entry.repeat or args.repeat, list(entry.extra),
+                                          args.timeout, stores, entry.name,
+                                          entry.mlflow_repeat or args.mlflow_repeat)
+                except BenchError as exc:
+                    failures[entry.name] = str(exc)
+                    print(f"bench: {exc}", file=sys.stderr, flush=True)
+                    continue
                 results[entry.name] = result
-                print(f"### {entry.name}\n\n{markdown(result)}\n", flush=True)
-            print(f"### Budgets (issue 16)\n\n{budget_table(results)}\n")
+                print(f"### {entry.name}\n\n{markdown(result)}\n", file=sys.stderr, flush=True)
+            print(document(results, failures, args.repeat, time.monotonic() - started))
+            status = 2 if failures else 0
         else:
             libs = [lib.strip() for lib in args.libs.split(",") if lib.strip()]
             result = run_workload(args.workload, libs, args.repeat, extra, args.timeout, stores,
                                   mlflow_repeat=args.mlflow_repeat)
             results[result.name] = result
             print(markdown(result))
+            status = 0
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
@@ -632,4 +779,4 @@ def main(argv: list[str] | None = None) -> int:
                     "samples": r.samples, "seconds": r.seconds, "processes": r.others}
              for name, r in results.items()},
             indent=1))
-    return 0
+    return status
