@@ -43,3 +43,17 @@ class AutologWarning(UserWarning):
 for _cls in (AutologError, InvalidInputError, ParamConflictError, RunNotFoundError, StoreError,
              StoreNotFoundError, AutologWarning):
     _cls.__module__ = "autolog"
+
+
+class PartialWriteError(StoreError):
+    """A batch the store took in part: every good row was written, ``lost`` rows were
+    refused (each named in the message). Not worth retrying or splitting again."""
+
+    __module__ = "autolog"
+
+    def __init__(self, message: str, *, lost: int, written: int) -> None:
+        super().__init__(message)
+        self.lost = lost
+        self.written = written
+        self.permanent = True
+        self.refused = False

@@ -42,12 +42,15 @@ from autolog.backends.base import Backend
 from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender, input_to_json
 from autolog.backends.mlflow_transport import (
     ClientTransport,
+    Refused,
     RestTransport,
     Transient,
+    describe,
     is_permanent_mlflow_error,
     mlflow_errors,
 )
 from autolog.errors import InvalidInputError, StoreError
+from autolog.redaction import redact
 from autolog.tracking import entities as E
 from autolog.tracking.entities import (
     Dataset,
@@ -62,6 +65,7 @@ from autolog.tracking.entities import (
 _log = logging.getLogger("autolog")
 
 LOGGED_MODEL_MAX_BYTES = 50 * 1024 * 1024
+SEARCH_PAGE = 50_000  # MLflow's largest page of runs_search
 
 def tracking_target(uri: str) -> str:
     """The MLflow tracking URI behind an autolog URI."""
@@ -79,6 +83,15 @@ def tracking_target(uri: str) -> str:
 def _experiment(e: Any) -> Experiment:
     return Experiment(str(e.experiment_id), e.name, e.artifact_location, e.lifecycle_stage,
                       dict(e.tags or {}), getattr(e, "creation_time", None))
+
+
+def _parsed(message_class: Any, answer: dict[str, Any]) -> Any:
+    """A JSON answer of the REST API as MLflow's protobuf message."""
+    from mlflow.utils.proto_json_utils import parse_dict
+
+    message = message_class()
+    parse_dict(answer, message)  # type: ignore[no-untyped-call]
+    return message
 
 
 def _run(r: Any) -> Run:
@@ -129,34 +142,72 @@ class MlflowBackend(SpoolingSender, Backend):
             self._transport = RestTransport(self.target) if http else ClientTransport(self.client)
         return self._transport
 
+    def _rest(self) -> RestTransport | None:
+        """For a server: the transport that reads with short timeouts and no retries."""
+        self._check_up()
+        transport = self.transport
+        return transport if isinstance(transport, RestTransport) else None
+
+    def _reachable(self) -> None:
+        """Before a call through MLflow's client (which retries for minutes): fail at once,
+        naming the server and the cause, when a server does not answer ``/health``."""
+        rest = self._rest()
+        if rest is not None:
+            cause = rest.health()
+            if cause is not None:
+                raise StoreError(f"MLflow at {rest.shown} is unreachable: {cause}")
+
     # experiments ------------------------------------------------------------------------
     def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
+        self._reachable()
         with mlflow_errors(f"creating experiment {name!r}"):
             return str(self.client.create_experiment(name, tags=tags or None))
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        self._check_up()
+        rest = self._rest()
         with mlflow_errors(f"experiment id {experiment_id!r}"):
-            return _experiment(self.client.get_experiment(experiment_id))
+            if rest is None:
+                return _experiment(self.client.get_experiment(experiment_id))
+            from mlflow.entities import Experiment as MExperiment
+            from mlflow.protos.service_pb2 import GetExperiment
+
+            answer = rest.read("experiments/get", {"experiment_id": experiment_id})
+            return _experiment(MExperiment.from_proto(
+                _parsed(GetExperiment.Response, answer).experiment))
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
-        self._check_up()
+        rest = self._rest()
         with mlflow_errors(f"experiment {name!r}"):
-            found = self.client.get_experiment_by_name(name)
-        return None if found is None else _experiment(found)
+            if rest is None:
+                found = self.client.get_experiment_by_name(name)
+                return None if found is None else _experiment(found)
+            from mlflow.entities import Experiment as MExperiment
+            from mlflow.protos.service_pb2 import GetExperimentByName
+
+            try:
+                answer = rest.read("experiments/get-by-name", {"experiment_name": name})
+            except Refused as exc:
+                if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                    return None
+                raise
+            return _experiment(MExperiment.from_proto(
+                _parsed(GetExperimentByName.Response, answer).experiment))
 
     def search_experiments(self, include_deleted: bool = False) -> list[Experiment]:
         from mlflow.entities import ViewType
 
         view = ViewType.ALL if include_deleted else ViewType.ACTIVE_ONLY
+        self._reachable()
         with mlflow_errors("searching experiments"):
             return [_experiment(e) for e in self.client.search_experiments(view_type=view)]
 
     def delete_experiment(self, experiment_id: str) -> None:
+        self._reachable()
         with mlflow_errors(f"deleting experiment {experiment_id!r}"):
             self.client.delete_experiment(experiment_id)
 
     def restore_experiment(self, experiment_id: str) -> None:
+        self._reachable()
         with mlflow_errors(f"restoring experiment {experiment_id!r}"):
             self.client.restore_experiment(experiment_id)
 
@@ -178,7 +229,7 @@ class MlflowBackend(SpoolingSender, Backend):
                                    artifact_uri, parent_run_id, E.ACTIVE, user)
                 except Transient as exc:
                     if not self.spool_enabled:
-                        raise StoreError(f"cannot create a run in {self!r}: {exc}") from exc
+                        raise StoreError(f"cannot create a run in {self!r}: {exc}") from None
                     self._went_down(exc)
                 except Exception as exc:
                     with mlflow_errors(f"creating a run in experiment {experiment_id!r}"):
@@ -203,24 +254,59 @@ class MlflowBackend(SpoolingSender, Backend):
                       "inputs": [input_to_json(i) for i in inputs]})
 
     def get_run(self, run_id: str) -> Run:
-        self._check_up()
+        rest = self._rest()
         with mlflow_errors(f"run id {run_id!r}"):
-            return _run(self.client.get_run(self._remote(run_id)))
+            if rest is None:
+                return _run(self.client.get_run(self._remote(run_id)))
+            from mlflow.entities import Run as MRun
+            from mlflow.protos.service_pb2 import GetRun
+
+            answer = rest.read("runs/get", {"run_id": self._remote(run_id)})
+            return _run(MRun.from_proto(_parsed(GetRun.Response, answer).run))
 
     def search_runs(self, experiment_ids: Sequence[str], filter_string: str = "",
                     order_by: Sequence[str] | None = None, max_results: int = 1000) -> list[Run]:
-        self._check_up()
+        rest = self._rest()
         with mlflow_errors("searching runs"):
-            found = self.client.search_runs(list(experiment_ids), filter_string or "",
-                                            max_results=max_results,
-                                            order_by=list(order_by) if order_by else None)
-        return [_run(r) for r in found]
+            if rest is None:
+                found = self.client.search_runs(list(experiment_ids), filter_string or "",
+                                                max_results=max_results,
+                                                order_by=list(order_by) if order_by else None)
+                return [_run(r) for r in found]
+            return self._search_rest(rest, experiment_ids, filter_string, order_by, max_results)
+
+    @staticmethod
+    def _search_rest(rest: RestTransport, experiment_ids: Sequence[str], filter_string: str,
+                     order_by: Sequence[str] | None, max_results: int) -> list[Run]:
+        from mlflow.entities import Run as MRun
+        from mlflow.protos.service_pb2 import SearchRuns
+
+        runs: list[Run] = []
+        token = ""
+        while len(runs) < max_results:
+            body: dict[str, Any] = {"experiment_ids": list(experiment_ids),
+                                    "filter": filter_string or "",
+                                    "max_results": min(max_results - len(runs), SEARCH_PAGE),
+                                    "order_by": list(order_by or ()),
+                                    "run_view_type": "ACTIVE_ONLY"}
+            if token:
+                body["page_token"] = token
+            page = _parsed(SearchRuns.Response, rest.read("runs/search", body, method="POST"))
+            runs.extend(_run(MRun.from_proto(r)) for r in page.runs)
+            token = page.next_page_token
+            if not token:
+                break
+        return runs
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
-        self._check_up()
+        rest = self._rest()
         with mlflow_errors(f"metric {key!r} of run {run_id!r}"):
-            history = self.client.get_metric_history(self._remote(run_id), key)
-        found = [Metric(key, float(m.value), int(m.timestamp), int(m.step)) for m in history]
+            if rest is not None:
+                found = rest.metric_history(self._remote(run_id), key)
+            else:
+                history = self.client.get_metric_history(self._remote(run_id), key)
+                found = [Metric(key, float(m.value), int(m.timestamp), int(m.step))
+                         for m in history]
         return sorted(found, key=lambda m: (m.step, m.timestamp))
 
     # artifacts and models ---------------------------------------------------------------
@@ -266,9 +352,9 @@ class MlflowBackend(SpoolingSender, Backend):
         # MLflow's UI shows pictures: the PNG of a plot JSON and estimator.html of a
         # scikit-learn model follow them, drawn here (the writer thread for autologged
         # plots); drawing errors are a warning, upload errors are the upload's
-        from autolog import plots
+        from autolog import plot_rendering
 
-        with plots.rendered(local_path, artifact_path) as pictures:
+        with plot_rendering.rendered(local_path, artifact_path) as pictures:
             for picture, folder in pictures:
                 self.client.log_artifact(run, picture, folder)
 
@@ -289,8 +375,8 @@ class MlflowBackend(SpoolingSender, Backend):
             client.log_model_artifacts(model.model_id, local_dir)
             client.finalize_logged_model(model.model_id, "READY")
             client.log_outputs(run, [LoggedModelOutput(model.model_id, step=0)])
-        except Exception:  # noqa: BLE001 - a convenience; the run's artifacts hold the model
-            _log.debug("autolog: could not record a LoggedModel", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - a convenience; the artifacts hold the model
+            _log.debug("autolog: could not record a LoggedModel: %s", redact(repr(exc)))
 
     def register_model(self, run_id: str, artifact_path: str, name: str) -> str | None:
         """Register ``runs:/<run_id>/<artifact_path>`` as a new version of model ``name``;
@@ -306,7 +392,7 @@ class MlflowBackend(SpoolingSender, Backend):
             return self._register(run, artifact_path, name)
         except Transient as exc:
             if not self.spool_enabled:
-                raise StoreError(str(exc)) from exc
+                raise StoreError(redact(f"registering {name!r} in {self.target}: {exc}")) from None
             with self._lock:
                 self._went_down(exc)
                 self._spool({"op": "register", "run": run, "path": artifact_path, "name": name})
@@ -325,11 +411,11 @@ class MlflowBackend(SpoolingSender, Backend):
         except Exception as exc:
             if is_permanent_mlflow_error(exc):
                 raise
-            raise Transient(str(exc)) from exc
+            raise Transient(describe(exc)) from None
         return str(version.version)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
-        self._check_up()
+        self._reachable()
         run, found = self._remote(run_id), list[str]()
         with mlflow_errors(f"artifacts of run {run_id!r}"):
             todo = [path]
@@ -346,7 +432,7 @@ class MlflowBackend(SpoolingSender, Backend):
     def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
         from mlflow.artifacts import download_artifacts
 
-        self._check_up()
+        self._reachable()
         with mlflow_errors(f"downloading {path!r} of run {run_id!r}"):
             return str(download_artifacts(run_id=self._remote(run_id), artifact_path=path or None,
                                           dst_path=dst_path, tracking_uri=self.target))

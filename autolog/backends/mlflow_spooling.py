@@ -17,8 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from autolog.backends import spool as S
-from autolog.backends.mlflow_transport import Transient, is_permanent_mlflow_error, mlflow_errors
-from autolog.errors import StoreError
+from autolog.backends.mlflow_transport import (
+    Transient,
+    describe,
+    is_permanent_mlflow_error,
+    mlflow_errors,
+)
+from autolog.errors import PartialWriteError, StoreError
+from autolog.redaction import redact
 from autolog.tracking import entities as E
 from autolog.tracking.entities import Dataset, DatasetInput, InputTag, Metric
 
@@ -97,6 +103,7 @@ class SpoolingSender:
         self._wake = threading.Event()
         self._closed = False
         self._noticed = False
+        self._cause = ""
 
     @property
     def spool_folder(self) -> str:
@@ -120,7 +127,7 @@ class SpoolingSender:
         """Reads fail fast while the server is known to be down (MLflow's client would
         retry for minutes)."""
         if self._down:
-            raise StoreError(f"MLflow at {S.strip_userinfo(self.target)} is unreachable; "
+            raise StoreError(f"MLflow at {redact(self.target)} is unreachable ({self._cause}); "
                              "writes are being spooled and will be replayed")
 
     def _remote(self, run_id: str) -> str:
@@ -138,11 +145,12 @@ class SpoolingSender:
 
     def _went_down(self, exc: BaseException) -> None:
         self._down = True
+        self._cause = describe(exc, 200)
         if not self._noticed:
             self._noticed = True
             _log.warning("autolog: MLflow at %s is unreachable (%s); writes are spooled to %s "
-                         "and replayed when it answers", S.strip_userinfo(self.target),
-                         str(exc)[:200], self.spool_folder)
+                         "and replayed when it answers", redact(self.target), self._cause,
+                         self.spool_folder)
 
     def _submit(self, record: S.Record) -> None:
         """Send an asynchronous write (from the writer thread), or spool it."""
@@ -167,9 +175,15 @@ class SpoolingSender:
                 self._went_down(exc)
                 self._start_replayer()
                 return
-            except Exception as exc:
-                journal.append({"op": "drop", "id": record["id"], "error": str(exc)[:300]})
-                raise StoreError(f"MLflow refused {record['op']}: {exc}") from exc
+            except PartialWriteError:
+                journal.append({"op": "ack", "id": record["id"]})  # the good rows landed
+                raise
+            except Exception as exc:  # noqa: BLE001 - re-raised as a StoreError
+                text = redact(f"MLflow at {self.target} refused {record['op']}: {exc}")
+                journal.append({"op": "drop", "id": record["id"], "error": text[:300]})
+                error = StoreError(text)
+                error.permanent = True
+                raise error from (exc if redact(str(exc)) == str(exc) else None)
             journal.append({"op": "ack", "id": record["id"]})
             journal.compact()
 
@@ -244,8 +258,8 @@ class SpoolingSender:
                     self._wake.wait(min(2.0 ** summary["refusals"], REFUSED_MAX_DELAY_S))
                 else:
                     attempt += 1
-            except Exception:  # noqa: BLE001 - the replay thread must not die
-                _log.debug("autolog: replay failed", exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - the replay thread must not die
+                _log.debug("autolog: replay failed: %s", redact(repr(exc)))
                 attempt += 1
         with self._lock:
             self._replayer = None
@@ -253,7 +267,8 @@ class SpoolingSender:
     def replay(self) -> dict[str, Any]:
         """Replay this process's backlog and the journals of exited processes, now."""
         summary: dict[str, Any] = {"uri": S.strip_userinfo(self.target), "sent": 0,
-                                   "dropped": 0, "left": 0, "orphans_left": 0, "refusals": 0}
+                                   "dropped": 0, "left": 0, "orphans_left": 0, "refusals": 0,
+                                   "rows_lost": 0}
         if not self.spool_enabled:
             return summary
         seen: Seen = {}
@@ -287,19 +302,25 @@ class SpoolingSender:
     def _replay_one(self, journal: S.Journal, record: S.Record, ids: dict[str, str],
                     seen: Seen,
                     summary: dict[str, Any]) -> bool:
+        remote = None
         try:
             remote = self._deliver(record, ids, seen)
         except Transient:
             summary["refusals"] += 1
             return False
+        except PartialWriteError as exc:  # the good rows landed; the bad ones are reported
+            _log.warning("autolog: replaying spooled writes: %s", redact(str(exc)))
+            summary["rows_lost"] += exc.lost
         except Exception as exc:  # noqa: BLE001 - refused for good: recorded, not retried
             if not is_permanent_mlflow_error(exc) and not isinstance(exc, StoreError):
                 summary["refusals"] += 1
                 return False
+            text = redact(str(exc))
             for record_id in record["ids"]:
-                journal.append({"op": "drop", "id": record_id, "error": str(exc)[:300]})
-            _log.warning("autolog: MLflow refused spooled %s for run %s: %s", record["op"],
-                         record.get("run") or record.get("local"), exc)
+                journal.append({"op": "drop", "id": record_id, "error": text[:300]})
+            _log.warning("autolog: MLflow at %s refused spooled %s for run %s: %s",
+                         redact(self.target), record["op"],
+                         record.get("run") or record.get("local"), text)
             summary["dropped"] += 1
             return True
         if record["op"] == "create_run" and remote is not None:

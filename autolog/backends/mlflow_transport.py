@@ -9,17 +9,24 @@ the user's own MLflow calls, and autolog's writer stays responsive during an out
 any other MLflow URI (``sqlite:``, ``file:`` …) writes go through ``MlflowClient``.
 
 Errors are sorted into :class:`Transient` (unreachable, timeout, 5xx, 429, 401/403: spool
-and retry later) and everything else (a 4xx the server will refuse again: reported).
+and retry later) and everything else (a 4xx the server will refuse again: reported). A
+batch the server refuses for its content is bisected until every good row is written; the
+refused rows are then reported, with their count, as a
+:class:`~autolog.errors.PartialWriteError`. Every message names the server with its
+credentials redacted (:func:`autolog.redaction.redact`) and says the cause in a few words
+(:func:`describe`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Sequence
+import socket
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from autolog.errors import InvalidInputError, RunNotFoundError, StoreError
+from autolog.errors import InvalidInputError, PartialWriteError, RunNotFoundError, StoreError
+from autolog.redaction import redact
 from autolog.tracking.entities import DatasetInput, Metric
 
 # MLflow's limits for one log_batch request.
@@ -35,7 +42,11 @@ HISTORY_PAGE = 25000
 _PERMANENT_CODES = {"INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS",
                     "INVALID_STATE", "BAD_REQUEST", "NOT_FOUND", "MALFORMED_REQUEST"}
 
+# a refusal of some rows of a batch (bisected), not of the whole run
+_SPLITTABLE_CODES = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "MALFORMED_REQUEST"}
+
 Pair = tuple[str, str]
+Row = tuple[int, Any]  # (0: metric, 1: param, 2: tag; the row)
 
 
 class Transient(Exception):
@@ -83,19 +94,113 @@ def is_permanent_mlflow_error(exc: BaseException) -> bool:
     return isinstance(code, str) and code in _PERMANENT_CODES
 
 
+def describe(exc: BaseException, limit: int = 300) -> str:
+    """The cause of a failed request in a few words ("connection refused", "timed out"), or
+    the innermost error's text, with credentials redacted."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 20 and all(current is not c for c in chain):
+        chain.append(current)
+        reason = getattr(current, "reason", None)
+        args = getattr(current, "args", ())
+        current = (current.__cause__ or current.__context__
+                   or (reason if isinstance(reason, BaseException) else None)
+                   or (args[0] if args and isinstance(args[0], BaseException) else None))
+    for item in chain:
+        if isinstance(item, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(item, socket.gaierror):
+            return f"host name not resolved ({item.strerror or item})"
+        if isinstance(item, TimeoutError) or "Timeout" in type(item).__name__:
+            return "timed out"
+    inner = chain[-1]
+    text = str(inner) or type(inner).__name__
+    return redact(text)[:limit]
+
+
+def _chain(exc: BaseException, message: str) -> BaseException | None:
+    """The cause to chain to our error: none when the cause's text holds credentials that
+    our message has redacted (a traceback would print them)."""
+    return exc if redact(str(exc)) == str(exc) else None
+
+
 @contextlib.contextmanager
 def mlflow_errors(what: str) -> Iterator[None]:
+    """MLflow's exceptions as ours, with credentials redacted from the message."""
     try:
         yield
     except (InvalidInputError, RunNotFoundError, StoreError):
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - re-raised as one of ours
         code = getattr(exc, "error_code", "")
+        text = redact(f"{what}: {exc if code or isinstance(exc, Transient) else describe(exc)}")
+        error: Exception
         if code == "RESOURCE_DOES_NOT_EXIST":
-            raise RunNotFoundError(f"{what}: {exc}") from exc
-        if code in ("INVALID_PARAMETER_VALUE", "RESOURCE_ALREADY_EXISTS"):
-            raise InvalidInputError(f"{what}: {exc}") from exc
-        raise StoreError(f"{what}: {exc}") from exc
+            error = RunNotFoundError(text)
+        elif code in ("INVALID_PARAMETER_VALUE", "RESOURCE_ALREADY_EXISTS"):
+            error = InvalidInputError(text)
+        else:
+            error = StoreError(text)
+        raise error from _chain(exc, text)
+
+
+def _rows_text(rows: Sequence[Row]) -> str:
+    counts = [sum(1 for kind, _ in rows if kind == k) for k in range(3)]
+    parts = [f"{n} {name}{'' if n == 1 else 's'}"
+             for n, name in zip(counts, ("metric", "param", "tag"), strict=True) if n]
+    keys = sorted({row[0] if kind else row.key for kind, row in rows})
+    shown = ", ".join(repr(k) for k in keys[:5]) + (", …" if len(keys) > 5 else "")
+    return f"{' and '.join(parts)} ({shown})"
+
+
+def send_batch(send: Callable[[list[Metric], list[Pair], list[Pair]], None], where: str,
+               run_id: str, metrics: Sequence[Metric], params: Sequence[Pair],
+               tags: Sequence[Pair]) -> None:
+    """Send a batch in requests within MLflow's limits. A request refused for its content is
+    bisected until every good row is written; then :class:`PartialWriteError` names the
+    refused rows and counts them. A refusal of the whole run (say, it was deleted) is
+    raised as it is when nothing was written yet. :class:`Transient` propagates."""
+    total = len(metrics) + len(params) + len(tags)
+    written = 0
+    bad: list[Row] = []
+    errors: list[BaseException] = []
+    chunks = iter(split_batch(metrics, params, tags))
+    for m, p, t in chunks:
+        pending: list[list[Row]] = [[(0, x) for x in m] + [(1, x) for x in p]
+                                    + [(2, x) for x in t]]
+        while pending:
+            rows = pending.pop()
+            parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+            for kind, row in rows:
+                parts[kind].append(row)
+            try:
+                send(*parts)
+                written += len(rows)
+                continue
+            except Transient:
+                raise
+            except Exception as exc:
+                if getattr(exc, "error_code", None) not in _SPLITTABLE_CODES:
+                    if not written and not bad:
+                        raise
+                    rest = [row for chunk in pending for row in chunk] + rows
+                    for cm, cp, ct in chunks:
+                        rest += [(0, x) for x in cm] + [(1, x) for x in cp] + [(2, x) for x in ct]
+                    bad += rest
+                    errors.append(exc)
+                    pending = []
+                    break
+                if len(rows) == 1:
+                    bad += rows
+                    errors.append(exc)
+                else:
+                    middle = len(rows) // 2
+                    pending += [rows[middle:], rows[:middle]]
+    if bad:
+        raise PartialWriteError(
+            redact(f"{where} refused {_rows_text(bad)} of a batch of {total} rows for run "
+                   f"{run_id}; the other {written} rows were written. First refusal: "
+                   f"{errors[0]}"), lost=len(bad), written=written)
 
 
 class RestTransport:
@@ -103,6 +208,7 @@ class RestTransport:
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
+        self.shown = redact(self.url)  # the URL as messages name it
 
     def _creds(self) -> Any:
         try:
@@ -121,8 +227,9 @@ class RestTransport:
                 backoff_factor=0, backoff_jitter=0, timeout=timeout or (CONNECT_TIMEOUT_S,
                                                                        READ_TIMEOUT_S),
                 raise_on_status=False, **kwargs)
-        except Exception as exc:
-            raise Transient(f"{self.url} unreachable: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - re-raised as Transient
+            text = f"MLflow at {self.shown} is unreachable: {describe(exc)}"
+            raise Transient(text) from _chain(exc, text)
         status = response.status_code
         if status == 200:
             try:
@@ -130,26 +237,38 @@ class RestTransport:
             except ValueError:
                 result = {}
             return result
-        text = response.text[:500]
+        text = redact(response.text[:500])
         if status >= 500 or status in (401, 403, 408, 429):
-            raise Transient(f"{self.url} answered HTTP {status}: {text}")
+            raise Transient(f"MLflow at {self.shown} answered HTTP {status}: {text}")
         try:
             code = str(response.json().get("error_code", "BAD_REQUEST"))
         except ValueError:
             code = "BAD_REQUEST"
         if code not in _PERMANENT_CODES:
             code = "BAD_REQUEST"
-        raise Refused(f"{endpoint} refused by {self.url} (HTTP {status}): {text}", code)
+        raise Refused(f"{endpoint} refused by MLflow at {self.shown} (HTTP {status}): {text}",
+                      code)
+
+    def read(self, endpoint: str, body: dict[str, Any], method: str = "GET") -> dict[str, Any]:
+        """A read request, with the same short timeouts and no retries as writes."""
+        return self._call(endpoint, body, method)
 
     def probe(self) -> bool:
+        return self.health() is None
+
+    def health(self) -> str | None:
+        """None when ``/health`` answers 200 within a second; else the cause, in words."""
         http_request = _mlflow("mlflow.utils.rest_utils").http_request
         try:
             response = http_request(self._creds(), "/health", "GET", max_retries=0,
                                     backoff_factor=0, backoff_jitter=0,
-                                    timeout=PROBE_TIMEOUT_S, raise_on_status=False)
-        except Exception:  # noqa: BLE001 - any failure means "not now"
-            return False
-        return bool(response.status_code == 200)
+                                    timeout=(CONNECT_TIMEOUT_S, PROBE_TIMEOUT_S),
+                                    raise_on_status=False)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not now"
+            return describe(exc)
+        if response.status_code != 200:
+            return f"/health answered HTTP {response.status_code}"
+        return None
 
     def create_run(self, experiment_id: str, user_id: str, run_name: str, start_time: int,
                    tags: dict[str, str]) -> tuple[str, str]:
@@ -167,15 +286,16 @@ class RestTransport:
 
     def log_batch(self, run_id: str, metrics: Sequence[Metric], params: Sequence[Pair],
                   tags: Sequence[Pair]) -> None:
-        for m, p, t in split_batch(metrics, params, tags):
-            body = {
+        def send(m: list[Metric], p: list[Pair], t: list[Pair]) -> None:
+            self._call("runs/log-batch", {
                 "run_id": run_id,
                 "metrics": [{"key": x.key, "value": _json_float(x.value),
                              "timestamp": x.timestamp, "step": x.step} for x in m],
                 "params": [{"key": k, "value": v} for k, v in p],
                 "tags": [{"key": k, "value": v} for k, v in t],
-            }
-            self._call("runs/log-batch", body)
+            })
+
+        send_batch(send, f"MLflow at {self.shown}", run_id, metrics, params, tags)
 
     def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
         datasets = []
@@ -226,7 +346,8 @@ class ClientTransport:
         except Exception as exc:
             if is_permanent_mlflow_error(exc):
                 raise
-            raise Transient(str(exc)) from exc
+            text = describe(exc)
+            raise Transient(text) from _chain(exc, text)
 
     def probe(self) -> bool:
         try:
@@ -251,11 +372,14 @@ class ClientTransport:
         from mlflow.entities import Metric as MMetric
         from mlflow.entities import Param, RunTag
 
-        for m, p, t in split_batch(metrics, params, tags):
+        def send(m: list[Metric], p: list[Pair], t: list[Pair]) -> None:
             self._guard(self.client.log_batch, run_id,
                         metrics=[MMetric(x.key, x.value, x.timestamp, x.step) for x in m],
                         params=[Param(k, v) for k, v in p],
                         tags=[RunTag(k, v) for k, v in t], synchronous=True)
+
+        where = f"MLflow store {redact(str(getattr(self.client, 'tracking_uri', '')))}"
+        send_batch(send, where, run_id, metrics, params, tags)
 
     def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
         self._guard(self.client.log_inputs, run_id, [to_mlflow_input(i) for i in inputs])
