@@ -26,6 +26,14 @@ MLflow's); the run is created on the server at replay with the tag ``autolog.cli
 (so a second replay finds it instead of creating it twice), and later writes naming the
 client id are sent to the server's id. ``get_run`` of such a run after replay returns the
 server's run (whose ``run_id`` is the server's). Experiments cannot be created offline.
+
+Refusals and reads. A batch the server refuses for its content is bisected: every good row
+is written once and ``log_batch`` raises ``autolog.errors.PartialWriteError`` naming the
+refused rows, with ``lost`` (their count) and ``written``. Reads from a server (runs, metric
+histories, experiments) use the same short timeouts without retries; reads through MLflow's
+client (artifacts) first check ``/health``: against a dead server a read fails in seconds
+with a ``StoreError`` naming the server and the cause. Credentials in the URI never appear
+in a message, log line or spool file (``autolog.redaction.redact``).
 """
 
 from __future__ import annotations

@@ -89,8 +89,17 @@ def _differences(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[
     """Per run, the fields that differ: (index, field, got, want)."""
     if len(got) != len(want):
         return [("runs", len(got), len(want))]
-    return [(i, field, a[field], b[field]) for i, (a, b) in enumerate(zip(got, want, strict=True))
-            for field in b if a.get(field) != b[field]]
+    found: list[Any] = []
+    for i, (a, b) in enumerate(zip(got, want, strict=True)):
+        for field in b:
+            if a.get(field) != b[field]:
+                if isinstance(b[field], list):  # artifacts: what is extra, what is missing
+                    found.append((i, field, "extra", sorted(set(a[field]) - set(b[field])),
+                                  "missing", sorted(set(b[field]) - set(a[field])),
+                                  len(a[field]), len(b[field])))
+                else:
+                    found.append((i, field, a.get(field), b[field]))
+    return found
 
 
 @pytest.fixture
@@ -161,11 +170,15 @@ def test_server_killed_and_restarted_mid_training_loses_and_duplicates_nothing(
 
 
 def test_a_script_run_offline_then_synced_equals_the_same_script_run_live(
-        live: list[dict[str, Any]], down_server: MlflowServer, tmp_path: Path) -> None:
+        mlflow_server: Any, down_server: MlflowServer, tmp_path: Path) -> None:
     """The issue's scenario: a script trains while the server is down and exits; the server
     starts; a sync (a new backend adopting the dead process's journal) replays it, and the
-    runs equal those of the same workload run against a live server. The script was told
+    runs equal those of the same script run against a live server. The script was told
     once that the server was unreachable, and of no loss."""
+    _run_script(tmp_path, mlflow_server.url, "script-live")
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server.url)
+    live = _snapshot(client, client.get_experiment_by_name("script-live").experiment_id)
+    assert len(live) == 6
     offline_err = _run_script(tmp_path, down_server.url)
     assert offline_err.count("is unreachable") == 1, offline_err[-3000:]
     assert "AutologWarning" not in offline_err, offline_err[-3000:]
