@@ -58,6 +58,12 @@ _EXPORTS: dict[str, str] = {
     "save_model": "autolog.models",
     "load_pyfunc": "autolog.models",
     "infer_signature": "autolog.models.signature",
+    # model registry
+    "AutologClient": "autolog.tracking.client",
+    "MlflowClient": "autolog.tracking.client",
+    "RegisteredModel": "autolog.tracking.registry_entities",
+    "ModelVersion": "autolog.tracking.registry_entities",
+    "ModelNotFoundError": "autolog.errors",
     "ModelSignature": "autolog.models.signature",
     # entities and errors
     "Run": "autolog.tracking.entities",

@@ -57,3 +57,9 @@ class PartialWriteError(StoreError):
         self.written = written
         self.permanent = True
         self.refused = False
+
+
+class ModelNotFoundError(RunNotFoundError):
+    """A registered model, model version or alias that the registry does not hold."""
+
+    __module__ = "autolog"

@@ -11,7 +11,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
+from autolog.errors import StoreError
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
+from autolog.tracking.registry_entities import ModelVersion, RegisteredModel
 
 #: artifact files whose name starts so are being written (hidden name, renamed when
 #: complete) or were left by a killed process: never listed as artifacts
@@ -115,10 +117,101 @@ class Backend(abc.ABC):
         """Make ``path`` (file or folder) available under ``dst_path``; return the local path."""
 
     # model registry -----------------------------------------------------------------------
-    def register_model(self, run_id: str, artifact_path: str, name: str) -> str | None:
-        """Register ``runs:/<run_id>/<artifact_path>`` as a new version of model ``name`` and
-        return the version. Stores without a model registry (the default) return None."""
-        return None
+    # MLflow's names and semantics (see autolog.tracking.registry_entities). A store without
+    # a registry (the default, and the memory store of capture_runs) raises StoreError
+    # naming itself from every method; ``has_model_registry`` tells which.
+    def has_model_registry(self) -> bool:
+        """Whether this store implements the model registry."""
+        return type(self).register_model is not Backend.register_model
+
+    def _no_registry(self) -> StoreError:
+        return StoreError(f"this store ({type(self).__name__} at {self.uri!r}) has no model "
+                          "registry; use the local store or an MLflow tracking URI",
+                          permanent=True)
+
+    def register_model(self, run_id: str, artifact_path: str, name: str) -> ModelVersion | None:
+        """Register ``runs:/<run_id>/<artifact_path>`` as a new version of model ``name``
+        (created if missing) and return it; None only where the store queued the
+        registration for later (an MLflow server that is down)."""
+        raise self._no_registry()
+
+    def create_registered_model(self, name: str, tags: dict[str, str] | None = None,
+                                description: str | None = None) -> RegisteredModel:
+        """A duplicate name is an InvalidInputError."""
+        raise self._no_registry()
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        """Raise ModelNotFoundError when no such model exists."""
+        raise self._no_registry()
+
+    def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
+        raise self._no_registry()
+
+    def update_registered_model(self, name: str, description: str) -> RegisteredModel:
+        raise self._no_registry()
+
+    def delete_registered_model(self, name: str) -> None:
+        """Delete the model with its versions, tags and aliases."""
+        raise self._no_registry()
+
+    def search_registered_models(self, filter_string: str | None = None, max_results: int = 100,
+                                 order_by: list[str] | None = None) -> list[RegisteredModel]:
+        raise self._no_registry()
+
+    def set_registered_model_tag(self, name: str, key: str, value: str) -> None:
+        raise self._no_registry()
+
+    def delete_registered_model_tag(self, name: str, key: str) -> None:
+        raise self._no_registry()
+
+    def create_model_version(self, name: str, source: str, run_id: str | None = None,
+                             tags: dict[str, str] | None = None,
+                             description: str | None = None) -> ModelVersion:
+        """A new READY version of ``name`` (which must exist) for the model at ``source``."""
+        raise self._no_registry()
+
+    def get_model_version(self, name: str, version: str | int) -> ModelVersion:
+        raise self._no_registry()
+
+    def update_model_version(self, name: str, version: str | int,
+                             description: str) -> ModelVersion:
+        raise self._no_registry()
+
+    def delete_model_version(self, name: str, version: str | int) -> None:
+        raise self._no_registry()
+
+    def search_model_versions(self, filter_string: str | None = None, max_results: int = 10000,
+                              order_by: list[str] | None = None) -> list[ModelVersion]:
+        raise self._no_registry()
+
+    def get_latest_versions(self, name: str,
+                            stages: list[str] | None = None) -> list[ModelVersion]:
+        """The highest version in each of ``stages`` (every stage when None or empty)."""
+        raise self._no_registry()
+
+    def transition_model_version_stage(self, name: str, version: str | int, stage: str,
+                                       archive_existing_versions: bool = False) -> ModelVersion:
+        raise self._no_registry()
+
+    def set_model_version_tag(self, name: str, version: str | int, key: str,
+                              value: str) -> None:
+        raise self._no_registry()
+
+    def delete_model_version_tag(self, name: str, version: str | int, key: str) -> None:
+        raise self._no_registry()
+
+    def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
+        raise self._no_registry()
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        raise self._no_registry()
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        raise self._no_registry()
+
+    def get_model_version_download_uri(self, name: str, version: str | int) -> str:
+        """Where the version's model files are: a local path or a URI MLflow reads."""
+        raise self._no_registry()
 
     # lifecycle --------------------------------------------------------------------------
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing

@@ -36,6 +36,7 @@ from autolog.backends.artifact_files import (
 )
 from autolog.backends.base import Backend
 from autolog.backends.local_db import Database
+from autolog.backends.local_registry import LocalRegistry
 from autolog.errors import (
     InvalidInputError,
     RunNotFoundError,
@@ -65,8 +66,9 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-class LocalBackend(Backend):
-    """SQLite in WAL mode plus an artifact folder, safe from many threads and processes."""
+class LocalBackend(LocalRegistry, Backend):
+    """SQLite in WAL mode plus an artifact folder, safe from many threads and processes;
+    the model registry's methods come from :class:`LocalRegistry`."""
 
     def __init__(self, uri: str) -> None:
         self.uri = uri

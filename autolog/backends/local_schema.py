@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from autolog.tracking import entities as E
 from autolog.tracking.entities import DatasetInput, Run, RunInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the model registry tables (REGISTRY_SCHEMA)
 BUSY_TIMEOUT_S = 30.0
 RETRY_DEADLINE_S = 300.0
 
@@ -103,6 +103,46 @@ SCHEMA = (
         PRIMARY KEY (input_id, key)) WITHOUT ROWID""",
 )
 
+# The model registry (schema version 2). Names are MLflow's; versions are never reused:
+# ``next_version`` counts up past deleted ones.
+REGISTRY_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS registered_models (
+        name TEXT PRIMARY KEY,
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        next_version INTEGER NOT NULL DEFAULT 1)""",
+    """CREATE TABLE IF NOT EXISTS registered_model_tags (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, key)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS model_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        user_id TEXT NOT NULL DEFAULT '',
+        current_stage TEXT NOT NULL DEFAULT 'None',
+        source TEXT NOT NULL,
+        run_id TEXT,
+        artifact_path TEXT,
+        status TEXT NOT NULL DEFAULT 'READY',
+        PRIMARY KEY (name, version))""",
+    """CREATE TABLE IF NOT EXISTS model_version_tags (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, version, key)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS registered_model_aliases (
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)) WITHOUT ROWID""",
+)
+
 # Highest step wins, ties go to the latest timestamp (an equal pair: the newer write).
 UPSERT_LATEST = """
     INSERT INTO latest_metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)
@@ -181,8 +221,8 @@ def create_schema(conn: sqlite3.Connection, default_artifact_location: str, now:
     def body(c: sqlite3.Connection) -> None:
         if c.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return  # another process created it while we waited for the lock
-        for statement in SCHEMA:
-            c.execute(statement)
+        for statement in SCHEMA + REGISTRY_SCHEMA:  # IF NOT EXISTS: a v1 store gains
+            c.execute(statement)  # the registry tables (the migration to v2)
         c.execute(
             "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, "
             "lifecycle_stage, creation_time, last_update_time) VALUES (0, 'Default', ?, "

@@ -129,9 +129,53 @@ def export_runs(source_uri: str, dest_uri: str, run_ids: Sequence[str] | None = 
             exp_id = _dest_experiment(source, dest, run.info.experiment_id, experiments)
             ids[run.info.run_id] = _copy_run(source, dest, run, exp_id, ids)
             pairs.append((run.info.run_id, ids[run.info.run_id]))
+        export_registry(source, dest, ids)
     finally:
         dest.close()
     return pairs
+
+
+SOURCE_VERSION_TAG = "autolog.sourceModelVersion"
+
+
+def export_registry(source: Backend, dest: MlflowBackend, ids: dict[str, str]) -> int:
+    """Copy the registry versions of the exported runs (``ids``: local run id -> MLflow run
+    id) with their model, tags, description, stage and aliases; a version already copied
+    (tag ``autolog.sourceModelVersion``) is not copied again. Returns how many were."""
+    if not ids or not source.has_model_registry():
+        return 0
+    import warnings
+
+    client, copied = dest.client, 0
+    for model in source.search_registered_models(max_results=100000):
+        mapping: dict[str, str] = {}
+        for mv in source.search_model_versions(f"name = '{model.name}'", 100000):
+            remote_run = ids.get(mv.run_id or "")
+            if remote_run is None or mv.artifact_path is None:
+                continue
+            if not client.search_registered_models(f"name = '{model.name}'"):
+                client.create_registered_model(model.name, model.tags, model.description)
+            mark = f"{mv.name}/{mv.version}"
+            done = [v for v in client.search_model_versions(f"name = '{model.name}'")
+                    if v.tags.get(SOURCE_VERSION_TAG) == mark]
+            if done:
+                mapping[mv.version] = str(done[0].version)
+                continue
+            root = client.get_run(remote_run).info.artifact_uri
+            made = client.create_model_version(
+                model.name, f"{root}/{mv.artifact_path}", run_id=remote_run,
+                tags={**mv.tags, SOURCE_VERSION_TAG: mark}, description=mv.description)
+            mapping[mv.version] = str(made.version)
+            copied += 1
+            if mv.current_stage != "None":
+                with warnings.catch_warnings():  # stages are deprecated in MLflow
+                    warnings.simplefilter("ignore")
+                    client.transition_model_version_stage(model.name, made.version,
+                                                          mv.current_stage)
+        for alias, version in model.aliases.items():
+            if version in mapping:
+                client.set_registered_model_alias(model.name, alias, mapping[version])
+    return copied
 
 
 def replay_spool(uri: str | None = None) -> dict[str, Any]:

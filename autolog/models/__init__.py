@@ -15,6 +15,7 @@ scikit-learn and LightGBM models.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import shutil
@@ -66,6 +67,8 @@ class ModelInfo:
     utc_time_created: str
     saved_input_example_info: dict[str, Any] | None = None
     mlmodel: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the registry version made by ``log_model(registered_model_name=...)`` (MLflow's name)
+    registered_model_version: int | None = None
 
 
 def save_model(
@@ -144,11 +147,13 @@ def log_model(
     *,
     run_id: str | None = None,
     metadata: Mapping[str, Any] | None = None,
+    registered_model_name: str | None = None,
     **flavor_kwargs: Any,
 ) -> ModelInfo:
     """Save ``model`` into the artifacts of the active run (started if there is none, as
     MLflow does) under ``artifact_path``; returns a :class:`ModelInfo` whose ``model_uri``
-    is ``runs:/<run_id>/<artifact_path>``."""
+    is ``runs:/<run_id>/<artifact_path>``. With ``registered_model_name``, the logged model
+    becomes a new version of that registered model (``info.registered_model_version``)."""
     from autolog.tracking import fluent, runs, validation
 
     clean = validation.validate_artifact_path(artifact_path)
@@ -160,6 +165,10 @@ def log_model(
         info = save_model(flavor, model, local, signature, input_example, metadata=metadata,
                           run_id=state.run_id, artifact_path=clean, **flavor_kwargs)
         fluent.log_artifacts(local, clean, run_id=state.run_id)
+    if registered_model_name is not None:
+        version = fluent.register_model(info.model_uri, registered_model_name)
+        number = None if version is None else int(version.version)
+        info = dataclasses.replace(info, registered_model_version=number)
     return info
 
 

@@ -276,9 +276,15 @@ def parse_runs_uri(uri: str) -> tuple[str, str] | None:
 
 
 def local_model_path(uri: str | os.PathLike[str], dst_path: str | None = None) -> str:
-    """A local directory holding the model at ``uri`` (``runs:/<run_id>/<path>``, ``file:``
-    URI or local path); run artifacts are downloaded first."""
+    """A local directory holding the model at ``uri`` (``runs:/<run_id>/<path>``, a
+    registry URI ``models:/<name>/<version|latest|stage>`` or ``models:/<name>@<alias>``,
+    ``file:`` URI or local path); run artifacts are downloaded first."""
     text = os.fspath(uri)
+    if text.startswith("models:/"):
+        from autolog.tracking import context, fluent, model_uris
+
+        fluent.flush()  # a registration deferred by autologging is visible
+        text = model_uris.resolve(text, context.backend())
     runs = parse_runs_uri(text)
     if runs is not None:
         from autolog.tracking import fluent
@@ -291,8 +297,8 @@ def local_model_path(uri: str | os.PathLike[str], dst_path: str | None = None) -
         text = text[len("file:"):]
     elif re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+:/", text) and not os.path.exists(text):
         raise InvalidInputError(
-            f"model URI {text!r} is not supported; use runs:/<run_id>/<artifact_path>, a "
-            "file: URI or a local path"
+            f"model URI {text!r} is not supported; use runs:/<run_id>/<artifact_path>, "
+            "models:/<name>/<version>, models:/<name>@<alias>, a file: URI or a local path"
         )
     if not os.path.isdir(text):
         raise InvalidInputError(f"model path {text!r} is not an existing directory")

@@ -47,6 +47,7 @@ from autolog.tracking.log import (
     set_tags,
 )
 from autolog.tracking.reading import get_metric_history, get_run, last_active_run, search_runs
+from autolog.tracking.registry_entities import ModelVersion
 from autolog.tracking.runs import ActiveRun, active_run, end_run, on_run_end
 
 __all__ = [
@@ -94,25 +95,41 @@ def _system_metrics_wanted(flag: bool | None) -> bool:
 REGISTERED_MODEL_TAG = "autolog.registered_model_name"
 
 
-def register_model(model_uri: str, name: str, *, wait: bool = True) -> str | None:
-    """Register a logged model (``runs:/<run_id>/<path>``) under ``name`` in the store's model
-    registry and return the new version. Only MLflow stores have a registry; elsewhere the
-    run gets the tag ``autolog.registered_model_name`` and None is returned. With
-    ``wait=False`` (autologging) registration runs off the caller's thread."""
+def register_model(model_uri: str, name: str, tags: Mapping[str, Any] | None = None, *,
+                   wait: bool = True) -> ModelVersion | None:
+    """Register a logged model (``runs:/<run_id>/<path>``) as a new version of ``name`` (the
+    model is created if missing) in the store's registry and return the ``ModelVersion``;
+    the run also gets the tag ``autolog.registered_model_name``. A store without a registry
+    raises StoreError saying so. With ``wait=False`` (autologging) registration runs off
+    the caller's thread, None is returned, and a store without a registry keeps the tag."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidInputError(f"registered model name {name!r} must be a non-empty string")
     if not isinstance(model_uri, str) or not model_uri.startswith("runs:/"):
         raise InvalidInputError(f"model_uri {model_uri!r} must look like runs:/<run_id>/<path>")
     run_id, _, path = model_uri[len("runs:/"):].partition("/")
+    path = path.strip("/")
     if not run_id or not path:
         raise InvalidInputError(f"model_uri {model_uri!r} must look like runs:/<run_id>/<path>")
+    version_tags = {str(k): str(v) for k, v in (tags or {}).items()}
     set_tag(REGISTERED_MODEL_TAG, name, run_id=run_id)
     backend = runs.backend_of(run_id)
-    if not wait:
-        def register() -> None:
-            backend.register_model(run_id, path, name)
 
-        defer(run_id, register, what=f"registration of {model_uri} as {name!r}")
+    def register() -> ModelVersion | None:
+        found: Any = backend.register_model(run_id, path, name)
+        if isinstance(found, str):  # a backend of the older protocol returns the number
+            found = backend.get_model_version(name, found)
+        for key, value in version_tags.items():
+            if found is not None:
+                backend.set_model_version_tag(name, found.version, key, value)
+                found.tags[key] = value
+        return found if isinstance(found, ModelVersion) else None
+
+    if not wait:
+        def deferred() -> None:
+            register()
+
+        if backend.has_model_registry():
+            defer(run_id, deferred, what=f"registration of {model_uri} as {name!r}")
         return None
     flush()
-    return backend.register_model(run_id, path, name)
+    return register()

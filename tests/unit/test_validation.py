@@ -105,11 +105,11 @@ def test_log_outside_a_run_starts_one_implicitly() -> None:
     assert autolog.get_run(run.info.run_id).data.metrics == {"m": 1.0}
 
 
-def test_register_model_without_a_registry_tags_the_run() -> None:
-    """On the local store (no registry) register_model records the name as a tag."""
+def test_register_model_tags_the_run() -> None:
+    """register_model returns the new version and records the name as a run tag."""
     with autolog.start_run() as run:
         pass
-    assert autolog.register_model(f"runs:/{run.info.run_id}/model", "clf") is None
+    assert autolog.register_model(f"runs:/{run.info.run_id}/model", "clf").version == "1"
     assert autolog.get_run(run.info.run_id).data.tags["autolog.registered_model_name"] == "clf"
 
 
