@@ -46,20 +46,8 @@ VERSION = 1
 MAX_POINTS = 1000
 #: a confusion matrix is logged for at most this many classes
 MAX_CLASSES = 100
-LOG_PLOTS_VALUES = (True, False, "png")
 _CURVE_SUFFIXES = ("confusion_matrix.json", "roc_curve.json", "precision_recall_curve.json")
 IMPORTANCE_PREFIX = "feature_importance_"
-
-
-# ---------------------------------------------------------------------------- flags
-def check_log_plots(value: Any) -> None:
-    """``log_plots`` must be True (JSON), False (nothing) or "png" (JSON and PNGs)."""
-    if not (value is True or value is False or (isinstance(value, str) and value == "png")):
-        from autolog.errors import InvalidInputError
-
-        raise InvalidInputError(
-            f"log_plots={value!r} is not allowed; use True (plot data as JSON), "
-            "'png' (JSON and PNG images drawn at fit time) or False (no plots)")
 
 
 # ---------------------------------------------------------------------------- names

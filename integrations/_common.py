@@ -58,7 +58,7 @@ def valid_only(values: dict[str, Any], kind: str = "metric") -> dict[str, Any]:
 
 def log_model(call: Call, flavor: str, model: Any, sample: Any,
               predict: Callable[[Any], Any] | None, *, artifact_path: str = "model",
-              **flavor_kwargs: Any) -> None:
+              register: bool = True, **flavor_kwargs: Any) -> None:
     """The model step of an autologged call, as the flags ask:
 
     * nothing unless ``log_models`` (and the call has a run);
@@ -67,8 +67,8 @@ def log_model(call: Call, flavor: str, model: Any, sample: Any,
       without it, none (not one inferred from the input example);
     * with ``log_input_examples``, ``sample`` as the input example (not when sparse);
     * ``model`` in ``flavor`` under ``artifact_path``, with ``flavor_kwargs`` for the flavor;
-    * with ``registered_model_name``, a registration of the logged model where the store
-      has a registry (on the writer thread).
+    * with ``registered_model_name`` (and ``register``), a registration of the logged model
+      where the store has a registry (on the writer thread).
     """
     run_id = call.run_id
     config = call.config
@@ -86,5 +86,5 @@ def log_model(call: Call, flavor: str, model: Any, sample: Any,
     models.log_model(flavor, model, artifact_path=artifact_path, signature=signature,
                      input_example=example, run_id=run_id, **flavor_kwargs)
     registered = config.get("registered_model_name")
-    if registered:
+    if registered and register:
         fluent.register_model(f"runs:/{run_id}/{artifact_path}", str(registered), wait=False)

@@ -12,16 +12,41 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from autolog.integrations import _common
 
-from autolog import config, patching
+from autolog import config, session
 from autolog.tracking import fluent, runs
 
 if TYPE_CHECKING:
-    from autolog.patching import Call
+    from autolog.session import Call
 
 TRUNCATED_TAG = "autolog.truncated_params"
 
 
 # ---------------------------------------------------------------------------- params
+_sample_weight_index: dict[Any, int | None] = {}
+
+
+def fit_inputs(call: Call) -> tuple[Any, Any, Any]:
+    """(X, y, sample_weight) of a fit call, positional or by keyword."""
+    args, kwargs = call.args, call.kwargs
+    X = args[0] if args else kwargs.get("X")
+    y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
+    weight = kwargs.get("sample_weight")
+    if weight is None and len(args) > 2:
+        fn: Any = getattr(type(call.instance), call.name, None)
+        if fn not in _sample_weight_index:
+            try:
+                import inspect  # costly to import; needed only here, at the first fit
+
+                names = [p for p in inspect.signature(fn).parameters if p != "self"]
+                _sample_weight_index[fn] = names.index("sample_weight") if "sample_weight" in names else None
+            except (TypeError, ValueError):
+                _sample_weight_index[fn] = None
+        index = _sample_weight_index[fn]
+        if index is not None and len(args) > index:
+            weight = args[index]
+    return X, y, weight
+
+
 def stringify(value: Any, reprs: dict[int, str] | None = None) -> str:
     """``str(value)``, as MLflow logs it (an estimator's repr). ``reprs`` remembers the
     reprs of estimators already seen (by id) while the caller holds their owner: a
@@ -94,7 +119,7 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
     def write() -> None:
         text = _texts.get(text_key) if text_key is not None else None
         if text is None:
-            with patching.suppressed():
+            with session.suppressed():
                 text = repr(estimator)
             if text_key is not None and len(_texts) < MAX_TEXTS:
                 _texts[text_key] = text
@@ -183,11 +208,13 @@ def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> 
     fluent.log_input(dataset, context=context, run_id=run_id)
 
 
-def log_model(call: Call, model: Any, X: Any) -> None:
+def log_model(call: Call, model: Any, X: Any, artifact_path: str = "model",
+              register: bool = True) -> None:
     """The fitted model (sklearn flavor) with its signature and optional input example,
     through the integrations' shared model step (then registered if asked)."""
     predict = model.predict if hasattr(model, "predict") else None
-    _common.log_model(call, "sklearn", model, _head(X), predict,
+    _common.log_model(call, "sklearn", model, _head(X), predict, artifact_path=artifact_path,
+                      register=register,
                       serialization_format=call.config.get("serialization_format"))
 
 
@@ -222,9 +249,18 @@ def cv_results_csv(cv_results: dict[str, Any]) -> str:
         return buffer.getvalue()
 
 
-def log_search(call: Call, search: Any, run_id: str) -> None:
+def estimator_tags(estimator: Any) -> dict[str, str]:
+    """MLflow's ``estimator_name`` and ``estimator_class`` tags for ``estimator``."""
+    cls = type(estimator)
+    return {"estimator_name": cls.__name__, "estimator_class": f"{cls.__module__}.{cls.__qualname__}"}
+
+
+def log_search(call: Call, search: Any, run_id: str, X: Any = None, y: Any = None) -> None:
     """Best params and score on the parent run, ``cv_results.csv``, and child runs for the
-    best ``max_tuning_runs`` candidates (created, logged and ended here, by id)."""
+    best ``max_tuning_runs`` candidates (created, logged and ended here, by id): each with
+    the seed estimator's full parameter set updated with the candidate's values, its tags
+    ``estimator_name``/``estimator_class``, the numeric ``cv_results_`` columns except the
+    per-fold ``split*`` ones as metrics, and the training data as an input (as MLflow)."""
     cv_results = getattr(search, "cv_results_", None)
     if cv_results is None:
         return
@@ -245,17 +281,24 @@ def log_search(call: Call, search: Any, run_id: str) -> None:
         order = order[: max(int(limit), 0)]
     metric_columns = [
         k for k, v in cv_results.items()
-        if not k.startswith("param") and isinstance(v, np.ndarray) and v.dtype.kind in "biuf"
+        if not k.startswith(("param", "split")) and isinstance(v, np.ndarray) and v.dtype.kind in "biuf"
     ]
-    base_tags = {"mlflow.autologging": "sklearn", "autolog.integration": "sklearn"}
+    seed = getattr(search, "estimator", None)
+    base_params: dict[str, Any] = {}
+    if seed is not None and hasattr(seed, "get_params"):
+        base_params = seed.get_params(deep=not is_search(seed))
+    base_tags = {"mlflow.autologging": "sklearn", "autolog.integration": "sklearn",
+                 **(estimator_tags(seed) if seed is not None else {})}
     for i in order:
         child = fluent.start_run(nested=True, parent_run_id=run_id, tags=base_tags,
                                  log_system_metrics=False)
         child_id = child.info.run_id
         try:
-            log_params(dict(cv_results["params"][i]), child_id)
+            log_params({**base_params, **cv_results["params"][i]}, child_id)
             fluent.log_metrics({k: float(cv_results[k][i]) for k in metric_columns},
                                run_id=child_id)
+            if call.config.get("log_datasets") and X is not None:
+                log_dataset(X, y, None, "train", child_id)
         finally:
             runs.end(child_id, "FINISHED")
     if order:

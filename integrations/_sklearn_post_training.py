@@ -1,8 +1,16 @@
 """scikit-learn post-training metrics for autologging.
 
-Predictions of an autologged model are remembered in a weak, ``id()``-keyed map (never an
-attribute on the array or the estimator); a metric function or ``score`` call on them logs
-``{metric}[-{call_index}]_{dataset}`` to the model's run while that run is still active.
+An autologged estimator is attributed to its run in a weak, ``id()``-keyed map (never an
+attribute on the estimator); so are the predictions it makes. A metric function or
+``score`` call on them logs ``{metric}[-{n}]_{dataset}`` to the model's run, whether that
+run is still active or has ended (as MLflow does: an ended run keeps its status), and
+rewrites the run's ``metric_info.json`` artifact (each key and the call that made it, in
+MLflow's words: ``accuracy_score(y_true=y_test, y_pred=y_pred)``). ``n`` counts the calls
+of one metric in one run (from the second call), and the dataset name is the caller's
+variable name for the data given to ``predict`` (``X_test-2`` for a second object under
+the same name), as MLflow names them. ``predict`` also logs its data as an input of
+context ``eval``.
+
 Metric functions are patched at their implementation: the function inside scikit-learn's
 ``validate_params`` wrapper (a closure cell) is replaced by a patched one, so that ``from
 sklearn.metrics import f`` done before ``autolog()`` is covered too. Functions without that
@@ -15,32 +23,57 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autolog import patching
+from autolog import session, wrapping
 from autolog.tracking import fluent
 
 if TYPE_CHECKING:
     from autolog.integration import Integration
-    from autolog.patching import Call
+    from autolog.session import Call
 
 METRIC_SUFFIXES = ("_score", "_error", "_loss", "_deviance")
 METRIC_EXCLUDED = frozenset({"check_scoring", "get_scorer", "make_scorer", "get_scorer_names"})
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
-_SKIP_FRAMES = ("autolog", "wrapt", "sklearn", "contextlib", "integrations._sklearn")
+_SKIP_MODULES = ("autolog", "wrapt", "sklearn", "contextlib", "functools")
+METRIC_INFO = "metric_info.json"
+MAX_RUNS = 10_000  # runs whose post-training bookkeeping is kept (least recently used dropped)
+MAX_EVAL_DATASETS = 100  # eval datasets logged per run
 
 
-# ============================================================================ post-training
+class _RunBook:
+    """What one run's post-training metrics have used: metric calls and dataset names."""
+
+    __slots__ = ("calls", "datasets", "eval_logged", "metric_info")
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}  # metric name -> calls so far
+        self.datasets: dict[str, list[int]] = {}  # variable name -> ids of the objects seen
+        self.eval_logged: set[str] = set()
+        self.metric_info: dict[str, str] = {}  # metric key -> call command
+
+
 _lock = threading.Lock()
 _models: dict[int, tuple[weakref.ref[Any], str]] = {}  # id(estimator) -> (ref, run id)
-_predictions: dict[int, tuple[weakref.ref[Any], str, str, Any]] = {}  # id(pred) -> (ref, run, dataset, X ref)
-_live_runs: set[str] = set()
-_call_counts: dict[tuple[str, str, str], int] = {}
-_eval_logged: set[tuple[str, str]] = set()
+_predictions: dict[int, tuple[weakref.ref[Any], str, str]] = {}  # id(pred) -> (ref, run, dataset)
+_books: OrderedDict[str, _RunBook] = OrderedDict()
+
+
+def _book(run_id: str) -> _RunBook:
+    """The run's bookkeeping (call with ``_lock`` held)."""
+    book = _books.get(run_id)
+    if book is None:
+        book = _books[run_id] = _RunBook()
+        while len(_books) > MAX_RUNS:
+            _books.popitem(last=False)
+    else:
+        _books.move_to_end(run_id)
+    return book
 
 
 def _forget(table: dict[int, Any], key: int) -> Callable[[Any], None]:
@@ -52,13 +85,6 @@ def _forget(table: dict[int, Any], key: int) -> Callable[[Any], None]:
     return drop
 
 
-def _run_ended(run_id: str) -> None:
-    with _lock:
-        _live_runs.discard(run_id)
-        for key in [k for k in _call_counts if k[0] == run_id]:
-            del _call_counts[key]
-
-
 def remember_model(estimator: Any, run_id: str) -> None:
     """Attribute ``estimator`` to ``run_id`` (weakly) for post-training metrics."""
     try:
@@ -67,87 +93,149 @@ def remember_model(estimator: Any, run_id: str) -> None:
         return
     with _lock:
         _models[id(estimator)] = (ref, run_id)
-        fresh = run_id not in _live_runs
-        _live_runs.add(run_id)
-    if fresh:
-        fluent.on_run_end(run_id, _run_ended)
 
 
 def model_run(estimator: Any) -> str | None:
+    """The run of the fit that made ``estimator`` (ended or not), else None."""
     entry = _models.get(id(estimator))
-    if entry is None or entry[0]() is not estimator or entry[1] not in _live_runs:
+    if entry is None or entry[0]() is not estimator:
         return None
     return entry[1]
 
 
-def dataset_name(data: Any) -> str:
-    """The caller's variable name bound to ``data`` (outside autolog and scikit-learn)."""
-    frame = sys._getframe(1)
+def _caller_frame() -> Any:
+    """The innermost frame outside autolog, wrapt and scikit-learn: the user's call site."""
+    frame: Any = sys._getframe(1)
     while frame is not None:
-        module = frame.f_globals.get("__name__", "")
-        if not module.startswith(_SKIP_FRAMES):
-            for name, value in frame.f_locals.items():
-                if value is data and not name.startswith("_"):
-                    return name
-            return "unknown_dataset"
-        frame = frame.f_back  # type: ignore[assignment]
-    return "unknown_dataset"
+        module = frame.f_globals.get("__name__", "") or ""
+        if not any(module == skip or module.startswith(skip + ".") for skip in _SKIP_MODULES):
+            return frame
+        frame = frame.f_back
+    return None
 
 
-def remember_prediction(result: Any, run_id: str, name: str, X: Any) -> None:
+def _var_name(frame: Any, value: Any, fallback: str) -> str:
+    if frame is not None:
+        for name, bound in frame.f_locals.items():
+            if bound is value and not name.startswith("_"):
+                return str(name)
+    return fallback
+
+
+def dataset_name(run_id: str, data: Any, frame: Any = None) -> str:
+    """The caller's variable name for ``data``; ``{name}-{n}`` for the n-th distinct object
+    seen under that name in this run (MLflow's naming), ``unknown_dataset`` without one."""
+    name = _var_name(frame if frame is not None else _caller_frame(), data, "unknown_dataset")
+    with _lock:
+        seen = _book(run_id).datasets.setdefault(name, [])
+        if id(data) in seen:
+            index = seen.index(id(data))
+        else:
+            index = len(seen)
+            seen.append(id(data))
+    return name if index == 0 else f"{name}-{index + 1}"
+
+
+def remember_prediction(result: Any, run_id: str, name: str) -> None:
     try:
         ref = weakref.ref(result, _forget(_predictions, id(result)))
     except TypeError:
         return  # not weak-referenceable (a list): not tracked
-    try:
-        x_ref: Any = weakref.ref(X)
-    except TypeError:
-        x_ref = None
-    _predictions[id(result)] = (ref, run_id, name, x_ref)
+    _predictions[id(result)] = (ref, run_id, name)
 
 
-def _find_prediction(call: Call) -> tuple[str, str, Any] | None:
+def log_eval_dataset(call: Call, run_id: str, name: str, X: Any) -> None:
+    """``X`` (given to ``predict``) as an input of context ``eval``, once per dataset name."""
+    if X is None or not call.config.get("log_datasets"):
+        return
+    with _lock:
+        book = _book(run_id)
+        if name in book.eval_logged or len(book.eval_logged) >= MAX_EVAL_DATASETS:
+            return
+        book.eval_logged.add(name)
+    from autolog.integrations import _sklearn_log
+
+    _sklearn_log.log_dataset(X, None, name, "eval", run_id)
+
+
+def _find_prediction(call: Call) -> tuple[str, str] | None:
     for value in (*call.args, *call.kwargs.values()):
+        if value is None or np.isscalar(value):
+            continue
         entry = _predictions.get(id(value))
-        if entry is not None and entry[0]() is value and entry[1] in _live_runs:
-            return entry[1], entry[2], entry[3]
+        if entry is not None and entry[0]() is value:
+            return entry[1], entry[2]
     return None
 
 
-def metric_key(run_id: str, metric: str, dataset: str) -> str:
-    with _lock:
-        index = _call_counts.get((run_id, metric, dataset), 0) + 1
-        _call_counts[(run_id, metric, dataset)] = index
-    return f"{metric}_{dataset}" if index == 1 else f"{metric}-{index}_{dataset}"
+def _arg_text(frame: Any, value: Any) -> str:
+    if value is None or np.isscalar(value):
+        if isinstance(value, str) and len(value) > 32:
+            return repr(value[:32] + "...")
+        return repr(value)
+    return _var_name(frame, value, f"<{type(value).__name__}>")
 
 
-def _metric_hook(name: str) -> Callable[[Call, Any], Any]:
-    def hook(call: Call, original: Any) -> Any:
-        result = original(*call.args, **call.kwargs)
-        if call.config.get("log_post_training_metrics") and _predictions:
-            found = _find_prediction(call)
-            if found is not None:
-                log_eval(call, found[0], name, found[1], found[2], result)
-        return result
+def call_command(fn: Any, label: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                 method: bool, frame: Any) -> str:
+    """``label(name=arg, ...)``: the call as the user wrote it (variables by name)."""
+    import inspect  # costly to import: only with the first post-training metric
 
-    hook.__name__ = f"post_training_{name}"
-    return hook
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    if method and names and names[0] == "self":
+        names.pop(0)
+    parts = [f"{n}={_arg_text(frame, a)}" for n, a in zip(names, args, strict=False)]
+    parts += [f"{n}={_arg_text(frame, a)}" for n, a in kwargs.items()]
+    return f"{label}({', '.join(parts)})"
 
 
-def log_eval(call: Call, run_id: str, metric: str, dataset: str, x_ref: Any, value: Any) -> None:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        return  # not a scalar score (a report, a tuple): nothing to log
-    fluent.log_metric(metric_key(run_id, metric, dataset), float(value), run_id=run_id)
-    data = x_ref() if x_ref is not None else None
-    if data is None or not call.config.get("log_datasets"):
-        return
-    with _lock:
-        if (run_id, dataset) in _eval_logged:
+def _metric_hook(name: str, fn: Any) -> session.Hook:
+    def after(call: Call, result: Any) -> None:
+        if not call.config.get("log_post_training_metrics") or not _predictions:
             return
-        _eval_logged.add((run_id, dataset))
-    from autolog.integrations import _sklearn_log
+        found = _find_prediction(call)
+        if found is None or not loggable(result):
+            return
+        frame = _caller_frame()
+        command = call_command(fn, name, call.args, call.kwargs, False, frame)
+        log_eval(found[0], name, found[1], result, command)
 
-    _sklearn_log.log_dataset(data, None, dataset, "eval", run_id)
+    after.__name__ = f"post_training_{name}"
+    return session.After(after)
+
+
+def loggable(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def log_score(call: Call, run_id: str, result: Any) -> None:
+    """``model.score(X, y)`` of an autologged model: ``<Class>_score_<dataset>``."""
+    if not loggable(result):
+        return
+    X = call.args[0] if call.args else call.kwargs.get("X")
+    frame = _caller_frame()
+    name = dataset_name(run_id, X, frame)
+    cls = type(call.instance)
+    command = call_command(getattr(cls, "score", None), f"{cls.__name__}.score", call.args,
+                           call.kwargs, True, frame)
+    log_eval(run_id, f"{cls.__name__}_score", name, result, command)
+
+
+def log_eval(run_id: str, metric: str, dataset: str, value: Any, command: str) -> None:
+    """Log one post-training metric to ``run_id`` (active or ended) and rewrite the run's
+    ``metric_info.json``."""
+    with _lock:
+        book = _book(run_id)
+        index = book.calls.get(metric, 0) + 1
+        book.calls[metric] = index
+        key = f"{metric}_{dataset}" if index == 1 else f"{metric}-{index}_{dataset}"
+        book.metric_info[key] = command
+        info = dict(sorted(book.metric_info.items()))
+    fluent.log_metric(key, float(value), run_id=run_id)
+    fluent.log_dict(info, METRIC_INFO, run_id=run_id)
 
 
 class MetricImpls:
@@ -170,7 +258,7 @@ def _validated_inner(fn: Any) -> tuple[Any, Any] | None:
         contents = cell.cell_contents
     except ValueError:
         return None
-    if contents is not inner and not patching.is_patched(MetricImpls, getattr(inner, "__name__", "")):
+    if contents is not inner and not wrapping.is_patched(MetricImpls, getattr(inner, "__name__", "")):
         return None
     return cell, inner
 
@@ -200,14 +288,14 @@ def patch_metrics(integration: Integration, metrics: ModuleType) -> None:
             owner = sys.modules.get(getattr(fn, "__module__", ""), None)
             for target in (owner, metrics):
                 if target is not None and vars(target).get(name) is fn:
-                    patching.safe_patch(integration, target, name, _metric_hook(name),
+                    session.safe_patch(integration, target, name, _metric_hook(name, fn),
                                         creates_run=False)
             continue
         cell = found[0]
-        patching.safe_patch(integration, MetricImpls, name, _metric_hook(name), creates_run=False)
+        session.safe_patch(integration, MetricImpls, name, _metric_hook(name, fn), creates_run=False)
         installed = getattr(MetricImpls, name)
         original = cell.cell_contents
-        if patching.is_patched(MetricImpls, name) and original is not installed:
+        if wrapping.is_patched(MetricImpls, name) and original is not installed:
             cell.cell_contents = installed
             _cells.append((cell, original, installed))
 

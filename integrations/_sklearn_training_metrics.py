@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from autolog.integrations.sklearn import defining_class
 
-from autolog import patching
+from autolog import session
 
 if TYPE_CHECKING:
-    from autolog.patching import Call
+    from autolog.session import Call
 
 PREFIX = "training_"
 
@@ -122,7 +122,7 @@ def _proba_metrics(out: dict[str, float], plots: dict[str, Any], t: np.ndarray,
         try:
             from sklearn.metrics import roc_auc_score
 
-            with patching.suppressed():
+            with session.suppressed():
                 out["roc_auc"] = float(roc_auc_score(t, rows, average="weighted",
                                                      multi_class="ovo", labels=classes,
                                                      sample_weight=w))
@@ -150,7 +150,7 @@ def _multilabel_metrics(y_true: Any, y_pred: Any, sample_weight: Any) -> dict[st
     from sklearn import metrics
 
     out: dict[str, float] = {}
-    with patching.suppressed():
+    with session.suppressed():
         out["accuracy_score"] = float(metrics.accuracy_score(y_true, y_pred, sample_weight=sample_weight))
         for name in ("precision_score", "recall_score", "f1_score"):
             fn = getattr(metrics, name)
@@ -185,21 +185,6 @@ def regressor_metrics(y_true: Any, y_pred: Any, sample_weight: Any) -> dict[str,
                       np.where(ss_res > 0, 0.0, 1.0))
     out["r2_score"] = float(r2.mean())
     return out
-
-
-SILHOUETTE_MAX_ROWS = 2000
-
-
-def clusterer_metrics(X: Any, labels: Any) -> dict[str, float]:
-    n = getattr(X, "shape", (0,))[0]
-    lab = np.asarray(labels)
-    k = len(np.unique(lab)) if lab.ndim == 1 and lab.size else 0
-    if not 2 <= k < n or n > SILHOUETTE_MAX_ROWS:
-        return {}
-    from sklearn.metrics import silhouette_score
-
-    with patching.suppressed():
-        return {"silhouette_score": float(silhouette_score(X, lab))}
 
 
 # ============================================================================ one pass
@@ -293,12 +278,9 @@ def compute(call: Call, estimator: Any, X: Any, y: Any, weight: Any,
         metrics = regressor_metrics(y, estimator.predict(X), weight)
         if _inherits_score(estimator, "RegressorMixin"):
             metrics["score"] = metrics["r2_score"]
-    elif kind == "clusterer":
-        labels = result if call.name == "fit_predict" else getattr(estimator, "labels_", None)
-        if labels is not None:
-            metrics = clusterer_metrics(X, labels)
-    if kind in ("classifier", "regressor", "clusterer") and "score" not in metrics and \
-            hasattr(estimator, "score") and (y is not None or kind == "clusterer"):
+    # clusterers and other estimators: only ``training_score``, and only with ``y``, as
+    # MLflow logs them (a clusterer fitted without y logs no metric)
+    if "score" not in metrics and hasattr(estimator, "score") and y is not None:
         try:
             if weight is not None:
                 metrics["score"] = float(estimator.score(X, y, sample_weight=weight))

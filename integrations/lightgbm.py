@@ -132,7 +132,7 @@ def _raw(dataset: Any) -> tuple[Any, Any]:
 
 
 # ---------------------------------------------------------------------------- native API
-class TrainHook:
+class TrainHook(session.Hook):
     """``lightgbm.train`` (and ``lightgbm.cv`` with ``cv=True``)."""
 
     def __init__(self, cv: bool = False) -> None:
@@ -180,7 +180,7 @@ class TrainHook:
 
 
 # ---------------------------------------------------------------------------- scikit-learn API
-class FitHook:
+class FitHook(session.Hook):
     """``LGBMModel.fit`` and subclasses."""
 
     def before(self, call: Call) -> None:
@@ -247,10 +247,7 @@ class LightGBMIntegration(Integration):
     modules = ("lightgbm",)
     requirements = ("lightgbm >= 3.3",)
     flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
-
-    def enable(self, **flags: Any) -> None:
-        F.check_flags(self.name, FLAGS, flags)
-        super().enable(**flags)
+    flag_table = FLAGS
 
     def _patch(self, module: ModuleType) -> None:
         session.safe_patch(self, module, "train", TrainHook())
@@ -302,7 +299,9 @@ def autolog(
             ``"png"`` also draws the PNGs at fit time; False draws no PNG at fit time.
     """
     flags = dict(locals())  # exactly the parameters above
-    get_integration("lightgbm").enable(**flags)
+    integration = get_integration("lightgbm")
+    integration.disabled_by_user = disable
+    integration.enable(**flags)
 
 
 log_model, save_model, load_model = flavor_functions("lightgbm")

@@ -130,6 +130,7 @@ class PyTorchIntegration(Integration):
     modules = (*_LIGHTNING_MODULES, _TENSORBOARD_MODULE)
     requirements = ("lightning >= 2.1", "pytorch-lightning >= 2.1", "torch >= 2.1")
     flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
+    flag_table = FLAGS
 
     def __init__(self) -> None:
         super().__init__()
@@ -137,7 +138,7 @@ class PyTorchIntegration(Integration):
 
     # flags ------------------------------------------------------------------------------
     def enable(self, **flags: Any) -> None:
-        F.check_flags(self.name, FLAGS, flags)
+        F.check_flags(self.name, FLAGS, flags)  # before the cross-check reads them
         _check_checkpoint_flags({**self.config, **flags})
         super().enable(**flags)
 
@@ -173,7 +174,7 @@ class PyTorchIntegration(Integration):
 
             _tensorboard.patch(self, module.SummaryWriter)
             return
-        session.safe_patch(self, module.Trainer, "fit", _fit_hook)
+        session.safe_patch(self, module.Trainer, "fit", _FitHook())
 
     def _unpatch(self) -> None:
         super()._unpatch()
@@ -195,24 +196,28 @@ def _check_checkpoint_flags(flags: Mapping[str, Any]) -> None:
                 f"checkpoint_save_best_only=True; {name} must be {allowed}")
 
 
-def _fit_hook(call: Call, original: Any) -> Any:
-    """Install the callback on a copy of the callback list, run fit, log what fit produced."""
-    from autolog.integrations._lightning_callback import FitSession
+class _FitHook(session.Hook):
+    """Install the callback on a copy of the callback list, run fit, log what it produced."""
 
-    fit = FitSession(call)
-    with call.isolate("preparing the fit"):
+    def before(self, call: Call) -> None:
+        from autolog.integrations._lightning_callback import FitSession
+
+        fit = call.state["fit"] = FitSession(call)
         fit.install()
-    try:
-        result = original(*call.args, **call.kwargs)
-    except BaseException:
-        with call.isolate("restoring the trainer's callbacks"):
-            fit.uninstall()
-        fit.abort()
-        raise
-    with call.isolate("restoring the trainer's callbacks"):
-        fit.uninstall()
-    fit.finish()
-    return result
+
+    def after(self, call: Call, result: Any) -> None:
+        fit = call.state.get("fit")
+        if fit is not None:
+            with call.isolate("restoring the trainer's callbacks"):
+                fit.uninstall()
+            fit.finish()
+
+    def on_error(self, call: Call, exc: BaseException) -> None:
+        fit = call.state.get("fit")
+        if fit is not None:
+            with call.isolate("restoring the trainer's callbacks"):
+                fit.uninstall()
+            fit.abort()
 
 
 def autolog(
@@ -276,7 +281,9 @@ def autolog(
             that autologging opens.
     """
     flags = dict(locals())  # exactly the parameters above
-    get_integration("pytorch").enable(**flags)
+    integration = get_integration("pytorch")
+    integration.disabled_by_user = disable
+    integration.enable(**flags)
 
 
 log_model, save_model, load_model = flavor_functions("pytorch")

@@ -12,7 +12,11 @@ What is patched
     disable=True)`` reverts all of it.
 
 What is logged, per outermost fit (one run; nested fits of pipelines, meta-estimators,
-searches and ``cross_val_score`` folds are part of it)
+searches and ``cross_val_score`` folds are part of it). Standalone fits of scikit-learn's
+preprocessing and feature-manipulation estimators (``sklearn.preprocessing``,
+``sklearn.impute``, ``sklearn.feature_extraction``, ``sklearn.feature_selection``,
+``ColumnTransformer``) make no run, as in MLflow.
+    * tags ``estimator_name`` and ``estimator_class`` (on child runs too: the seed's);
     * params: ``get_params(deep=True)`` (``deep=False`` for searches), stringified; keys
       and values past the store's limits are cut and named in the tag
       ``autolog.truncated_params``;
@@ -21,9 +25,9 @@ searches and ``cross_val_score`` folds are part of it)
       (``average="weighted"``, or ``"binary"`` for ``pos_label``), ``training_log_loss`` and
       ``training_roc_auc`` (with ``predict_proba``), ``training_score``; regressors
       ``training_mean_squared_error``, ``training_root_mean_squared_error``,
-      ``training_mean_absolute_error``, ``training_r2_score``, ``training_score``;
-      clusterers ``training_silhouette_score`` (up to 2,000 rows) and ``training_score``.
-      Sample weights are respected;
+      ``training_mean_absolute_error``, ``training_r2_score``, ``training_score``; any
+      other estimator with ``score`` (clusterers included) ``training_score`` when fitted
+      with ``y``, nothing without (as MLflow). Sample weights are respected;
     * plots as data (``log_plots``, with the training metrics):
       ``training_confusion_matrix.json`` (classifiers, up to 100 classes: the counts of
       scikit-learn's ``confusion_matrix`` with their labels) plus, for binary classifiers
@@ -45,25 +49,38 @@ searches and ``cross_val_score`` folds are part of it)
       (``log_model_signatures``) and input example (``log_input_examples``); the training
       data as an input with context ``train`` (``log_datasets``);
     * searches (``GridSearchCV``, ``RandomizedSearchCV``, ``HalvingGridSearchCV`` …):
-      ``best_<param>`` params, ``best_cv_score``, the best estimator as the model,
-      ``cv_results.csv``, and child runs (tag ``mlflow.parentRunId``) for the best
-      ``max_tuning_runs`` candidates by rank with their params and the numeric
-      ``cv_results_`` columns as metrics.
+      ``best_<param>`` params, ``best_cv_score``, the fitted search as ``model/`` and its
+      best estimator as ``best_estimator/``, ``cv_results.csv``, and child runs (tag
+      ``mlflow.parentRunId``) for the best ``max_tuning_runs`` candidates by rank, each with
+      the seed estimator's full params updated with the candidate's, the numeric
+      ``cv_results_`` columns except the per-fold ``split*`` ones as metrics, and the
+      training data as an input (MLflow's layout).
 
 Post-training metrics (``log_post_training_metrics``)
     ``y_pred = model.predict(X_test)`` then ``accuracy_score(y_test, y_pred)`` or
     ``model.score(X_test, y_test)`` log ``accuracy_score_X_test`` /
-    ``LogisticRegression_score_X_test`` (``{metric}-{n}_{dataset}`` from the second call) to
-    the model's run, with ``X_test`` as an input of context ``eval``. The dataset name is the
-    caller's variable name for the data passed to ``predict``/``score``, else
-    ``unknown_dataset``. Logged only while the model's run is active (the model was fitted
-    inside the user's ``start_run()`` block); calls after the run ended are skipped.
+    ``LogisticRegression_score_X_test`` (``{metric}-{n}_{dataset}`` from the second call of
+    a metric) to the model's run, whether that run is active or ended with the fit (an ended
+    run keeps its status), with ``X_test`` (given to ``predict``) as an input of context
+    ``eval`` and ``metric_info.json`` mapping each key to the call that made it, as MLflow
+    does. The dataset name is the caller's variable name for the data passed to
+    ``predict``/``score`` (``X_test-2`` for a second object under that name), else
+    ``unknown_dataset``. Metric functions imported with ``from sklearn.metrics import f``
+    before ``autolog()`` count too (MLflow misses those).
 
-Flags (besides the common ones)
+Flags (besides the common ones; see ``autolog()`` below, checked by ``FLAGS``)
     ``log_training_metrics=True``, ``log_post_training_metrics=True``,
-    ``max_tuning_runs=5`` (None: all), ``serialization_format="cloudpickle"``,
-    ``pos_label=None``, ``registered_model_name=None``, ``log_plots=True`` (True: plot
-    data as JSON; ``"png"``: JSON and PNGs; False: no plots).
+    ``max_tuning_runs=5`` (None: all; negative or not an int: an error at ``autolog()``),
+    ``serialization_format="cloudpickle"``, ``pos_label=None``,
+    ``registered_model_name=None``, ``log_plots=True`` (True: plot data as JSON; ``"png"``:
+    JSON and PNGs; False: no plots).
+
+Different from MLflow on purpose
+    Any ``BaseEstimator`` subclass is patched, third-party ones too (MLflow: scikit-learn's
+    own); plots are logged as JSON data and drawn where viewed; ``estimator.txt`` instead of
+    ``estimator.html`` at fit time; the tag ``autolog.integration``; dataset inputs are
+    named after the variable (MLflow: ``dataset``); thread-safe sessions, any import order,
+    nothing stamped on the user's estimators (MLflow sets ``_mlflow_run_id``).
 
 Limits
     Sparse input is never densified and training data is never copied. Fits inside joblib
@@ -78,12 +95,13 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from autolog import patching
-from autolog.integration import Integration, integration_autolog
+from autolog import flags as F
+from autolog import session, wrapping
+from autolog.integration import Integration, get_integration
 from autolog.lazy import flavor_functions, lazy_module
-from autolog.patching import Call
+from autolog.session import Call
 
 if TYPE_CHECKING:
     from autolog.tracking import fluent
@@ -112,6 +130,20 @@ _WORKER_HELPERS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: preprocessing and feature-manipulation estimators: their standalone fits make no run (as
+#: in MLflow); inside a pipeline or a search they are part of its run
+EXCLUDED_MODULES = ("sklearn.preprocessing", "sklearn.impute", "sklearn.feature_extraction",
+                    "sklearn.feature_selection")
+EXCLUDED_CLASSES = frozenset({"sklearn.compose._column_transformer.ColumnTransformer"})
+
+
+def excluded(cls: type) -> bool:
+    """True for scikit-learn's data-manipulation classes, whose fits make no run."""
+    module = cls.__module__
+    return any(module == m or module.startswith(m + ".") for m in EXCLUDED_MODULES) or \
+        f"{module}.{cls.__qualname__}" in EXCLUDED_CLASSES
+
+
 def defining_class(cls: type, name: str) -> type | None:
     """The class along ``cls``'s MRO whose ``__dict__`` defines ``name`` (None for object)."""
     for klass in cls.__mro__:
@@ -133,31 +165,7 @@ def _subclasses(root: type) -> list[type]:
 
 
 # ---------------------------------------------------------------------------- fit
-_sample_weight_index: dict[Any, int | None] = {}
-
-
-def _fit_inputs(call: Call) -> tuple[Any, Any, Any]:
-    args, kwargs = call.args, call.kwargs
-    X = args[0] if args else kwargs.get("X")
-    y = args[1] if len(args) > 1 else kwargs.get("y", kwargs.get("Y"))
-    weight = kwargs.get("sample_weight")
-    if weight is None and len(args) > 2:
-        fn: Any = getattr(type(call.instance), call.name, None)
-        if fn not in _sample_weight_index:
-            try:
-                import inspect  # costly to import; needed only here, at the first fit
-
-                names = [p for p in inspect.signature(fn).parameters if p != "self"]
-                _sample_weight_index[fn] = names.index("sample_weight") if "sample_weight" in names else None
-            except (TypeError, ValueError):
-                _sample_weight_index[fn] = None
-        index = _sample_weight_index[fn]
-        if index is not None and len(args) > index:
-            weight = args[index]
-    return X, y, weight
-
-
-class FitHook:
+class FitHook(session.Hook):
     """Params before the fit; metrics, artifacts, model and search runs after it."""
 
     def __init__(self, integration: SklearnIntegration) -> None:
@@ -170,13 +178,14 @@ class FitHook:
         estimator = call.instance
         search = sklearn_log.is_search(estimator)
         call.state["search"] = search
+        fluent.set_tags(sklearn_log.estimator_tags(estimator), run_id=call.run_id)
         call.state["params"] = sklearn_log.log_params(estimator.get_params(deep=not search), call.run_id)
 
     def after(self, call: Call, result: Any) -> None:
         estimator, run_id, cfg = call.instance, call.run_id, call.config
         if run_id is None or estimator is None:
             return
-        X, y, weight = _fit_inputs(call)
+        X, y, weight = sklearn_log.fit_inputs(call)
         if cfg.get("log_datasets") and X is not None:
             sklearn_log.log_dataset(X, y, None, "train", run_id)
         if cfg.get("log_training_metrics") and X is not None:
@@ -185,63 +194,71 @@ class FitHook:
                 fluent.log_metrics(metrics, run_id=run_id)
             sklearn_log.log_plots(plots, training_metrics.PREFIX, run_id, cfg.get("log_plots", True))
         sklearn_log.log_description(estimator, run_id, call.state.get("params"))
-        model = estimator
+        best = None
         if call.state.get("search"):
-            sklearn_log.log_search(call, estimator, run_id)
-            model = getattr(estimator, "best_estimator_", None)
-        if cfg.get("log_models") and model is not None and X is not None:
-            sklearn_log.log_model(call, model, X)
+            sklearn_log.log_search(call, estimator, run_id, X, y)
+            best = getattr(estimator, "best_estimator_", None)
+        if cfg.get("log_models") and X is not None:
+            if not call.state.get("search") or best is not None:
+                # a search that was not refit cannot predict: MLflow logs no model then either
+                sklearn_log.log_model(call, estimator, X)
+            if best is not None:
+                sklearn_log.log_model(call, best, X, artifact_path="best_estimator", register=False)
         post_training.remember_model(estimator, run_id)
 
 
 # ---------------------------------------------------------------------------- predict, score
-def _predict_hook(call: Call, original: Any) -> Any:
-    result = original(*call.args, **call.kwargs)
+def _after_predict(call: Call, result: Any) -> None:
     if call.config.get("log_post_training_metrics"):
         run_id = post_training.model_run(call.instance)
         if run_id is not None:
             X = call.args[0] if call.args else call.kwargs.get("X")
-            post_training.remember_prediction(result, run_id, post_training.dataset_name(X), X)
-    return result
+            name = post_training.dataset_name(run_id, X)
+            post_training.remember_prediction(result, run_id, name)
+            post_training.log_eval_dataset(call, run_id, name, X)
 
 
-def _score_hook(call: Call, original: Any) -> Any:
-    result = original(*call.args, **call.kwargs)
+def _after_score(call: Call, result: Any) -> None:
     if call.config.get("log_post_training_metrics"):
         run_id = post_training.model_run(call.instance)
         if run_id is not None:
-            import weakref
-
-            X = call.args[0] if call.args else call.kwargs.get("X")
-            try:
-                x_ref: Any = weakref.ref(X)
-            except TypeError:
-                x_ref = None
-            post_training.log_eval(call, run_id, f"{type(call.instance).__name__}_score",
-                                   post_training.dataset_name(X), x_ref, result)
-    return result
+            post_training.log_score(call, run_id, result)
 
 
-def _passthrough(call: Call, original: Any) -> Any:
-    """Worker helpers (cross-validation folds, ensemble members): the fits they make run
-    inside this session, so are no runs."""
-    return original(*call.args, **call.kwargs)
+_predict_hook = session.After(_after_predict)
+_score_hook = session.After(_after_score)
+#: worker helpers (cross-validation folds, ensemble members): the fits they make run inside
+#: this session, so are no runs; nothing else to do
+_passthrough = session.Hook()
 
 
 # ---------------------------------------------------------------------------- integration
+SERIALIZATION_FORMATS = ("cloudpickle", "pickle", "skops")
+
+
+def _tuning_runs(value: Any) -> bool:
+    return value is None or (type(value) is int and value >= 0)
+
+
+FLAGS: dict[str, F.Flag] = {
+    "log_training_metrics": F.Flag(True, F.is_bool, "True or False"),
+    "log_post_training_metrics": F.Flag(True, F.is_bool, "True or False"),
+    "max_tuning_runs": F.Flag(5, _tuning_runs, "a non-negative integer or None (all)"),
+    "serialization_format": F.Flag("cloudpickle", F.one_of(*SERIALIZATION_FORMATS),
+                                   " or ".join(map(repr, SERIALIZATION_FORMATS))),
+    "pos_label": F.Flag(None, lambda v: v is None or isinstance(v, (int, str)),
+                        "None, an int or a str label"),
+    "registered_model_name": F.REGISTERED_MODEL_NAME,
+    "log_plots": F.LOG_PLOTS,
+}
+
+
 class SklearnIntegration(Integration):
     name = "sklearn"
     modules = ("sklearn", "sklearn.metrics", *_WORKER_HELPERS)
     requirements = ("scikit-learn >= 1.3",)
-    flags: ClassVar[dict[str, Any]] = {
-        "log_training_metrics": True,
-        "log_post_training_metrics": True,
-        "max_tuning_runs": 5,
-        "serialization_format": "cloudpickle",
-        "pos_label": None,
-        "registered_model_name": None,
-        "log_plots": True,
-    }
+    flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
+    flag_table = FLAGS
 
     def __init__(self) -> None:
         super().__init__()
@@ -253,7 +270,7 @@ class SklearnIntegration(Integration):
         if module.__name__ == "sklearn":
             from sklearn.base import BaseEstimator
 
-            patching.safe_patch(self, BaseEstimator, "__init_subclass__", self._on_new_class,
+            session.safe_patch(self, BaseEstimator, "__init_subclass__", session.After(self._on_new_class),
                                 creates_run=False)
             self._sweep()
         elif module.__name__ == "sklearn.metrics":
@@ -261,25 +278,16 @@ class SklearnIntegration(Integration):
         elif module.__name__ in _WORKER_HELPERS:
             for name in _WORKER_HELPERS[module.__name__]:
                 if callable(vars(module).get(name)):
-                    patching.safe_patch(self, module, name, _passthrough, creates_run=False)
-
-    def enable(self, **flags: Any) -> None:
-        if "log_plots" in flags:
-            from autolog.plots import check_log_plots
-
-            check_log_plots(flags["log_plots"])
-        super().enable(**flags)
+                    session.safe_patch(self, module, name, _passthrough, creates_run=False)
 
     def _unpatch(self) -> None:
         post_training.unpatch_metrics()
-        patching.revert(self)
+        wrapping.revert(self.name)
         self._done.clear()
 
-    def _on_new_class(self, call: Call, original: Any) -> Any:
-        result = original(*call.args, **call.kwargs)
+    def _on_new_class(self, call: Call, result: Any) -> None:
         if isinstance(call.instance, type):
             self.patch_class(call.instance)
-        return result
 
     def _sweep(self) -> None:
         self._modules_seen = len(sys.modules)
@@ -297,17 +305,25 @@ class SklearnIntegration(Integration):
     def patch_class(self, cls: type) -> None:
         if _foreign(cls):
             return  # XGBoost/LightGBM estimators belong to their own integration
+        if excluded(cls):
+            # their fits, own or inherited (TransformerMixin.fit_transform), open a session
+            # that makes no run, right on the class
+            for name in FIT_METHODS:
+                if callable(getattr(cls, name, None)) and (cls, name) not in self._done:
+                    self._done.add((cls, name))
+                    session.safe_patch(self, cls, name, _passthrough, creates_run=False)
         for names, hook in ((FIT_METHODS, self._fit_hook), (SCORE_METHODS, None)):
             for name in names:
                 owner = defining_class(cls, name)
-                if owner is None or (owner, name) in self._done:
+                if owner is None or (owner, name) in self._done or \
+                        (hook is not None and excluded(owner)):
                     continue
                 self._done.add((owner, name))
                 if hook is None:
                     target: Any = _score_hook if name == "score" else _predict_hook
-                    patching.safe_patch(self, owner, name, target, creates_run=False)
+                    session.safe_patch(self, owner, name, target, creates_run=False)
                 else:
-                    patching.safe_patch(self, owner, name, hook)
+                    session.safe_patch(self, owner, name, hook)
 
 
 def _foreign(cls: type) -> bool:
@@ -317,5 +333,65 @@ def _foreign(cls: type) -> bool:
     return owner_of(cls) not in (None, "sklearn")
 
 
-autolog = integration_autolog("sklearn")
+def autolog(
+    log_input_examples: bool = False,
+    log_model_signatures: bool = True,
+    log_models: bool = True,
+    log_datasets: bool = True,
+    disable: bool = False,
+    exclusive: bool = False,
+    disable_for_unsupported_versions: bool = False,
+    silent: bool = False,
+    max_tuning_runs: int | None = 5,
+    log_post_training_metrics: bool = True,
+    serialization_format: Literal["cloudpickle", "pickle", "skops"] = "cloudpickle",
+    registered_model_name: str | None = None,
+    pos_label: int | str | None = None,
+    extra_tags: dict[str, Any] | None = None,
+    log_system_metrics: bool = True,
+    log_training_metrics: bool = True,
+    log_plots: bool | Literal["png"] = True,
+) -> None:
+    """Enable (or, with ``disable=True``, disable) scikit-learn autologging.
+
+    Every flag is set on each call: a flag left out takes its default. A bad value is an
+    ``InvalidInputError`` naming the flag. After ``disable=True`` a global
+    ``autolog.autolog()`` leaves scikit-learn off until this function enables it again.
+
+    Args:
+        log_input_examples: log five training rows as the model's input example.
+        log_model_signatures: log the model's signature, inferred from five training rows
+            and their predictions; False logs none.
+        log_models: log the fitted model (sklearn flavor) under ``model/`` (and a search's
+            best estimator under ``best_estimator/``).
+        log_datasets: log the training data (context ``train``) and, for post-training
+            metrics, the data given to ``predict`` (context ``eval``) as dataset inputs.
+        disable: revert every patch and stop autologging scikit-learn.
+        exclusive: keep autologged content out of runs the user started.
+        disable_for_unsupported_versions: do not patch a scikit-learn outside the
+            supported range (by default it is patched, with a warning).
+        silent: no warnings from autologging itself.
+        max_tuning_runs: child runs for the best this many candidates of a search; None
+            for all, 0 for none.
+        log_post_training_metrics: log metric calls and ``score`` on an autologged model's
+            predictions into the model's run (also after that run ended).
+        serialization_format: how the model is saved: ``"cloudpickle"``, ``"pickle"`` or
+            ``"skops"``.
+        registered_model_name: register each logged model under this name, where the
+            store has a model registry.
+        pos_label: the positive class for binary training metrics (precision, recall, f1);
+            None averages them weighted by support.
+        extra_tags: tags set on every run that autologging opens.
+        log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
+            that autologging opens.
+        log_training_metrics: log the ``training_*`` metrics and plots.
+        log_plots: True logs plots as data (drawn where viewed); ``"png"`` also draws the
+            PNGs at fit time; False logs no plots.
+    """
+    flags = dict(locals())  # exactly the parameters above
+    integration = get_integration("sklearn")
+    integration.disabled_by_user = disable
+    integration.enable(**flags)
+
+
 log_model, save_model, load_model = flavor_functions("sklearn")

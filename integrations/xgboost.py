@@ -164,7 +164,7 @@ def _importances(call: Call, booster: Any) -> None:
 
 
 # ---------------------------------------------------------------------------- DMatrix
-class DMatrixHook:
+class DMatrixHook(session.Hook):
     """Remember where each DMatrix's data came from: weak references to the data and label
     (for dataset digests, while the user still holds them) and a five-row sample."""
 
@@ -199,7 +199,7 @@ def _weak(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------- xgboost.train
-class TrainHook:
+class TrainHook(session.Hook):
     """``xgboost.train``: params before, a metrics callback during, the rest after."""
 
     def before(self, call: Call) -> None:
@@ -263,7 +263,7 @@ def _dmatrix_predictor(booster: Any, dtrain: Any, source: _Source) -> Any:
 
 
 # ---------------------------------------------------------------------------- scikit-learn API
-class FitHook:
+class FitHook(session.Hook):
     """``XGBModel.fit`` and subclasses: estimator params before, the rest after."""
 
     def before(self, call: Call) -> None:
@@ -328,10 +328,7 @@ class XGBoostIntegration(Integration):
     modules = ("xgboost",)
     requirements = ("xgboost >= 1.7",)
     flags: ClassVar[dict[str, Any]] = F.defaults(FLAGS)
-
-    def enable(self, **flags: Any) -> None:
-        F.check_flags(self.name, FLAGS, flags)
-        super().enable(**flags)
+    flag_table = FLAGS
 
     def _patch(self, module: ModuleType) -> None:
         session.safe_patch(self, module, "train", TrainHook())
@@ -389,7 +386,9 @@ def autolog(
             ``"png"`` also draws the PNG at fit time; False draws no PNG at fit time.
     """
     flags = dict(locals())  # exactly the parameters above
-    get_integration("xgboost").enable(**flags)
+    integration = get_integration("xgboost")
+    integration.disabled_by_user = disable
+    integration.enable(**flags)
 
 
 log_model, save_model, load_model = flavor_functions("xgboost")

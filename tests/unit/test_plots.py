@@ -139,12 +139,16 @@ def test_confusion_matrix_data_holds_labels_and_integer_counts() -> None:
 
 
 def test_log_plots_accepts_true_false_and_png_only() -> None:
-    """Anything else is an InvalidInputError naming the value and the allowed ones."""
+    """Anything else is an InvalidInputError naming the value and the allowed ones
+    (``autolog.flags.LOG_PLOTS``, the table entry of every integration that logs plots)."""
+    from autolog import flags
+
+    table = {"log_plots": flags.LOG_PLOTS}
     for ok in (True, False, "png"):
-        plots.check_log_plots(ok)
+        flags.check_flags("sklearn", table, {"log_plots": ok})
     for bad in ("PNG", 1, None, "svg"):
-        with pytest.raises(InvalidInputError, match=r"log_plots=.*True.*'png'.*False"):
-            plots.check_log_plots(bad)
+        with pytest.raises(InvalidInputError, match=r"log_plots=.*True.*False.*'png'"):
+            flags.check_flags("sklearn", table, {"log_plots": bad})
 
 
 # ---------------------------------------------------------------------------- drawing

@@ -16,7 +16,7 @@ import pytest
 from sk_helpers import artifacts, enable, has_module, models_available
 
 import autolog
-from autolog import patching
+from autolog import session
 from autolog.testing import capture_runs
 
 
@@ -44,7 +44,7 @@ def test_binary_classifier_logs_plot_data_equal_to_scikit_learns(binary: tuple) 
         "estimator.txt", "training_confusion_matrix.json",
         "training_precision_recall_curve.json", "training_roc_curve.json",
     ]
-    with patching.suppressed():
+    with session.suppressed():
         score = model.predict_proba(X)[:, 1]
         cm = confusion_matrix(y, model.predict(X))
         fpr, tpr, _ = roc_curve(y, score)
@@ -77,7 +77,7 @@ def test_large_binary_fit_logs_thinned_curves_with_the_exact_auc() -> None:
     y = (X[:, 0] + 2.0 * rng.normal(size=20_000) > 0).astype(int)
     with capture_runs() as runs:
         model = LogisticRegression().fit(X, y)
-    with patching.suppressed():
+    with session.suppressed():
         score = model.predict_proba(X)[:, 1]
     roc = _json(runs[0], "training_roc_curve.json")
     pr = _json(runs[0], "training_precision_recall_curve.json")
@@ -98,7 +98,7 @@ def test_multiclass_classifier_logs_only_the_confusion_matrix(multiclass: tuple)
     names = artifacts(runs[0])
     assert "training_roc_curve.json" not in names
     assert "training_precision_recall_curve.json" not in names
-    with patching.suppressed():
+    with session.suppressed():
         expected = confusion_matrix(labels, model.predict(X), labels=["high", "low", "mid"])
     data = _json(runs[0], "training_confusion_matrix.json")
     assert data["labels"] == ["high", "low", "mid"]
@@ -283,6 +283,6 @@ def test_estimator_html_is_drawn_from_the_logged_model(tmp_path: Path) -> None:
         folder = tmp_path / run.info.run_id
         result = CliRunner().invoke(main, ["runs", "show", run.info.run_id, "--plots", str(folder)])
         assert result.exit_code == 0, result.output
-        with patching.suppressed():
+        with session.suppressed():
             expected = estimator_html_repr(estimator)
         assert same_page((folder / "estimator.html").read_text(encoding="utf-8")) == same_page(expected)

@@ -110,21 +110,71 @@ def test_eval_dataset_is_an_input_with_context_eval(binary: tuple) -> None:
     assert contexts == ["eval", "train"]
 
 
-def test_metric_calls_after_the_autolog_run_ended_are_skipped(binary: tuple) -> None:
-    """A model fitted in its own autolog run, which ended with the fit: nothing is logged
-    into the ended run, and the metric returns its value."""
+def test_metrics_after_the_fit_run_ended_are_logged_into_it(binary: tuple) -> None:
+    """fit() opens and ends its run; accuracy_score and score() afterwards log into that
+    run, which stays FINISHED, with metric_info.json naming each call and X_test as an
+    eval input (MLflow's behaviour)."""
+    import json
+
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score
 
     X_train, y_train, X_test, y_test = _split(binary)
-    with capture_runs() as runs:
-        model = LogisticRegression().fit(X_train, y_train)
-        y_pred = model.predict(X_test)
-        value = accuracy_score(y_test, y_pred)
-        score = model.score(X_test, y_test)
-    assert 0 <= value <= 1 and 0 <= score <= 1
-    assert len(runs) == 1
-    assert not any(k.endswith("X_test") for k in runs[0].data.metrics)
+    model = LogisticRegression().fit(X_train, y_train)
+    run_id = autolog.last_active_run().info.run_id
+    assert autolog.get_run(run_id).info.status == "FINISHED"
+    y_pred = model.predict(X_test)
+    value = accuracy_score(y_test, y_pred)
+    accuracy_score(y_test, y_pred)
+    score = model.score(X_test, y_test)
+    run = autolog.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["accuracy_score_X_test"] == value
+    assert run.data.metrics["accuracy_score-2_X_test"] == value
+    assert run.data.metrics["LogisticRegression_score_X_test"] == score
+    autolog.flush()
+    with open(autolog.download_artifacts(run_id, "metric_info.json")) as f:
+        info = json.load(f)
+    assert info == {
+        "LogisticRegression_score_X_test": "LogisticRegression.score(X=X_test, y=y_test)",
+        "accuracy_score-2_X_test": "accuracy_score(y_true=y_test, y_pred=y_pred)",
+        "accuracy_score_X_test": "accuracy_score(y_true=y_test, y_pred=y_pred)",
+    }
+    evals = [i.dataset for i in run.inputs.dataset_inputs
+             if dict((t.key, t.value) for t in i.tags)["mlflow.data.context"] == "eval"]
+    assert [d.name for d in evals] == ["X_test"]
+    assert json.loads(evals[0].profile)["features_shape"] == list(X_test.shape)
+
+
+def test_metric_imported_before_autolog_counts_after_the_run_ended(binary: tuple) -> None:
+    """f1_score imported from sklearn.metrics before autolog() logs into the ended fit run."""
+    from sklearn.linear_model import LogisticRegression
+
+    autolog.autolog(disable=True)
+    from sklearn.metrics import f1_score
+
+    enable()
+    X_train, y_train, X_test, y_test = _split(binary)
+    model = LogisticRegression().fit(X_train, y_train)
+    run_id = autolog.last_active_run().info.run_id
+    value = f1_score(y_test, model.predict(X_test))
+    run = autolog.get_run(run_id)
+    assert run.data.metrics["f1_score_X_test"] == value and run.info.status == "FINISHED"
+
+
+def test_a_second_dataset_under_the_same_name_gets_an_index(binary: tuple) -> None:
+    """Two different objects bound to X_test in turn are X_test and X_test-2 (MLflow's names)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+
+    X_train, y_train, X_test, y_test = _split(binary)
+    model = LogisticRegression().fit(X_train, y_train)
+    run_id = autolog.last_active_run().info.run_id
+    accuracy_score(y_test, model.predict(X_test))
+    X_test = X_test.copy()
+    accuracy_score(y_test, model.predict(X_test))
+    assert {"accuracy_score_X_test", "accuracy_score-2_X_test-2"} <= set(
+        autolog.get_run(run_id).data.metrics)
 
 
 def test_log_post_training_metrics_false_logs_nothing(binary: tuple) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autolog
-from autolog import patching
+from autolog import session
 from autolog.testing import capture_runs
 
 
@@ -137,7 +137,7 @@ def test_result_is_identical_with_and_without_autolog(regression: tuple) -> None
     from sklearn.linear_model import Lasso
 
     X, y = regression
-    with patching.suppressed():
+    with session.suppressed():
         bare = Lasso(alpha=0.1).fit(X, y)
     model = Lasso(alpha=0.1)
     with capture_runs():

@@ -19,7 +19,8 @@ def _grid(**kw: object):  # type: ignore[no-untyped-def]
 
 def test_grid_search_logs_a_parent_and_the_best_five_children(binary: tuple) -> None:
     """Parent: deep=False params, best_ params, best_cv_score, cv_results.csv; five child
-    runs (of eight candidates) by rank, each with its params and cv_results metrics."""
+    runs (of eight candidates) by rank, each with the seed's full params updated with the
+    candidate's, the estimator tags, and the cv_results metrics without split* columns."""
     X, y = binary
     with capture_runs() as runs:
         search = _grid().fit(X, y)
@@ -37,9 +38,16 @@ def test_grid_search_logs_a_parent_and_the_best_five_children(binary: tuple) -> 
     for child in children:
         assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert child.info.status == "FINISHED"
-        assert {"C", "fit_intercept"} == set(child.data.params)
-        assert {"mean_test_score", "std_test_score", "rank_test_score", "mean_fit_time",
-                "split0_test_score"} <= set(child.data.metrics)
+        assert set(child.data.params) == set(search.estimator.get_params())
+        assert child.data.params["solver"] == "lbfgs"
+        assert child.data.tags["estimator_name"] == "LogisticRegression"
+        assert child.data.tags["estimator_class"] == "sklearn.linear_model._logistic.LogisticRegression"
+        assert set(child.data.metrics) == {"mean_test_score", "std_test_score", "rank_test_score",
+                                           "mean_fit_time", "std_fit_time", "mean_score_time",
+                                           "std_score_time"}
+    assert {(c.data.params["C"], c.data.params["fit_intercept"]) for c in children} <= {
+        (str(p["C"]), str(p["fit_intercept"])) for p in search.cv_results_["params"]}
+    assert parent.data.tags["estimator_name"] == "GridSearchCV"
 
 
 def test_max_tuning_runs_limits_the_children(binary: tuple) -> None:
@@ -95,3 +103,27 @@ def test_search_inside_a_user_run_logs_children_under_it(binary: tuple) -> None:
         assert autolog.active_run().info.run_id == run.info.run_id
     assert len(runs) == 6
     assert all(r.data.tags["mlflow.parentRunId"] == run.info.run_id for r in runs[1:])
+
+
+def test_the_search_is_the_model_and_the_best_estimator_is_logged_beside_it(binary: tuple) -> None:
+    """runs:/<id>/model loads the fitted GridSearchCV and runs:/<id>/best_estimator the best
+    LogisticRegression (MLflow's layout)."""
+    import autolog
+
+    enable(log_models=True, max_tuning_runs=0)
+    search = _grid().fit(*binary)
+    run_id = autolog.last_active_run().info.run_id
+    model = autolog.sklearn.load_model(f"runs:/{run_id}/model")
+    best = autolog.sklearn.load_model(f"runs:/{run_id}/best_estimator")
+    assert type(model).__name__ == "GridSearchCV" and type(best).__name__ == "LogisticRegression"
+    assert best.get_params() == search.best_estimator_.get_params()
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
+def test_max_tuning_runs_negative_or_not_an_integer_is_refused_at_autolog(bad: object) -> None:
+    """max_tuning_runs=-1, 1.5, "3" or True: InvalidInputError naming the flag, at autolog()."""
+    import autolog
+    from autolog.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="max_tuning_runs"):
+        autolog.sklearn.autolog(max_tuning_runs=bad)  # type: ignore[arg-type]

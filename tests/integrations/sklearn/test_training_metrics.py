@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sk_helpers import enable
 
-from autolog import patching
+from autolog import session
 from autolog.testing import capture_runs
 
 CLASSIFIER_KEYS = {
@@ -22,7 +22,7 @@ REGRESSOR_KEYS = {
 def _sklearn_values(model, X, y, average="weighted", pos_label=1, sample_weight=None):
     from sklearn import metrics
 
-    with patching.suppressed():
+    with session.suppressed():
         pred, proba = model.predict(X), model.predict_proba(X)
         kw = {"sample_weight": sample_weight}
         extra = {"average": average} if average != "binary" else {"average": "binary", "pos_label": pos_label}
@@ -154,7 +154,7 @@ def test_regressor_metrics_equal_sklearn(regression: tuple) -> None:
         model = Ridge(alpha=3.0).fit(X, y, sample_weight=w)
     metrics = runs[0].data.metrics
     assert set(metrics) == REGRESSOR_KEYS
-    with patching.suppressed():
+    with session.suppressed():
         pred = model.predict(X)
         mse = M.mean_squared_error(y, pred, sample_weight=w)
         assert metrics["training_mean_squared_error"] == pytest.approx(mse)
@@ -173,7 +173,7 @@ def test_multioutput_regressor_averages_outputs_uniformly(regression: tuple) -> 
     Y = np.column_stack([y, np.sin(y)])
     with capture_runs() as runs:
         model = LinearRegression().fit(X, Y)
-    with patching.suppressed():
+    with session.suppressed():
         pred = model.predict(X)
         assert runs[0].data.metrics["training_r2_score"] == pytest.approx(M.r2_score(Y, pred))
         assert runs[0].data.metrics["training_root_mean_squared_error"] == pytest.approx(
@@ -181,27 +181,43 @@ def test_multioutput_regressor_averages_outputs_uniformly(regression: tuple) -> 
             else np.mean(np.sqrt(M.mean_squared_error(Y, pred, multioutput="raw_values"))))
 
 
-def test_clusterer_logs_silhouette_and_score() -> None:
-    """KMeans fit logs training_silhouette_score (small data) and training_score."""
-    from sklearn import metrics as M
+def test_clusterer_without_y_logs_no_metric_and_with_y_its_score() -> None:
+    """KMeans.fit(X) logs no metric (as MLflow); KMeans.fit(X, y) logs training_score."""
     from sklearn.cluster import KMeans
 
-    X = np.random.RandomState(0).rand(80, 2)
+    X = np.random.RandomState(0).rand(60, 3)
+    y = (X[:, 0] > 0.5).astype(int)
     with capture_runs() as runs:
-        model = KMeans(n_clusters=3, n_init=2, random_state=0).fit(X)
-    metrics = runs[0].data.metrics
-    with patching.suppressed():
-        assert metrics["training_silhouette_score"] == pytest.approx(M.silhouette_score(X, model.labels_))
-        assert metrics["training_score"] == pytest.approx(model.score(X))
-
-
-def test_transformer_and_unsupervised_fits_log_no_training_metrics() -> None:
-    """A scaler has no training metrics."""
-    from sklearn.preprocessing import StandardScaler
-
-    with capture_runs() as runs:
-        StandardScaler().fit(np.random.RandomState(0).rand(20, 3))
+        KMeans(n_clusters=3, n_init=2, random_state=0).fit(X)
+        model = KMeans(n_clusters=3, n_init=2, random_state=0).fit(X, y)
     assert runs[0].data.metrics == {}
+    assert runs[1].data.metrics == {"training_score": model.score(X, y)}
+    assert runs[0].data.tags["estimator_name"] == "KMeans"
+
+
+def test_standalone_preprocessing_fits_make_no_run() -> None:
+    """Scalers, encoders, imputers, selectors, vectorizers and ColumnTransformer fitted on
+    their own make no run (MLflow's exclusion list); in a pipeline they are part of its run."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    X = np.random.RandomState(0).rand(20, 3)
+    y = X[:, 0]
+    with capture_runs() as runs:
+        StandardScaler().fit(X)
+        StandardScaler().fit_transform(X)
+        OneHotEncoder().fit(X.round())
+        SimpleImputer().fit(X)
+        SelectKBest(k=2).fit(X, (y > 0.5).astype(int))
+        DictVectorizer().fit([{"a": 1}])
+        ColumnTransformer([("s", StandardScaler(), [0])]).fit(X)
+        make_pipeline(StandardScaler(), LinearRegression()).fit(X, y)
+    assert [r.data.tags["estimator_name"] for r in runs] == ["Pipeline"]
 
 
 def test_log_training_metrics_false_logs_none(binary: tuple) -> None:
@@ -222,7 +238,7 @@ def test_forest_probabilities_summed_by_autolog_are_scikit_learns_exactly(multic
     from sklearn.linear_model import LogisticRegression
 
     X, y = multiclass
-    with patching.suppressed():
+    with session.suppressed():
         for cls in (RandomForestClassifier, ExtraTreesClassifier):
             model = cls(n_estimators=9, random_state=0).fit(X, y)
             assert np.array_equal(forest_proba(model, X), model.predict_proba(X))
