@@ -14,10 +14,12 @@ import re
 import sys
 import threading
 import warnings
+from collections.abc import Mapping
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from autolog import config, plugins, wrapping
+from autolog import flags as F
 from autolog.errors import AutologWarning, InvalidInputError
 from autolog.logger import logger
 
@@ -37,6 +39,11 @@ class Integration:
     requirements: ClassVar[tuple[str, ...]] = ()
     #: the integration's own flags and their defaults
     flags: ClassVar[dict[str, Any]] = {}
+    #: what each of its flags accepts (``autolog.flags``), checked at every ``autolog(...)``
+    flag_table: ClassVar[Mapping[str, F.Flag]] = {}
+    #: set by ``autolog.<framework>.autolog(disable=True)``: a global ``autolog()`` then
+    #: leaves this integration off (MLflow's rule), until the framework's autolog enables it
+    disabled_by_user: bool = False
     #: top-level packages whose estimator classes this integration autologs (so that no
     #: other integration patches them too); default: the packages of ``modules``
     claims: ClassVar[tuple[str, ...]] = ()
@@ -69,9 +76,7 @@ class Integration:
                 f"autolog {self.name}: unknown flag(s) {', '.join(map(repr, unknown))}; "
                 f"allowed: {', '.join(self.allowed_flags())}"
             )
-        extra = flags.get("extra_tags")
-        if extra is not None and not isinstance(extra, dict):
-            raise InvalidInputError(f"extra_tags {extra!r} must be a dict of tag names to values")
+        F.check_flags(self.name, self.flag_table, flags)
         self._settings.update(flags)
         self._config = MappingProxyType(dict(self._settings))
 
@@ -363,13 +368,13 @@ def autolog(
         "log_system_metrics": log_system_metrics,
         "extra_tags": extra_tags,
     }
-    if extra_tags is not None and not isinstance(extra_tags, dict):
-        raise InvalidInputError(f"extra_tags {extra_tags!r} must be a dict of tag names to values")
+    F.check_flags("autolog", {}, flags)  # a bad common flag fails here, for every integration
     skip = config.disabled_integrations()
     for name, integration in integrations().items():
         try:
-            if name in skip and not disable:
+            if (name in skip or integration.disabled_by_user) and not disable:
                 continue
+            integration.disabled_by_user = False  # a global disable starts afresh
             integration.enable(**flags)
         except Exception as exc:  # noqa: BLE001 - enabling is as safe as calling
             if config.testing_mode() and not isinstance(exc, AutologWarning):

@@ -247,10 +247,10 @@ def estimator_html(model_dir: str, path: str) -> bool:
         return False
     from sklearn.utils import estimator_html_repr
 
-    from autolog import patching
+    from autolog import session
     from autolog.models import load_model
 
-    with patching.suppressed():
+    with session.suppressed():
         html = estimator_html_repr(load_model(model_dir))
     with open(path, "w", encoding="utf-8") as f:
         f.write(html)

@@ -13,10 +13,10 @@ into, runs the hook's phases, and ends a run it opened. Inside the session:
   autolog created as FAILED (KILLED for KeyboardInterrupt);
 * the return value is the very object the original returned.
 
-A hook is an object with optional ``before(call)``, ``after(call, result)`` and
-``on_error(call, exc)`` methods (``before`` may replace ``call.args``/``call.kwargs``, for
-example to add a callback), or, where the hook must surround the call, a plain callable
-``hook(call, original)`` that calls ``original`` itself.
+One hook style: a :class:`Hook` with the phases it needs, ``before(call)``,
+``after(call, result)`` and ``on_error(call, exc)`` (``before`` may replace
+``call.args``/``call.kwargs``, for example to add a callback; ``call.state`` carries what
+one phase leaves for the next). :class:`After` makes one from a function of the result.
 """
 
 from __future__ import annotations
@@ -32,8 +32,13 @@ from typing import TYPE_CHECKING, Any
 from autolog import config, wrapping
 from autolog.distributed import is_rank_zero
 from autolog.errors import AutologWarning
+from autolog.lazy import lazy_module
 from autolog.logger import logger
-from autolog.tracking import log, runs
+
+# The tracking core is bound lazily: ``autolog()`` imports this module in every script, and
+# the tracking modules (entities, dataclasses …) are needed only at the first patched call.
+runs: Any = lazy_module("autolog.tracking.runs")
+log: Any = lazy_module("autolog.tracking.log")
 
 if TYPE_CHECKING:
     from autolog.integration import Integration
@@ -128,7 +133,33 @@ class _Suppress:
 _SUPPRESS: Any = _Suppress()
 
 
-def safe_patch(integration: Integration, owner: Any, name: str, hook: Any, *,
+class Hook:
+    """What autolog does around one patched call; override the phases you need. An error
+    raised in a phase is autolog's own: reported once, never raised into the user's call."""
+
+    def before(self, call: Call) -> None:
+        """Before the original runs (may replace ``call.args``/``call.kwargs``)."""
+
+    def after(self, call: Call, result: Any) -> None:
+        """After the original returned ``result`` (which the user gets unchanged)."""
+
+    def on_error(self, call: Call, exc: BaseException) -> None:
+        """After the original raised ``exc`` (which propagates unchanged)."""
+
+
+class After(Hook):
+    """A hook that acts only once the call has returned: ``fn(call, result)``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Call, Any], None]) -> None:
+        self.fn = fn
+
+    def after(self, call: Call, result: Any) -> None:
+        self.fn(call, result)
+
+
+def safe_patch(integration: Integration, owner: Any, name: str, hook: Hook, *,
                creates_run: bool = True) -> None:
     """Wrap ``owner.name`` so that ``hook`` runs around it under the session rules.
 
@@ -136,6 +167,9 @@ def safe_patch(integration: Integration, owner: Any, name: str, hook: Any, *,
     ``call.run_id`` is the active run's id or None and the hook decides what to do.
     Patching the same target twice for one integration is a no-op.
     """
+    if not all(callable(getattr(hook, phase, None)) for phase in ("before", "after", "on_error")):
+        raise TypeError(f"hook {hook!r} for {wrapping.qualname(owner)}.{name} is not a "
+                        "session.Hook (before/after/on_error)")
 
     wrapping.wrap(integration.name, owner, name, _Handler(integration, owner, name, hook, creates_run))
 
@@ -173,10 +207,7 @@ def _run_session(call: Call, hook: Any, creates_run: bool, wrapped: Any) -> Any:
     if not creates_run:
         active = runs.active_run()
         call.run_id = active.info.run_id if active is not None else None
-    if callable(hook) and not hasattr(hook, "before") and not hasattr(hook, "after"):
-        result = _run_plain(call, hook, wrapped, silent)
-    else:
-        result = _run_phased(call, hook, wrapped, silent)
+    result = _run_phased(call, hook, wrapped, silent)
     _close_run(call, None)
     return result
 
@@ -235,62 +266,13 @@ def _guarded(call: Call, phase: str, silent: bool, fn: Callable[..., Any], *args
 
 def _run_phased(call: Call, hook: Any, wrapped: Any, silent: bool) -> Any:
     user_args, user_kwargs = call.args, call.kwargs
-    before = getattr(hook, "before", None)
-    if before is not None and _guarded(call, "before", silent, before, call) is _MISSING:
+    if _guarded(call, "before", silent, hook.before, call) is _MISSING:
         call.args, call.kwargs = user_args, user_kwargs
     try:
         result = wrapped(*call.args, **call.kwargs)
     except BaseException as exc:
-        on_error = getattr(hook, "on_error", None)
-        if on_error is not None:
-            _guarded(call, "on_error", silent, on_error, call, exc)
+        _guarded(call, "on_error", silent, hook.on_error, call, exc)
         _close_run(call, exc)
         raise
-    after = getattr(hook, "after", None)
-    if after is not None:
-        _guarded(call, "after", silent, after, call, result)
+    _guarded(call, "after", silent, hook.after, call, result)
     return result
-
-
-def _run_plain(call: Call, hook: Callable[..., Any], wrapped: Any, silent: bool) -> Any:
-    seen: dict[str, Any] = {"called": False, "error": None, "result": _MISSING}
-
-    def original(*args: Any, **kwargs: Any) -> Any:
-        seen["called"] = True
-        try:
-            result = wrapped(*args, **kwargs)
-        except BaseException as exc:
-            seen["error"] = exc
-            raise
-        seen["result"] = result
-        return result
-
-    try:
-        if silent:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                hook(call, original)
-        else:
-            hook(call, original)
-    except BaseException as exc:
-        user_error = seen["error"]
-        if user_error is not None:
-            _close_run(call, user_error)
-            if exc is user_error:
-                raise
-            raise user_error from None
-        if not isinstance(exc, Exception):
-            _close_run(call, exc)
-            raise
-        call.errors.append(f"hook: {exc!r}")
-        report_error(call.integration, call.place, "hook", exc, silent)
-    if seen["error"] is not None:  # the hook swallowed the user's exception: re-raise it
-        _close_run(call, seen["error"])
-        raise seen["error"]
-    if not seen["called"]:
-        try:
-            return wrapped(*call.args, **call.kwargs)
-        except BaseException as exc:
-            _close_run(call, exc)
-            raise
-    return seen["result"]

@@ -39,10 +39,10 @@ _LIGHTNING_MODULES = ("lightning", "pytorch_lightning", "lightning_fabric")
 
 
 def patch(integration: Integration, writer_class: type) -> None:
-    session.safe_patch(integration, writer_class, "add_scalar", _add_scalar, creates_run=False)
-    session.safe_patch(integration, writer_class, "add_scalars", _add_scalars, creates_run=False)
-    session.safe_patch(integration, writer_class, "add_hparams", _add_hparams, creates_run=False)
-    session.safe_patch(integration, writer_class, "close", _close, creates_run=False)
+    for name, hook in (("add_scalar", session.After(_add_scalar)),
+                       ("add_scalars", session.After(_add_scalars)),
+                       ("add_hparams", session.After(_add_hparams)), ("close", _CloseHook())):
+        session.safe_patch(integration, writer_class, name, hook, creates_run=False)
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -134,27 +134,25 @@ def end_writer_runs() -> None:
 
 
 # ---------------------------------------------------------------------------- hooks
-def _add_scalar(call: Call, original: Any) -> Any:
-    result = original(*call.args, **call.kwargs)
+def _add_scalar(call: Call, result: Any) -> None:
     value = _number(_arg(call, 1, "scalar_value"))
     tag = _arg(call, 0, "tag")
     step = _step(call, _arg(call, 2, "global_step"))
     if value is None or step is None or not valid_key(tag, "metric"):
-        return result
+        return
     run_id = _run_for(call)
     if run_id is not None:
         fluent.log_metric(tag, value, step=step, timestamp=_timestamp(_arg(call, 3, "walltime")),
                           run_id=run_id)
-    return result
+    return
 
 
-def _add_scalars(call: Call, original: Any) -> Any:
-    result = original(*call.args, **call.kwargs)
+def _add_scalars(call: Call, result: Any) -> None:
     main_tag = _arg(call, 0, "main_tag")
     values = _arg(call, 1, "tag_scalar_dict") or {}
     step = _step(call, _arg(call, 2, "global_step"))
     if step is None:
-        return result
+        return
     metrics = {}
     for tag, raw in values.items():
         key, value = f"{main_tag}/{tag}", _number(raw)
@@ -165,11 +163,10 @@ def _add_scalars(call: Call, original: Any) -> Any:
         if run_id is not None:
             fluent.log_metrics(metrics, step=step, timestamp=_timestamp(_arg(call, 3, "walltime")),
                                run_id=run_id)
-    return result
+    return
 
 
-def _add_hparams(call: Call, original: Any) -> Any:
-    result = original(*call.args, **call.kwargs)
+def _add_hparams(call: Call, result: Any) -> None:
     hparams = _arg(call, 0, "hparam_dict") or {}
     metric_values = _arg(call, 1, "metric_dict") or {}
     step = _arg(call, 4, "global_step")
@@ -183,14 +180,22 @@ def _add_hparams(call: Call, original: Any) -> Any:
                 fluent.log_params(params, run_id=run_id, on_conflict="warn")
             if metrics:
                 fluent.log_metrics(metrics, step=int(step or 0), run_id=run_id)
-    return result
+    return
 
 
-def _close(call: Call, original: Any) -> Any:
-    try:
-        return original(*call.args, **call.kwargs)
-    finally:
+class _CloseHook(session.Hook):
+    """``close()``, returning or raising, ends the writer's run (through its finalizer,
+    which ends it once)."""
+
+    def after(self, call: Call, result: Any) -> None:
+        self._end(call)
+
+    def on_error(self, call: Call, exc: BaseException) -> None:
+        self._end(call)
+
+    @staticmethod
+    def _end(call: Call) -> None:
         with _lock:
             found = _runs.pop(call.instance, None)
         if found is not None:
-            found[1]()  # the finalizer ends the run, once
+            found[1]()

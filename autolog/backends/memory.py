@@ -18,13 +18,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from autolog.backends.base import Backend
 from autolog.backends.artifact_files import (
     copy_artifact,
     download_artifact,
     file_destination,
     list_artifact_files,
 )
+from autolog.backends.base import Backend
 from autolog.errors import InvalidInputError, RunNotFoundError
 from autolog.tracking import entities as E
 from autolog.tracking import search as Q

@@ -5,7 +5,7 @@ Install the extra (``pip install autolog[mlflow]``); mlflow is imported only whe
 URI is used. Runs, params, metric histories, tags, dataset inputs and artifacts appear in
 the MLflow UI like MLflow's own; a model directory logged as an artifact is also recorded
 as a LoggedModel linked to the run on MLflow 3 (when it is small, see
-``LOGGED_MODEL_MAX_BYTES``), and ``register_model(run_id, "model", name)`` registers it in
+``mlflow_artifacts.LOGGED_MODEL_MAX_BYTES``), and ``register_model(run_id, "model", name)`` registers it in
 MLflow's model registry. Credentials come from MLflow's environment variables
 (``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD`` or ``MLFLOW_TRACKING_TOKEN``,
 ``MLFLOW_TRACKING_INSECURE_TLS`` …); they are sent as headers only, never logged as params
@@ -39,23 +39,25 @@ in a message, log line or spool file (``autolog.redaction.redact``).
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from autolog.backends import spool as S
 from autolog.backends.base import Backend
-from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender, input_to_json
-from autolog.backends.mlflow_transport import (
-    ClientTransport,
+from autolog.backends.mlflow_artifacts import MlflowArtifacts
+from autolog.backends.mlflow_errors import (
     Refused,
-    RestTransport,
     Transient,
     describe,
     is_permanent_mlflow_error,
     mlflow_errors,
+)
+from autolog.backends.mlflow_registry import MlflowRegistry, version_of
+from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender, input_to_json
+from autolog.backends.mlflow_transport import (
+    ClientTransport,
+    RestTransport,
 )
 from autolog.errors import InvalidInputError, StoreError
 from autolog.redaction import redact
@@ -69,10 +71,10 @@ from autolog.tracking.entities import (
     Run,
     RunInfo,
 )
+from autolog.tracking.registry_entities import ModelVersion
 
 _log = logging.getLogger("autolog")
 
-LOGGED_MODEL_MAX_BYTES = 50 * 1024 * 1024
 SEARCH_PAGE = 50_000  # MLflow's largest page of runs_search
 
 def tracking_target(uri: str) -> str:
@@ -118,7 +120,7 @@ def _run(r: Any) -> Run:
                E.RunInputs(inputs))
 
 
-class MlflowBackend(SpoolingSender, Backend):
+class MlflowBackend(MlflowRegistry, MlflowArtifacts, SpoolingSender, Backend):
     def __init__(self, uri: str, spool: bool = True) -> None:
         self.uri = uri
         self.target = tracking_target(uri)
@@ -317,76 +319,7 @@ class MlflowBackend(SpoolingSender, Backend):
                          for m in history]
         return sorted(found, key=lambda m: (m.step, m.timestamp))
 
-    # artifacts and models ---------------------------------------------------------------
-    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
-        if not os.path.exists(local_path):
-            raise InvalidInputError(f"artifact {local_path!r} is not an existing file or directory")
-        with self._lock:
-            spooling = self._spooling()
-            run = self._remote(run_id)
-        if not spooling:
-            if not self.spool_enabled or self.transport.probe():
-                try:
-                    self._upload(run, local_path, artifact_path)
-                    return
-                except Exception as exc:
-                    if not self.spool_enabled or is_permanent_mlflow_error(exc):
-                        with mlflow_errors(f"uploading {local_path!r} to run {run}"):
-                            raise
-                    self._went_down(exc)
-            else:
-                self._went_down(Transient("no answer from /health"))
-        with self._lock:
-            journal = self._journal_()
-            record: S.Record = {"op": "artifact", "id": journal.new_id(), "run": run,
-                                "path": artifact_path}
-            copy = journal.artifact_dir(record["id"])
-            if os.path.isdir(local_path):
-                shutil.copytree(local_path, copy)
-            else:
-                os.makedirs(copy, exist_ok=True)
-                shutil.copy2(local_path, copy)
-                copy = os.path.join(copy, os.path.basename(local_path))
-            record["local"] = copy
-            self._spool(record)
-
-    def _upload(self, run: str, local_path: str, artifact_path: str | None) -> None:
-        if os.path.isdir(local_path):
-            self.client.log_artifacts(run, local_path, artifact_path)
-            if os.path.isfile(os.path.join(local_path, "MLmodel")):
-                self._log_logged_model(run, local_path, artifact_path or "model")
-        else:
-            self.client.log_artifact(run, local_path, artifact_path)
-        # MLflow's UI shows pictures: the PNG of a plot JSON and estimator.html of a
-        # scikit-learn model follow them, drawn here (the writer thread for autologged
-        # plots); drawing errors are a warning, upload errors are the upload's
-        from autolog import plot_rendering
-
-        with plot_rendering.rendered(local_path, artifact_path) as pictures:
-            for picture, folder in pictures:
-                self.client.log_artifact(run, picture, folder)
-
-    def _log_logged_model(self, run: str, local_dir: str, name: str) -> None:
-        """On MLflow 3, also record the model as a LoggedModel output of the run."""
-        client = self.client
-        if not hasattr(client, "create_logged_model"):
-            return
-        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(local_dir)
-                   for f in fs)
-        if size > LOGGED_MODEL_MAX_BYTES:
-            return
-        try:
-            from mlflow.entities import LoggedModelOutput
-
-            experiment_id = client.get_run(run).info.experiment_id
-            model = client.create_logged_model(experiment_id, name=name, source_run_id=run)
-            client.log_model_artifacts(model.model_id, local_dir)
-            client.finalize_logged_model(model.model_id, "READY")
-            client.log_outputs(run, [LoggedModelOutput(model.model_id, step=0)])
-        except Exception as exc:  # noqa: BLE001 - a convenience; the artifacts hold the model
-            _log.debug("autolog: could not record a LoggedModel: %s", redact(repr(exc)))
-
-    def register_model(self, run_id: str, artifact_path: str, name: str) -> str | None:
+    def register_model(self, run_id: str, artifact_path: str, name: str) -> ModelVersion | None:
         """Register ``runs:/<run_id>/<artifact_path>`` as a new version of model ``name``;
         returns the version, or None when the server is down (registered at replay)."""
         with self._lock:
@@ -406,7 +339,7 @@ class MlflowBackend(SpoolingSender, Backend):
                 self._spool({"op": "register", "run": run, "path": artifact_path, "name": name})
             return None
 
-    def _register(self, run: str, artifact_path: str, name: str) -> str:
+    def _register(self, run: str, artifact_path: str, name: str) -> ModelVersion:
         client = self.client
         try:
             source = f"{client.get_run(run).info.artifact_uri}/{artifact_path}"
@@ -420,27 +353,4 @@ class MlflowBackend(SpoolingSender, Backend):
             if is_permanent_mlflow_error(exc):
                 raise
             raise Transient(describe(exc)) from None
-        return str(version.version)
-
-    def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
-        self._reachable()
-        run, found = self._remote(run_id), list[str]()
-        with mlflow_errors(f"artifacts of run {run_id!r}"):
-            todo = [path]
-            while todo:
-                for item in self.client.list_artifacts(run, todo.pop()):
-                    (todo if item.is_dir else found).append(item.path)
-            if not found and path:
-                parent = os.path.dirname(path.rstrip("/")) or None
-                if any(i.path == path and not i.is_dir
-                       for i in self.client.list_artifacts(run, parent)):
-                    found.append(path)
-        return sorted(found)
-
-    def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
-        from mlflow.artifacts import download_artifacts
-
-        self._reachable()
-        with mlflow_errors(f"downloading {path!r} of run {run_id!r}"):
-            return str(download_artifacts(run_id=self._remote(run_id), artifact_path=path or None,
-                                          dst_path=dst_path, tracking_uri=self.target))
+        return version_of(version)

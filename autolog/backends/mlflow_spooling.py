@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autolog.backends import spool as S
-from autolog.backends.mlflow_transport import (
+from autolog.backends.mlflow_errors import (
     Transient,
     describe,
     is_permanent_mlflow_error,
@@ -89,7 +89,7 @@ class SpoolingSender:
     def _upload(self, run: str, local_path: str, artifact_path: str | None) -> None:
         raise NotImplementedError
 
-    def _register(self, run: str, artifact_path: str, name: str) -> str:
+    def _register(self, run: str, artifact_path: str, name: str) -> Any:
         raise NotImplementedError
 
     def _reset(self) -> None:

@@ -19,13 +19,19 @@ credentials redacted (:func:`autolog.redaction.redact`) and says the cause in a 
 
 from __future__ import annotations
 
-import contextlib
 import math
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from autolog.errors import InvalidInputError, PartialWriteError, RunNotFoundError, StoreError
+from autolog.backends.mlflow_errors import (
+    PERMANENT_CODES,
+    Refused,
+    Transient,
+    describe,
+    is_permanent_mlflow_error,
+    safe_cause,
+)
+from autolog.errors import PartialWriteError
 from autolog.redaction import redact
 from autolog.tracking.entities import DatasetInput, Metric
 
@@ -39,26 +45,11 @@ CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 15.0
 PROBE_TIMEOUT_S = 1.0
 HISTORY_PAGE = 25000
-_PERMANENT_CODES = {"INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST", "RESOURCE_ALREADY_EXISTS",
-                    "INVALID_STATE", "BAD_REQUEST", "NOT_FOUND", "MALFORMED_REQUEST"}
-
 # a refusal of some rows of a batch (bisected), not of the whole run
 _SPLITTABLE_CODES = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "MALFORMED_REQUEST"}
 
 Pair = tuple[str, str]
 Row = tuple[int, Any]  # (0: metric, 1: param, 2: tag; the row)
-
-
-class Transient(Exception):
-    """The server could not be reached or could not answer now: spool and retry later."""
-
-
-class Refused(Exception):
-    """The server refused a write (a 4xx it will answer again): reported, not retried."""
-
-    def __init__(self, message: str, error_code: str) -> None:
-        super().__init__(message)
-        self.error_code = error_code
 
 
 def _mlflow(module: str) -> Any:
@@ -87,61 +78,6 @@ def _json_float(value: float) -> float | str:
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
     return value
-
-
-def is_permanent_mlflow_error(exc: BaseException) -> bool:
-    code = getattr(exc, "error_code", None)
-    return isinstance(code, str) and code in _PERMANENT_CODES
-
-
-def describe(exc: BaseException, limit: int = 300) -> str:
-    """The cause of a failed request in a few words ("connection refused", "timed out"), or
-    the innermost error's text, with credentials redacted."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(chain) < 20 and all(current is not c for c in chain):
-        chain.append(current)
-        reason = getattr(current, "reason", None)
-        args = getattr(current, "args", ())
-        current = (current.__cause__ or current.__context__
-                   or (reason if isinstance(reason, BaseException) else None)
-                   or (args[0] if args and isinstance(args[0], BaseException) else None))
-    for item in chain:
-        if isinstance(item, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(item, socket.gaierror):
-            return f"host name not resolved ({item.strerror or item})"
-        if isinstance(item, TimeoutError) or "Timeout" in type(item).__name__:
-            return "timed out"
-    inner = chain[-1]
-    text = str(inner) or type(inner).__name__
-    return redact(text)[:limit]
-
-
-def _chain(exc: BaseException, message: str) -> BaseException | None:
-    """The cause to chain to our error: none when the cause's text holds credentials that
-    our message has redacted (a traceback would print them)."""
-    return exc if redact(str(exc)) == str(exc) else None
-
-
-@contextlib.contextmanager
-def mlflow_errors(what: str) -> Iterator[None]:
-    """MLflow's exceptions as ours, with credentials redacted from the message."""
-    try:
-        yield
-    except (InvalidInputError, RunNotFoundError, StoreError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - re-raised as one of ours
-        code = getattr(exc, "error_code", "")
-        text = redact(f"{what}: {exc if code or isinstance(exc, Transient) else describe(exc)}")
-        error: Exception
-        if code == "RESOURCE_DOES_NOT_EXIST":
-            error = RunNotFoundError(text)
-        elif code in ("INVALID_PARAMETER_VALUE", "RESOURCE_ALREADY_EXISTS"):
-            error = InvalidInputError(text)
-        else:
-            error = StoreError(text)
-        raise error from _chain(exc, text)
 
 
 def _rows_text(rows: Sequence[Row]) -> str:
@@ -229,7 +165,7 @@ class RestTransport:
                 raise_on_status=False, **kwargs)
         except Exception as exc:  # noqa: BLE001 - re-raised as Transient
             text = f"MLflow at {self.shown} is unreachable: {describe(exc)}"
-            raise Transient(text) from _chain(exc, text)
+            raise Transient(text) from safe_cause(exc, text)
         status = response.status_code
         if status == 200:
             try:
@@ -244,7 +180,7 @@ class RestTransport:
             code = str(response.json().get("error_code", "BAD_REQUEST"))
         except ValueError:
             code = "BAD_REQUEST"
-        if code not in _PERMANENT_CODES:
+        if code not in PERMANENT_CODES:
             code = "BAD_REQUEST"
         raise Refused(f"{endpoint} refused by MLflow at {self.shown} (HTTP {status}): {text}",
                       code)
@@ -347,7 +283,7 @@ class ClientTransport:
             if is_permanent_mlflow_error(exc):
                 raise
             text = describe(exc)
-            raise Transient(text) from _chain(exc, text)
+            raise Transient(text) from safe_cause(exc, text)
 
     def probe(self) -> bool:
         try:

@@ -13,13 +13,13 @@ from autolog.tracking import entities as E
 from autolog.tracking import runs
 from autolog.tracking import validation as V
 from autolog.tracking.entities import Metric
-from autolog.tracking.writer import (
+from autolog.tracking.records import (
     InputsRecord,
     MetricRecord,
     ParamRecord,
     TagRecord,
-    get_writer,
 )
+from autolog.tracking.writer import get_writer
 
 _writer = get_writer()
 

@@ -28,8 +28,9 @@ from autolog.tracking import context, experiments
 from autolog.tracking import entities as E
 from autolog.tracking import validation as V
 from autolog.tracking.entities import Run
+from autolog.tracking.records import EndRunRecord
 from autolog.tracking.run_tags import default_run_tags, generate_run_name
-from autolog.tracking.writer import EndRunRecord, at_exit, get_writer
+from autolog.tracking.writer import at_exit, get_writer
 
 _log = logging.getLogger("autolog")
 _writer = get_writer()

@@ -25,61 +25,28 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from autolog import config
 from autolog.backends.base import Backend
-from autolog.errors import AutologWarning, InvalidInputError, RunNotFoundError
-from autolog.tracking.entities import DatasetInput, Metric
+from autolog.errors import AutologWarning, InvalidInputError, PartialWriteError, RunNotFoundError
+from autolog.tracking.entities import Metric
+from autolog.tracking.records import (
+    EndRunRecord,
+    InputsRecord,
+    Marker,
+    MetricRecord,
+    ParamRecord,
+    TagRecord,
+    Work,
+)
 
 MAX_PENDING = 200_000
 MAX_BATCH = 50_000
 RETRY_DELAYS_S = (0.05, 0.2, 1.0)
 
 
-# ------------------------------------------------------------------------------ records
-class MetricRecord(NamedTuple):
-    backend: Backend
-    run_id: str
-    metric: Metric
-
-
-class ParamRecord(NamedTuple):
-    backend: Backend
-    run_id: str
-    param: tuple[str, str]
-
-
-class TagRecord(NamedTuple):
-    backend: Backend
-    run_id: str
-    tag: tuple[str, str]
-
-
-class InputsRecord(NamedTuple):
-    backend: Backend
-    run_id: str
-    inputs: Sequence[DatasetInput]
-
-
-class EndRunRecord(NamedTuple):
-    backend: Backend
-    run_id: str
-    status: str
-    end_time: int
-
-
-class _Marker(NamedTuple):
-    done: threading.Event
-
-
-class _Work(NamedTuple):
-    run_id: str
-    what: str
-    fn: Callable[[], None]
-
-
-Record = MetricRecord | ParamRecord | TagRecord | InputsRecord | EndRunRecord | _Marker
+Record = MetricRecord | ParamRecord | TagRecord | InputsRecord | EndRunRecord | Marker
 _ROWS = (MetricRecord, ParamRecord, TagRecord)
 
 
@@ -149,7 +116,7 @@ class _Lane:
         if self.on_own_thread():
             return True  # work flushing from the lane's own thread
         done = threading.Event()
-        self.put(_Marker(done))
+        self.put(Marker(done))
         return done.wait(timeout)
 
 
@@ -172,7 +139,7 @@ class Writer:
     def defer(self, run_id: str, what: str, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the bulk thread (in order with the other deferred work), where its
         cost never delays metadata; a failure is reported as the loss of ``what``."""
-        self._bulk.put(_Work(run_id, what, fn))
+        self._bulk.put(Work(run_id, what, fn))
 
     def _wait_for_space(self) -> None:
         lane = self._meta
@@ -214,12 +181,12 @@ class Writer:
         except BaseException as exc:  # noqa: BLE001 - the writer must never die
             self._report("*", f"writer error: {exc!r}", 0)
 
-    def _serve_bulk(self, items: list[_Work | _Marker]) -> None:
+    def _serve_bulk(self, items: list[Work | Marker]) -> None:
         for item in items:
-            if type(item) is _Marker:
+            if type(item) is Marker:
                 item.done.set()
                 continue
-            assert isinstance(item, _Work)
+            assert isinstance(item, Work)
             try:
                 self._retrying(item.fn)
             except BaseException as exc:  # noqa: BLE001 - reported as a loss, never raised
@@ -255,7 +222,7 @@ class Writer:
                     tags.append(record[2])
                 continue
             send()
-            if kind is _Marker:
+            if kind is Marker:
                 record.done.set()
             elif kind is InputsRecord:
                 self._write(record.run_id, len(record.inputs), "dataset inputs",
@@ -269,6 +236,8 @@ class Writer:
                      params: list[tuple[str, str]], tags: list[tuple[str, str]]) -> None:
         try:
             self._retrying(backend.log_batch, run_id, metrics, params, tags)
+        except PartialWriteError as exc:  # the store wrote the good rows itself
+            self._lose(run_id, exc.lost, str(exc))
         except Exception as exc:  # noqa: BLE001 - split, or counted and reported
             rows = len(metrics) + len(params) + len(tags)
             if rows > 1 and _refused(exc):
@@ -283,6 +252,7 @@ class Writer:
                                        + [(2, t) for t in tags])
         bad: list[tuple[int, Any]] = []
         errors: list[BaseException] = []
+        partly = 0  # rows a store refused inside a chunk it wrote in part
         pending = [rows]
         while pending:
             chunk = pending.pop()
@@ -291,6 +261,9 @@ class Writer:
                 parts[kind].append(row)
             try:
                 self._retrying(backend.log_batch, run_id, *parts)
+            except PartialWriteError as exc:
+                partly += exc.lost
+                errors.append(exc)
             except Exception as exc:  # noqa: BLE001 - narrowed down below
                 if len(chunk) == 1 or not _refused(exc):
                     bad.extend(chunk)
@@ -298,13 +271,14 @@ class Writer:
                 else:
                     middle = len(chunk) // 2
                     pending += [chunk[middle:], chunk[:middle]]
-        if bad:
+        if bad or partly:
             parts = ([], [], [])
             for kind, row in bad:
                 parts[kind].append(row)
-            self._lose(run_id, len(bad), f"{_rows_text(*parts)} refused by the store and not "
-                                         f"written ({len(rows) - len(bad)} others were): "
-                                         f"{errors[0]!r}")
+            lost = len(bad) + partly
+            what = _rows_text(*parts) if bad else f"{partly} values"
+            self._lose(run_id, lost, f"{what} refused by the store and not written "
+                                     f"({len(rows) - lost} others were): {errors[0]!r}")
 
     def _write(self, run_id: str, count: int, what: str, fn: Callable[..., Any],
                *args: Any) -> None:

@@ -44,7 +44,7 @@ def patch_autolog() -> None:
     try:
         from autolog.session import safe_patch
     except ImportError:  # before the session module split out of autolog.patching
-        from autolog.patching import safe_patch
+        from autolog.session import safe_patch
 
     target = types.ModuleType("autolog_bench_target")
     target.Model = Model  # type: ignore[attr-defined]

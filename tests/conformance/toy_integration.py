@@ -6,13 +6,13 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, ClassVar
 
-from autolog import patching
+from autolog import session
 from autolog.integration import Integration
-from autolog.patching import Call
+from autolog.session import Call
 from autolog.tracking import fluent
 
 
-class FitHook:
+class FitHook(session.Hook):
     """A before/after hook: logs params before and a metric after the user's call."""
 
     def before(self, call: Call) -> None:
@@ -25,12 +25,14 @@ class FitHook:
             fluent.log_metric("weight", weight, run_id=call.run_id)
 
 
-def plain_hook(call: Call, original: Any) -> Any:
-    """A plain hook: calls the original itself and logs around it."""
-    fluent.set_tag("toy.plain", call.name, run_id=call.run_id)
-    result = original(*call.args, **call.kwargs)
-    fluent.log_metric("calls", 1, run_id=call.run_id)
-    return result
+class AroundHook(session.Hook):
+    """A hook that logs before and after the call."""
+
+    def before(self, call: Call) -> None:
+        fluent.set_tag("toy.plain", call.name, run_id=call.run_id)
+
+    def after(self, call: Call, result: Any) -> None:
+        fluent.log_metric("calls", 1, run_id=call.run_id)
 
 
 class ToyIntegration(Integration):
@@ -43,8 +45,8 @@ class ToyIntegration(Integration):
         return getattr(module, "__version__", None) if module is not None else "1.2.0"
 
     def _patch(self, module: ModuleType) -> None:
-        patching.safe_patch(self, module.Model, "fit", FitHook())
-        patching.safe_patch(self, module.Model, "from_config", plain_hook)
-        patching.safe_patch(self, module.Model, "helper", plain_hook)
-        patching.safe_patch(self, module.SubModel, "score", plain_hook)
-        patching.safe_patch(self, module, "train", FitHook())
+        session.safe_patch(self, module.Model, "fit", FitHook())
+        session.safe_patch(self, module.Model, "from_config", AroundHook())
+        session.safe_patch(self, module.Model, "helper", AroundHook())
+        session.safe_patch(self, module.SubModel, "score", AroundHook())
+        session.safe_patch(self, module, "train", FitHook())

@@ -23,7 +23,7 @@ from autolog import backends
 from autolog.backends.local import LocalBackend
 from autolog.backends.memory import MemoryBackend
 from autolog.errors import AutologWarning, InvalidInputError, StoreError
-from autolog.tracking import fluent, runs, writer
+from autolog.tracking import fluent, records, runs, writer
 from autolog.tracking.entities import Metric
 
 
@@ -96,10 +96,10 @@ def test_a_refused_batch_is_split_so_every_good_row_lands(monkeypatch: pytest.Mo
     w = writer.Writer()
     with pytest.warns(AutologWarning, match=r"1 metrics refused by the store .*\(600 others were\)"):
         for i in range(300):
-            w.put(writer.MetricRecord(backend, run_id, Metric("good", float(i), 0, i)))
-        w.put(writer.MetricRecord(backend, run_id, Metric("bad", 1.0, 0, 0)))
+            w.put(records.MetricRecord(backend, run_id, Metric("good", float(i), 0, i)))
+        w.put(records.MetricRecord(backend, run_id, Metric("bad", 1.0, 0, 0)))
         for i in range(300, 600):
-            w.put(writer.MetricRecord(backend, run_id, Metric("good", float(i), 0, i)))
+            w.put(records.MetricRecord(backend, run_id, Metric("good", float(i), 0, i)))
         assert w.flush(30) is False
     assert [m.value for m in backend.get_metric_history(run_id, "good")] == [float(i) for i in range(600)]
     assert w.lost(run_id) == 1
@@ -325,7 +325,7 @@ def test_a_failure_to_tag_autologs_errors_still_ends_the_run(
     monkeypatch.delenv("AUTOLOG_TESTING")
     handler = next(p for p in wrapping._patches["toy"] if p.name == "fit").handler
 
-    class FailingAfter:
+    class FailingAfter(session.Hook):
         def after(self, call: object, result: object) -> None:
             raise RuntimeError("hook fault")
 

@@ -87,7 +87,7 @@ def test_no_import_cycle_among_our_modules() -> None:
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
+                cycle = [*stack[stack.index(nxt):], nxt]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if nxt not in state:
                 walk(nxt)
@@ -156,6 +156,6 @@ def test_the_builtin_plugins_are_declared_once() -> None:
     from autolog import plugins
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
-    assert plugins.BUILTINS == {group: dict(points) for group, points in declared.items()}
+    assert {group: dict(points) for group, points in declared.items()} == plugins.BUILTINS
     for name, target in plugins.BUILTINS[plugins.INTEGRATIONS].items():
         assert autolog._SUBMODULES[name] == target.partition(":")[0]

@@ -14,6 +14,7 @@ import pytest
 import autolog
 from autolog.backends.memory import MemoryBackend
 from autolog.errors import AutologWarning
+from autolog.tracking import records
 from autolog.tracking import writer as W
 from autolog.tracking.entities import Metric
 
@@ -49,7 +50,7 @@ def test_consecutive_records_of_a_run_become_few_batches() -> None:
     writer = W.Writer()
     run_id = _run(backend)
     for i in range(10_000):
-        writer.put(W.MetricRecord(backend, run_id, Metric("m", float(i), 0, i)))
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", float(i), 0, i)))
     assert writer.flush(10)
     assert sum(backend.batches) == 10_000
     assert len(backend.batches) < 100
@@ -61,7 +62,7 @@ def test_transient_backend_errors_are_retried_without_loss() -> None:
     backend = Recording(fail=2)
     writer = W.Writer()
     run_id = _run(backend)
-    writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
+    writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
     assert writer.flush(10)
     assert backend.get_metric_history(run_id, "m")[0].value == 1.0
 
@@ -77,10 +78,10 @@ def test_every_persistent_error_is_reported_with_the_run_and_what_was_lost(
     writer = W.Writer()
     run_id = _run(backend)
     with pytest.warns(AutologWarning, match=rf"run {run_id}: \d metrics not written") as seen:
-        writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
         assert writer.flush(10) is False
-        writer.put(W.MetricRecord(backend, run_id, Metric("m", 2.0, 0, 1)))
-        writer.put(W.MetricRecord(backend, run_id, Metric("m", 3.0, 0, 2)))
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", 2.0, 0, 1)))
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", 3.0, 0, 2)))
         assert writer.flush(10) is False
     assert [str(w.message).split(": ")[2] for w in seen] == ["1 metrics not written", "2 metrics not written"]
     assert writer.lost(run_id) == 3
@@ -92,7 +93,7 @@ def test_flush_has_a_deadline_when_the_backend_hangs() -> None:
     backend = Recording(delay=2.0)
     writer = W.Writer()
     run_id = _run(backend)
-    writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
+    writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
     start = time.monotonic()
     assert writer.flush(0.2) is False
     assert time.monotonic() - start < 1.0
@@ -106,7 +107,7 @@ def test_the_queue_is_bounded_by_back_pressure() -> None:
     run_id = _run(backend)
     peak = 0
     for i in range(5_000):
-        writer.put(W.MetricRecord(backend, run_id, Metric("m", 1.0, 0, i)))
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, i)))
         peak = max(peak, len(writer._meta.queue))
     assert peak <= 1_001
     assert writer.flush(30)
@@ -151,10 +152,10 @@ def test_exit_does_not_hang_on_a_stuck_backend(tmp_path: Any) -> None:
         "from autolog.backends.memory import MemoryBackend\n"
         "class Stuck(MemoryBackend):\n"
         "    def log_batch(self, *a, **k): time.sleep(600)\n"
-        "from autolog.tracking import writer as W\n"
+        "from autolog.tracking import records, writer as W\n"
         "from autolog.tracking.entities import Metric\n"
         "b = Stuck('memory:stuck')\n"
-        "W.get_writer().put(W.MetricRecord(b, 'x', Metric('m', 1.0, 0, 0)))\n"
+        "W.get_writer().put(records.MetricRecord(b, 'x', Metric('m', 1.0, 0, 0)))\n"
     )
     start = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,

@@ -38,9 +38,9 @@ def _owner(module: str, name: str, method: str) -> Any:
 
 
 def _knn() -> Any:
-    from autolog import patching
+    from autolog import session
 
-    with patching.suppressed():  # a fitted model to score, without a run of its own
+    with session.suppressed():  # a fitted model to score, without a run of its own
         return _cls("sklearn.neighbors", "KNeighborsClassifier")(n_neighbors=3).fit(X, Y)
 
 
@@ -131,4 +131,25 @@ CASES = [
         fingerprint=lambda r: r,
         creates_run=False,
     ),
+    Case(
+        id="sklearn-classifier-predict-proba",
+        integration="sklearn",
+        module="sklearn.linear_model",
+        owner=lambda: _owner("sklearn.linear_model", "LogisticRegression", "predict_proba"),
+        name="predict_proba",
+        call=lambda: (_logreg().predict_proba(X), None),
+        fail=lambda: _logreg().predict_proba(X[:, :2]),
+        error=ValueError,
+        fingerprint=lambda r: np.round(r, 12).tolist(),
+        creates_run=False,
+    ),
 ]
+
+
+def _logreg() -> Any:
+    """A fitted LogisticRegression (its predictions are what post-training metrics track),
+    without a run of its own."""
+    from autolog import session
+
+    with session.suppressed():
+        return _cls("sklearn.linear_model", "LogisticRegression")().fit(X, Y)

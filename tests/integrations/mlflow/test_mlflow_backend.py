@@ -112,8 +112,10 @@ def test_register_model_creates_a_registry_version(mlflow_server: Any, tmp_path:
         autolog.log_artifacts(str(folder), "model")
     backend = backends.backend_for(mlflow_server.url)
     assert isinstance(backend, MlflowBackend)
-    assert backend.register_model(run.info.run_id, "model", "reg-test") == "1"
-    assert backend.register_model(run.info.run_id, "model", "reg-test") == "2"
+    first = backend.register_model(run.info.run_id, "model", "reg-test")
+    second = backend.register_model(run.info.run_id, "model", "reg-test")
+    assert first is not None and second is not None
+    assert (first.version, second.version) == ("1", "2")
     versions = _client(mlflow_server).search_model_versions("name='reg-test'")
     assert sorted(v.version for v in versions) == ["1", "2"]
     assert {v.run_id for v in versions} == {run.info.run_id}

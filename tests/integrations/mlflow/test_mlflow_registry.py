@@ -10,13 +10,8 @@ from sklearn.linear_model import LogisticRegression
 
 import autolog
 from autolog.backends.mlflow import MlflowBackend
-from autolog.backends.mlflow_registry import MlflowRegistry
 from autolog.errors import ModelNotFoundError
 from autolog.tracking import model_uris
-
-
-class RegistryBackend(MlflowRegistry, MlflowBackend):  # type: ignore[misc]
-    """MlflowBackend with the registry mixin, as the lead wires it in."""
 
 
 def test_register_alias_stage_and_uris_load_the_same_model(mlflow_server: Any) -> None:
@@ -28,7 +23,7 @@ def test_register_alias_stage_and_uris_load_the_same_model(mlflow_server: Any) -
     with autolog.start_run() as run:
         autolog.log_model("sklearn", model, "model")
     autolog.flush()
-    backend = RegistryBackend(mlflow_server.url, spool=False)
+    backend = MlflowBackend(mlflow_server.url, spool=False)
     try:
         backend.create_registered_model("clf")
         created = backend.create_model_version("clf", f"runs:/{run.info.run_id}/model",

@@ -13,7 +13,7 @@ from helpers import enable, fit, loaders, package
 from torch.utils.tensorboard import SummaryWriter
 
 import autolog
-from autolog import patching
+from autolog import wrapping
 from autolog.testing import capture_runs
 from autolog.tracking import fluent
 
@@ -125,7 +125,7 @@ def test_disable_ends_writer_runs_and_restores_methods(tmp_path: Path) -> None:
         writer = SummaryWriter(tmp_path)
         writer.add_scalar("m", 1.0)
         autolog.pytorch.autolog(disable=True)
-        assert not patching.is_patched(SummaryWriter, "add_scalar")
+        assert not wrapping.is_patched(SummaryWriter, "add_scalar")
         writer.add_scalar("m", 2.0, 1)
         writer.close()
     assert [r.info.status for r in runs] == ["FINISHED"]
