@@ -11,6 +11,10 @@ in milliseconds. It is stable across processes (blake2b, no ``hash()`` randomisa
 arrays that share their first rows but differ further on get different digests (unlike
 MLflow's head-only digest, MLflow #11560). Differences that fall between sampled rows of
 a large array are not seen: a digest identifies data, it does not checksum it.
+
+A pandas DataFrame's digest is MLflow's instead (:func:`pandas_digest`: md5 of the hashed
+first 10,000 rows of its string and numeric columns, its length and its column names), so
+that one DataFrame is recognised as the same dataset in both tools.
 """
 
 from __future__ import annotations
@@ -160,6 +164,30 @@ def _digest(*parts: Any) -> str:
     return h.hexdigest()
 
 
+PANDAS_DIGEST_ROWS = 10_000
+
+
+def pandas_digest(df: Any) -> str:
+    """MLflow's digest of a DataFrame (``mlflow.data.digest_utils.compute_pandas_digest``),
+    computed the same way: the first 10,000 rows of the columns whose cells are all ``str``
+    (judged on those rows, not the whole frame) and of the numeric ones, hashed by pandas
+    with their index, then the frame's length and column names, through md5 (8 hex)."""
+    import pandas as pd
+
+    head = df.head(PANDAS_DIGEST_ROWS)
+    strings = [c for c in head.columns
+               if head[c].dtype.kind == "O" or str(head[c].dtype) == "string"]
+    strings = [c for c in strings if bool(head[c].map(type).eq(str).all())]
+    numeric = head.select_dtypes(include=[np.number]).columns
+    columns = pd.Index(strings, dtype=head.columns.dtype).union(numeric)
+    h = hashlib.md5(usedforsecurity=False)
+    h.update(pd.util.hash_pandas_object(head[columns]).values)
+    h.update(np.int64(len(df)))
+    for column in df.columns:
+        h.update(str(column).encode())
+    return h.hexdigest()[:8]
+
+
 def compute_digest(features: Any, targets: Any = None) -> str:
     """The 8-hex-character digest of features (and targets): see the module docstring."""
     return _digest(features, targets)
@@ -260,7 +288,7 @@ def from_pandas(
     schema = {"mlflow_colspec": infer_schema(df).to_list()}
     profile = {"num_rows": len(df), "num_elements": int(df.size)}
     source_type, source_json = _source(source)
-    return Dataset(name or DEFAULT_NAME, digest or compute_digest(df),
+    return Dataset(name or DEFAULT_NAME, digest or pandas_digest(df),
                    source_type, source_json, json.dumps(schema), json.dumps(profile))
 
 

@@ -11,6 +11,7 @@ regression, also at the end of a pipeline), one ``predict_proba`` pass gives bot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -187,6 +188,58 @@ def regressor_metrics(y_true: Any, y_pred: Any, sample_weight: Any) -> dict[str,
     return out
 
 
+def decision_curve(plots: dict[str, Any], estimator: Any, X: Any, y: Any, weight: Any) -> None:
+    """ROC and precision-recall data of a binary classifier without ``predict_proba`` from
+    its ``decision_function`` (as scikit-learn's displays, and so MLflow's plots, use it)."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None or len(classes) != 2 or not hasattr(estimator, "decision_function"):
+        return
+    t = np.asarray(y).reshape(-1)
+    positive = t == classes[1]
+    if positive.all() or not positive.any():
+        return
+    with session.suppressed():
+        score = np.asarray(estimator.decision_function(X), dtype=float).reshape(-1)
+    fps, tps, _ = binary_curve(positive, score, _weights(weight, len(t)))
+    plots["curve"], plots["positive"] = (fps, tps), classes[1]
+
+
+def exact_classifier_values(out: dict[str, float], y_true: Any, y_pred: Any, proba: Any,
+                            sample_weight: Any, pos_label: Any) -> None:
+    """Replace the values in ``out`` by scikit-learn's own functions' (called as MLflow
+    calls them), so that each is bit-identical to ``sklearn.metrics``: the NumPy versions
+    above agree only to the last digit. A metric that scikit-learn refuses is dropped."""
+    import warnings
+
+    from sklearn import metrics as M
+
+    average = "weighted" if pos_label is None else "binary"
+    with session.suppressed(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zero division: the value is 0.0, as MLflow logs it
+        calls: tuple[tuple[str, Callable[[], Any]], ...] = (
+            ("accuracy_score", lambda: M.accuracy_score(y_true, y_pred, sample_weight=sample_weight)),
+            ("prf", lambda: M.precision_recall_fscore_support(
+                y_true, y_pred, pos_label=pos_label if pos_label is not None else 1,
+                average=average, sample_weight=sample_weight)[:3]),
+            ("log_loss", lambda: M.log_loss(y_true, proba, sample_weight=sample_weight)),
+            ("roc_auc", lambda: M.roc_auc_score(
+                y_true, proba[:, 1] if proba.shape[1] == 2 else proba, average="weighted",
+                sample_weight=sample_weight, multi_class="ovo")),
+        )
+        for key, compute in calls:
+            names = ("precision_score", "recall_score", "f1_score") if key == "prf" else (key,)
+            if not any(n in out for n in names) and not (key == "roc_auc" and "log_loss" in out):
+                continue
+            try:
+                value = compute()
+            except Exception:  # noqa: BLE001 - undefined for these labels: not logged
+                for n in names:
+                    out.pop(n, None)
+                continue
+            for n, v in zip(names, value if key == "prf" else (value,), strict=True):
+                out[n] = float(v)
+
+
 # ============================================================================ one pass
 def _estimator_type(estimator: Any) -> str | None:
     tags = getattr(estimator, "__sklearn_tags__", None)
@@ -272,6 +325,9 @@ def compute(call: Call, estimator: Any, X: Any, y: Any, weight: Any,
         y_pred, proba = _predict_fast(estimator, X)
         metrics, plots = classifier_metrics(y, y_pred, proba, getattr(estimator, "classes_", None),
                                             weight, call.config.get("pos_label"))
+        exact_classifier_values(metrics, y, y_pred, proba, weight, call.config.get("pos_label"))
+        if proba is None and "curve" not in plots:
+            decision_curve(plots, estimator, X, y, weight)
         if _inherits_score(estimator, "ClassifierMixin") and "accuracy_score" in metrics:
             metrics["score"] = metrics["accuracy_score"]
     elif kind == "regressor" and y is not None and hasattr(estimator, "predict"):
