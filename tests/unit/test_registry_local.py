@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
+pytest.importorskip("sklearn")  # the models registered here are scikit-learn's (the all env)
 from sklearn.linear_model import LogisticRegression
 
 import autolog
