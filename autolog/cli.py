@@ -364,5 +364,13 @@ def sync() -> None:
     click.echo(redact(str(summary)))
 
 
+try:  # `autolog models`: the registry's group when present; serve and predict in any case
+    from autolog.cli_models import models_group as _models
+except ImportError:
+    _models = main.commands.get("models") or click.Group("models", help="Serve and score models.")  # type: ignore[assignment]
+from autolog.serving.cli import add_commands  # noqa: E402 - after the group exists
+
+add_commands(main.commands.setdefault("models", _models))  # type: ignore[arg-type]
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,120 @@
+"""The scoring server's ASGI application (Starlette): ``/invocations``, ``/ping``,
+``/health`` and ``/version``.
+
+A body larger than the limit is refused with 413 before it is read whole (from its
+``Content-Length``, or as soon as the streamed bytes pass the limit). Small requests are
+parsed and predicted on the event loop, which saves a thread hop per request; larger ones in
+Starlette's thread pool, so that a long prediction does not hold up ``/ping``. Every refusal
+is MLflow's error JSON, ``{"error_code": ..., "message": ...}``, with a 4xx status; an error
+of autolog's own is a 500 with the same shape and no traceback (the traceback goes to the
+server's log).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from autolog.serving import protocol
+from autolog.serving.protocol import DEFAULT_MAX_BODY_BYTES, ScoringError
+
+logger = logging.getLogger("autolog.serving")
+
+# bodies up to this size are handled on the event loop (parsing and predicting a few rows
+# costs less than handing them to a thread)
+INLINE_BODY_BYTES = 16 * 1024
+JSON = "application/json"
+# how serve() hands the model and the limit to worker processes (uvicorn --workers N)
+ENV_MODEL_URI = "AUTOLOG_SERVING_MODEL_URI"
+ENV_MAX_BODY_BYTES = "AUTOLOG_SERVING_MAX_BODY_BYTES"
+
+
+def _error(exc: ScoringError) -> Response:
+    return Response(exc.to_json(), status_code=exc.status, media_type=JSON)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise ScoringError(f"Content-Length {declared!r} is not a number") from None
+        if size > limit:
+            raise ScoringError(
+                f"the body has {size} bytes; this server accepts at most {limit} "
+                "(autolog models serve --max-body-bytes)", 413, "REQUEST_TOO_LARGE")
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise ScoringError(
+                f"the body has more than {limit} bytes; this server accepts at most {limit} "
+                "(autolog models serve --max-body-bytes)", 413, "REQUEST_TOO_LARGE")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _score(model: Any, body: bytes, kind: str) -> bytes:
+    data, params = protocol.parse_body(body, kind)
+    return protocol.encode_predictions(protocol.predict(model, data, params))
+
+
+def create_app(model: Any, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+               version: str | None = None) -> Starlette:
+    """The ASGI app serving ``model`` (anything with ``predict(data, params=None)``, such
+    as :func:`autolog.load_pyfunc`'s result)."""
+    if version is None:
+        from autolog import __version__
+
+        version = __version__
+    version_body = version.encode()
+
+    async def ping(request: Request) -> Response:
+        return Response(b"\n", media_type=JSON)
+
+    async def version_route(request: Request) -> Response:
+        return Response(version_body, media_type=JSON)
+
+    async def invocations(request: Request) -> Response:
+        try:
+            kind = protocol.media_type(request.headers.get("content-type"))
+            body = await _read_body(request, max_body_bytes)
+            if len(body) <= INLINE_BODY_BYTES:
+                payload = _score(model, body, kind)
+            else:
+                payload = await run_in_threadpool(_score, model, body, kind)
+        except ScoringError as exc:
+            return _error(exc)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except Exception:
+            logger.exception("scoring failed")
+            return _error(ScoringError(
+                "the server failed to score this request (see its log)", 500, "INTERNAL_ERROR"))
+        return Response(payload, media_type=JSON)
+
+    routes = [
+        Route("/ping", ping, methods=["GET"]),
+        Route("/health", ping, methods=["GET"]),
+        Route("/version", version_route, methods=["GET"]),
+        Route("/invocations", invocations, methods=["POST"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker process started by uvicorn with ``workers > 1``: the model URI
+    and the body limit come from the environment that :func:`autolog.serving.serve` set."""
+    from autolog.models import load_pyfunc
+
+    model = load_pyfunc(os.environ[ENV_MODEL_URI])
+    return create_app(model, int(os.environ.get(ENV_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)))
