@@ -56,9 +56,10 @@ else:  # numpy-heavy: loaded with the first training, not by autolog()
     _common = lazy_module("autolog.integrations._common")
 
 IMPORTANCE_TYPES = ("split", "gain")
+# MLflow's list: ``keep_training_booster`` (and, where lightgbm has them, ``verbose_eval``
+# and ``evals_result``) are logged as MLflow logs them
 _TRAIN_EXCLUDED = ("params", "train_set", "valid_sets", "valid_names", "fobj", "feval",
-                   "init_model", "evals_result", "verbose_eval", "callbacks", "learning_rates",
-                   "keep_training_booster")
+                   "init_model", "callbacks", "learning_rates", "evals_result")
 _CV_EXCLUDED = ("params", "train_set", "folds", "fobj", "feval", "init_model", "fpreproc",
                 "callbacks", "verbose_eval", "show_stdv", "eval_train_metric",
                 "return_cvbooster")

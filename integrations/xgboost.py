@@ -23,7 +23,7 @@ What is logged
       number of iterations run) and one more point of each eval metric at
       ``step = stopped_iteration`` holding the best iteration's value.
     * Artifacts: ``feature_importance_<type>.json`` (MLflow's file: feature to value) for
-      each type in the ``importance_types`` flag (default weight, gain and cover), written
+      each type in the ``importance_types`` flag (default weight, as MLflow), written
       on the writer thread. Its picture, ``feature_importance_<type>.png``, is drawn from
       the JSON where it is wanted (``autolog runs show RUN_ID --plots DIR``, ``autolog
       export`` to MLflow, runs tracked into MLflow directly), or into the run at fit time
@@ -60,8 +60,9 @@ else:  # numpy-heavy: loaded with the first training, not by autolog()
 
 # DMatrix -> where its data came from; weak keys and weak values: nothing is kept alive
 _SOURCES: weakref.WeakKeyDictionary[Any, _Source] = weakref.WeakKeyDictionary()
-_TRAIN_EXCLUDED = ("params", "dtrain", "evals", "obj", "feval", "custom_metric", "evals_result",
-                   "verbose_eval", "xgb_model", "callbacks", "learning_rates")
+# MLflow's list: ``custom_metric`` and ``verbose_eval`` are logged, as MLflow logs them
+_TRAIN_EXCLUDED = ("params", "dtrain", "evals", "obj", "feval", "evals_result", "xgb_model",
+                   "callbacks", "learning_rates")
 _callback_class: Any = None
 
 
@@ -314,7 +315,7 @@ def _importance_types(value: Any) -> bool:
 
 
 FLAGS: dict[str, F.Flag] = {
-    "importance_types": F.Flag(("weight", "gain", "cover"), _importance_types,
+    "importance_types": F.Flag(("weight",), _importance_types,
                                f"None or a list of {', '.join(map(repr, IMPORTANCE_TYPES))}"),
     "registered_model_name": F.REGISTERED_MODEL_NAME,
     "model_format": F.Flag("json", F.one_of(*MODEL_FORMATS),
@@ -343,7 +344,7 @@ class XGBoostIntegration(Integration):
 
 
 def autolog(
-    importance_types: Sequence[str] | None = ("weight", "gain", "cover"),
+    importance_types: Sequence[str] | None = ("weight",),
     log_input_examples: bool = False,
     log_model_signatures: bool = True,
     log_models: bool = True,

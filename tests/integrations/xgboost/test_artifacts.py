@@ -19,8 +19,9 @@ def _importance(run_id: str, name: str) -> dict[str, float]:
     return json.loads(Path(path).read_text())
 
 
-def test_feature_importance_json_for_weight_gain_and_cover(binary, artifacts) -> None:
-    """Default importance types: a JSON each, equal to get_score(); no PNG at fit time."""
+def test_feature_importance_json_for_weight_gain_and_cover(enable, binary, artifacts) -> None:
+    """Asked importance types: a JSON each, equal to get_score(); no PNG at fit time."""
+    enable(importance_types=["weight", "gain", "cover"])
     X, y = binary
     with capture_runs() as runs:
         booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(X, label=y), 5)
@@ -38,7 +39,7 @@ def test_log_plots_png_also_draws_the_importance_pngs(enable, binary, artifacts)
     pytest.importorskip("matplotlib")
     from matplotlib.image import imread
 
-    enable(log_plots="png")
+    enable(log_plots="png", importance_types=["weight", "gain", "cover"])
     X, y = binary
     with capture_runs() as runs:
         xgb.XGBClassifier(n_estimators=3).fit(X, y)
@@ -49,6 +50,15 @@ def test_log_plots_png_also_draws_the_importance_pngs(enable, binary, artifacts)
     path = autolog.download_artifacts(run_id, "feature_importance_gain.png")
     assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert imread(path).shape[0] > 50
+
+
+def test_default_importance_type_is_weight_only_as_mlflow(binary, artifacts) -> None:
+    """By default only feature_importance_weight.json is logged (MLflow's default)."""
+    X, y = binary
+    with capture_runs() as runs:
+        xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(X, label=y), 3)
+    names = artifacts(runs[0].info.run_id)
+    assert [n for n in names if n.startswith("feature_importance_")] == ["feature_importance_weight.json"]
 
 
 def test_invalid_log_plots_value_is_an_error(enable) -> None:

@@ -28,7 +28,8 @@ def test_train_logs_every_booster_param_and_the_training_arguments(binary) -> No
     assert params["objective"] == "binary:logistic"
     assert params["max_depth"] == "3" and params["eta"] == "0.3"
     assert params["num_boost_round"] == "10" and params["early_stopping_rounds"] == "5"
-    assert not {"verbose_eval", "evals", "dtrain", "callbacks", "evals_result"} & set(params)
+    assert not {"evals", "dtrain", "callbacks", "evals_result"} & set(params)
+    assert params["verbose_eval"] == "False" and params["custom_metric"] == "None"  # as MLflow
     assert runs[0].info.status == "FINISHED"
     assert runs[0].data.tags["mlflow.autologging"] == "xgboost"
 
