@@ -321,23 +321,6 @@ def owner_of(cls: type) -> str | None:
     return None
 
 
-def integration_autolog(name: str) -> Any:
-    """Build a module-level ``autolog(**flags)`` for one integration (``autolog.sklearn.autolog``)."""
-
-    def autolog(**flags: Any) -> None:
-        integration = get_integration(name)
-        merged = {**config.COMMON_FLAGS, **integration.flags, **flags}
-        integration.enable(**merged)
-
-    autolog.__name__ = "autolog"
-    autolog.__qualname__ = "autolog"
-    autolog.__doc__ = (
-        f"Enable (or with ``disable=True`` disable) autologging for {name}. Flags: the "
-        "common ones of ``autolog.autolog`` plus the integration's own."
-    )
-    return autolog
-
-
 def autolog(
     disable: bool = False,
     exclusive: bool = False,

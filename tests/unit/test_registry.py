@@ -94,7 +94,7 @@ def test_per_integration_flags_override_global_ones() -> None:
     try:
         autolog.autolog(log_models=False)
         assert flagged.config["log_models"] is False
-        I.integration_autolog("flagged")(log_models=True, own=5)
+        flagged.enable(log_models=True, own=5)
         assert flagged.config["log_models"] is True and flagged.config["own"] == 5
     finally:
         autolog.autolog(disable=True)
