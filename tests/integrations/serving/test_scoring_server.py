@@ -166,3 +166,15 @@ def test_serve_on_a_port_in_use_is_a_one_line_error(served: dict[str, Any]) -> N
     assert done.returncode != 0
     assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_listening_socket_sends_small_answers_without_delay() -> None:
+    """serve's socket is TCP with TCP_NODELAY, so answers do not wait for a delayed ACK."""
+    from autolog.serving import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()
