@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from autolog import config
 from autolog.serving import protocol
 from autolog.serving.protocol import DEFAULT_MAX_BODY_BYTES, ScoringError
 
@@ -32,8 +33,8 @@ logger = logging.getLogger("autolog.serving")
 INLINE_BODY_BYTES = 16 * 1024
 JSON = "application/json"
 # how serve() hands the model and the limit to worker processes (uvicorn --workers N)
-ENV_MODEL_URI = "AUTOLOG_SERVING_MODEL_URI"
-ENV_MAX_BODY_BYTES = "AUTOLOG_SERVING_MAX_BODY_BYTES"
+ENV_MODEL_URI = config.AUTOLOG_SERVING_MODEL_URI
+ENV_MAX_BODY_BYTES = config.AUTOLOG_SERVING_MAX_BODY_BYTES
 
 
 def _error(exc: ScoringError) -> Response:
