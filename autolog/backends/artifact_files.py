@@ -115,3 +115,26 @@ def download_artifact(root: str, path: str, dst_path: str) -> str:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(file, target)
     return dest
+
+
+class FileArtifacts:
+    """A backend's artifact methods over one folder per run: ``_artifact_dir(run_id)`` to
+    read, ``_writable_dir(run_id)`` to write (the same folder unless a store overrides it)."""
+
+    def _artifact_dir(self, run_id: str) -> str:
+        raise NotImplementedError
+
+    def _writable_dir(self, run_id: str) -> str:
+        return self._artifact_dir(run_id)
+
+    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
+        copy_artifact(self._writable_dir(run_id), local_path, artifact_path)
+
+    def artifact_destination(self, run_id: str, artifact_file: str) -> str:
+        return file_destination(self._writable_dir(run_id), artifact_file)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
+        return list_artifact_files(self._artifact_dir(run_id), path)
+
+    def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
+        return download_artifact(self._artifact_dir(run_id), path, dst_path)

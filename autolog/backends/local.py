@@ -28,12 +28,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from autolog.backends import local_schema as S
-from autolog.backends.artifact_files import (
-    copy_artifact,
-    download_artifact,
-    file_destination,
-    list_artifact_files,
-)
+from autolog.backends.artifact_files import FileArtifacts
 from autolog.backends.base import Backend
 from autolog.backends.local_db import Database
 from autolog.backends.local_registry import LocalRegistry
@@ -66,7 +61,7 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-class LocalBackend(LocalRegistry, Backend):
+class LocalBackend(LocalRegistry, FileArtifacts, Backend):
     """SQLite in WAL mode plus an artifact folder, safe from many threads and processes;
     the model registry's methods come from :class:`LocalRegistry`."""
 
@@ -322,18 +317,6 @@ class LocalBackend(LocalRegistry, Backend):
             relative = self._read(lambda c: self._check_run(c, run_id))[1]
             folder = self._artifact_dirs[run_id] = os.path.join(self.root, relative)
         return folder
-
-    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
-        copy_artifact(self._artifact_dir(run_id), local_path, artifact_path)
-
-    def artifact_destination(self, run_id: str, artifact_file: str) -> str:
-        return file_destination(self._artifact_dir(run_id), artifact_file)
-
-    def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
-        return list_artifact_files(self._artifact_dir(run_id), path)
-
-    def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
-        return download_artifact(self._artifact_dir(run_id), path, dst_path)
 
 
 

@@ -18,12 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from autolog.backends.artifact_files import (
-    copy_artifact,
-    download_artifact,
-    file_destination,
-    list_artifact_files,
-)
+from autolog.backends.artifact_files import FileArtifacts
 from autolog.backends.base import Backend
 from autolog.errors import InvalidInputError, RunNotFoundError
 from autolog.tracking import entities as E
@@ -43,7 +38,7 @@ class _StoredRun:
     order: int = 0
 
 
-class MemoryBackend(Backend):
+class MemoryBackend(FileArtifacts, Backend):
     def __init__(self, uri: str = "memory:") -> None:
         self.uri = uri
         self._lock = threading.RLock()
@@ -233,15 +228,3 @@ class MemoryBackend(Backend):
             if self._tmp is None:  # closed, then used again: recreate the private folder
                 self._tmp = folder.rsplit(os.sep, 2)[0]
         return folder
-
-    def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
-        copy_artifact(self._writable_dir(run_id), local_path, artifact_path)
-
-    def artifact_destination(self, run_id: str, artifact_file: str) -> str:
-        return file_destination(self._writable_dir(run_id), artifact_file)
-
-    def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
-        return list_artifact_files(self._artifact_dir(run_id), path)
-
-    def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
-        return download_artifact(self._artifact_dir(run_id), path, dst_path)
