@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autolog.errors import InvalidInputError, ModelNotFoundError
 from autolog.tracking import registry_search
@@ -118,16 +118,13 @@ def _touch(c: sqlite3.Connection, name: str, version: int | None = None) -> None
 class LocalRegistry:
     """The registry methods of the Backend protocol over the local store's database."""
 
-    root: str
+    if TYPE_CHECKING:  # provided by the store this is mixed into (declared, not defined,
+        # so that the store's own methods win wherever the mixin sits in the MRO)
+        def _read(self, body: Callable[[sqlite3.Connection], T]) -> T: ...
 
-    def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
+        def _write(self, body: Callable[[sqlite3.Connection], T]) -> T: ...
 
-    def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
-        raise NotImplementedError
-
-    def get_run(self, run_id: str) -> Run:
-        raise NotImplementedError
+        def get_run(self, run_id: str) -> Run: ...
 
     # registered models ------------------------------------------------------------------
     def create_registered_model(self, name: str, tags: dict[str, str] | None = None,
