@@ -33,8 +33,8 @@ What is logged
       data is sampled before LightGBM frees it; data given as a file path is not sampled).
 
 Flags: see ``autolog.lightgbm.autolog`` (``help(autolog.lightgbm.autolog)``): the common
-ones of ``autolog.autolog`` plus ``registered_model_name`` (used where the backend has a
-model registry, MLflow's) and ``log_plots``. ``autolog.lightgbm.log_model``,
+ones of ``autolog.autolog`` plus ``registered_model_name`` (a version in the store's
+model registry, the local one or MLflow's) and ``log_plots``. ``autolog.lightgbm.log_model``,
 ``save_model`` and ``load_model`` work as MLflow's.
 """
 
@@ -291,8 +291,8 @@ def autolog(
         disable_for_unsupported_versions: do not patch a LightGBM outside the supported
             range (by default it is patched, with a warning).
         silent: no warnings from autologging itself.
-        registered_model_name: register each logged model under this name, where the
-            store has a model registry (MLflow's).
+        registered_model_name: register each logged model under this name in the
+            store's model registry (the local store's or MLflow's).
         extra_tags: tags set on every run that autologging opens.
         log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
             that autologging opens.

@@ -260,8 +260,8 @@ def autolog(
         disable_for_unsupported_versions: do not patch a Lightning or torch outside the
             supported range (by default it is patched, with a warning).
         silent: no warnings from autologging itself.
-        registered_model_name: register each logged model under this name, where the
-            store has a model registry (MLflow's).
+        registered_model_name: register each logged model under this name in the
+            store's model registry (the local store's or MLflow's).
         extra_tags: tags set on every run that autologging opens.
         checkpoint: save checkpoints during training (``checkpoints/``).
         checkpoint_monitor: the metric deciding which checkpoint is best; needed with

@@ -34,8 +34,8 @@ What is logged
       training and eval data as dataset inputs (contexts ``train`` and ``eval``).
 
 Flags: see ``autolog.xgboost.autolog`` (``help(autolog.xgboost.autolog)``): the common
-ones of ``autolog.autolog`` plus ``importance_types``, ``registered_model_name`` (used
-where the backend has a model registry, MLflow's), ``model_format`` and ``log_plots``.
+ones of ``autolog.autolog`` plus ``importance_types``, ``registered_model_name`` (a version
+in the store's model registry, the local one or MLflow's), ``model_format`` and ``log_plots``.
 ``autolog.xgboost.log_model``, ``save_model`` and ``load_model`` work as MLflow's.
 """
 
@@ -377,8 +377,8 @@ def autolog(
         disable_for_unsupported_versions: do not patch an XGBoost outside the supported
             range (by default it is patched, with a warning).
         silent: no warnings from autologging itself.
-        registered_model_name: register each logged model under this name, where the
-            store has a model registry (MLflow's).
+        registered_model_name: register each logged model under this name in the
+            store's model registry (the local store's or MLflow's).
         model_format: the model file's format: ``"json"``, ``"ubj"`` or ``"xgb"``.
         extra_tags: tags set on every run that autologging opens.
         log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
