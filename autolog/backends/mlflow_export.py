@@ -149,7 +149,9 @@ def export_registry(source: Backend, dest: MlflowBackend, ids: dict[str, str]) -
     client, copied = dest.client, 0
     for model in source.search_registered_models(max_results=100000):
         mapping: dict[str, str] = {}
-        for mv in source.search_model_versions(f"name = '{model.name}'", 100000):
+        # in version order, so that a model new to MLflow gets the same version numbers
+        for mv in sorted(source.search_model_versions(f"name = '{model.name}'", 100000),
+                         key=lambda v: int(v.version)):
             remote_run = ids.get(mv.run_id or "")
             if remote_run is None or mv.artifact_path is None:
                 continue

@@ -9,7 +9,8 @@
 ``{"predictions": ...}`` in the bytes MLflow's server would send; ``GET /ping`` and
 ``/health`` answer 200 once the model is loaded, ``/version`` the autolog version. A request
 that does not fit the signature, a malformed body, an unsupported content type or a body
-over the limit gets a 4xx with ``{"error_code": ..., "message": ...}`` naming the problem.
+over the limit gets a 4xx, one not answered within the timeout (``--timeout``, 60 s) a
+504, with ``{"error_code": ..., "message": ...}`` naming the problem.
 
 Loading a model unpickles it for the pickle-based formats: serve only models you trust. The
 server binds 127.0.0.1 by default and has no authentication; put it behind a proxy that
@@ -27,10 +28,13 @@ from typing import Any
 from autolog.errors import InvalidInputError
 from autolog.serving.protocol import DEFAULT_MAX_BODY_BYTES, ScoringError
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "ScoringError", "serve"]
+DEFAULT_TIMEOUT_S = 60.0  # MLflow's scoring server's default request timeout
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_TIMEOUT_S", "ScoringError", "serve"]
 
 
-def _check_arguments(host: Any, port: Any, workers: Any, max_body_bytes: Any) -> None:
+def _check_arguments(host: Any, port: Any, workers: Any, max_body_bytes: Any,
+                     timeout: Any) -> None:
     if not isinstance(host, str) or not host:
         raise InvalidInputError(f"host {host!r} must be a host name or address, e.g. 127.0.0.1")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
@@ -40,6 +44,10 @@ def _check_arguments(host: Any, port: Any, workers: Any, max_body_bytes: Any) ->
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) \
             or max_body_bytes < 1:
         raise InvalidInputError(f"max_body_bytes {max_body_bytes!r} must be a positive integer")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+                                or not 0 < timeout < float("inf")):
+        raise InvalidInputError(f"timeout {timeout!r} must be a positive number of seconds or "
+                                "None (no limit)")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -76,15 +84,18 @@ def _uvicorn() -> Any:
 
 
 def serve(model_uri: str, host: str = "127.0.0.1", port: int = 5001, workers: int = 1, *,
-          max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+          max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+          timeout: float | None = DEFAULT_TIMEOUT_S) -> None:
     """Load the model at ``model_uri`` (``runs:/…``, ``models:/…`` where the registry knows
     it, a ``file:`` URI or a local path) and serve it on ``host:port`` until interrupted.
 
     ``workers`` > 1 starts that many processes, each loading the model. Bodies over
-    ``max_body_bytes`` are refused with 413. Errors before serving (a model that does not
+    ``max_body_bytes`` are refused with 413, a request still scoring after ``timeout``
+    seconds gets 504 (None: no limit; small requests are then scored on the event loop).
+    Errors before serving (a model that does not
     load, a port in use, the extra not installed) raise :class:`autolog.InvalidInputError`
     or the loader's error, naming the value."""
-    _check_arguments(host, port, workers, max_body_bytes)
+    _check_arguments(host, port, workers, max_body_bytes, timeout)
     uvicorn = _uvicorn()
     from autolog.models import load_pyfunc
     from autolog.serving import app as app_module
@@ -98,12 +109,13 @@ def serve(model_uri: str, host: str = "127.0.0.1", port: int = 5001, workers: in
     options: dict[str, Any] = {"log_level": "warning", "access_log": False,
                                "timeout_graceful_shutdown": 5}
     if workers == 1:
-        application = app_module.create_app(model, max_body_bytes)
+        application = app_module.create_app(model, max_body_bytes, timeout_s=timeout)
         config = uvicorn.Config(application, **options)
         uvicorn.Server(config).run(sockets=[sock])
         return
     os.environ[app_module.ENV_MODEL_URI] = os.fspath(model_uri)
     os.environ[app_module.ENV_MAX_BODY_BYTES] = str(max_body_bytes)
+    os.environ[app_module.ENV_TIMEOUT_S] = str(timeout or 0)
     config = uvicorn.Config("autolog.serving.app:app_from_environment", factory=True,
                             workers=workers, **options)
     import inspect

@@ -18,7 +18,8 @@ _TYPES = {".csv": "csv", ".json": "json"}
 
 @click.command("serve")
 @click.option("-m", "--model-uri", required=True,
-              help="runs:/<run_id>/<path>, models:/<name>/<version>, a file: URI or a local path.")
+              help="runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, "
+                   "models:/<name>/latest, models:/<name>/<stage>, a file: URI or a local path.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind (the server has no authentication).")
 @click.option("--port", "-p", default=5001, show_default=True, type=int)
@@ -26,22 +27,26 @@ _TYPES = {".csv": "csv", ".json": "json"}
               help="Server processes, each with its own copy of the model.")
 @click.option("--max-body-bytes", default=None, type=int,
               help="Largest request body accepted (default 64 MiB); larger ones get 413.")
+@click.option("--timeout", default=60.0, show_default=True, type=float,
+              help="Seconds a request may take before it is answered 504; 0: no limit.")
 def serve_command(model_uri: str, host: str, port: int, workers: int,
-                  max_body_bytes: int | None) -> None:
+                  max_body_bytes: int | None, timeout: float) -> None:
     """Serve a model with MLflow's scoring protocol: POST /invocations (JSON or CSV),
     GET /ping, /health, /version."""
     from autolog import serving
 
     limit = serving.DEFAULT_MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes
     try:
-        serving.serve(model_uri, host=host, port=port, workers=workers, max_body_bytes=limit)
+        serving.serve(model_uri, host=host, port=port, workers=workers, max_body_bytes=limit,
+                      timeout=timeout if timeout != 0 else None)
     except AutologError as exc:
         raise click.ClickException(_one_line(exc)) from None
 
 
 @click.command("predict")
 @click.option("-m", "--model-uri", required=True,
-              help="runs:/<run_id>/<path>, models:/<name>/<version>, a file: URI or a local path.")
+              help="runs:/<run_id>/<path>, models:/<name>/<version>, models:/<name>@<alias>, "
+                   "models:/<name>/latest, models:/<name>/<stage>, a file: URI or a local path.")
 @click.option("-i", "--input-path", required=True, type=click.Path(dir_okay=False),
               help="A CSV file (header row, then rows) or a JSON file in the /invocations format.")
 @click.option("-o", "--output-path", default=None, type=click.Path(dir_okay=False),

@@ -67,6 +67,29 @@ def test_autolog_registered_model_name_registers_in_the_local_store() -> None:
     assert sorted(v.version for v in versions) == ["1", "2"]
 
 
+@pytest.mark.parametrize("framework", ["xgboost", "lightgbm"])
+def test_gbm_autolog_registered_model_name_registers_in_the_local_store(framework: str) -> None:
+    """xgboost/lightgbm autolog(registered_model_name=) registers a version of the fitted
+    model, on its autologged run, that loads and predicts as the model."""
+    lib = pytest.importorskip(framework)
+    integration = getattr(autolog, framework)
+    integration.autolog(registered_model_name=f"auto-{framework}", log_system_metrics=False)
+    try:
+        if framework == "xgboost":
+            model = lib.XGBClassifier(n_estimators=3, max_depth=2).fit(X, Y)
+        else:
+            model = lib.LGBMClassifier(n_estimators=3, num_leaves=4, min_child_samples=2,
+                                       verbose=-1).fit(X, Y)
+    finally:
+        integration.autolog(disable=True)
+    run = autolog.last_active_run()
+    assert run is not None
+    versions = autolog.MlflowClient().search_model_versions(f"name = 'auto-{framework}'")
+    assert [(v.version, v.run_id) for v in versions] == [("1", run.info.run_id)]
+    loaded = autolog.load_model(f"models:/auto-{framework}/1")
+    assert (loaded.predict(X) == model.predict(X)).all()
+
+
 def test_every_model_uri_loads_the_same_predictions(logged: tuple[str, Any]) -> None:
     """runs:/, models:/name/version, @alias, /latest and /<stage> load the same model."""
     run_id, model = logged
