@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from autolog.backends.artifact_files import FileArtifacts
 from autolog.backends.base import Backend
+from autolog.backends.memory_registry import MemoryRegistry
 from autolog.errors import InvalidInputError, RunNotFoundError
 from autolog.tracking import entities as E
 from autolog.tracking import search as Q
@@ -38,7 +39,7 @@ class _StoredRun:
     order: int = 0
 
 
-class MemoryBackend(FileArtifacts, Backend):
+class MemoryBackend(MemoryRegistry, FileArtifacts, Backend):
     def __init__(self, uri: str = "memory:") -> None:
         self.uri = uri
         self._lock = threading.RLock()
@@ -58,6 +59,7 @@ class MemoryBackend(FileArtifacts, Backend):
             return self._tmp
 
     def close(self) -> None:
+        self.close_registry()
         with self._lock:
             if self._tmp is not None:
                 shutil.rmtree(self._tmp, ignore_errors=True)

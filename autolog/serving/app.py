@@ -42,7 +42,7 @@ JSON = "application/json"
 # how serve() hands the model and the limit to worker processes (uvicorn --workers N)
 ENV_MODEL_URI = config.AUTOLOG_SERVING_MODEL_URI
 ENV_MAX_BODY_BYTES = config.AUTOLOG_SERVING_MAX_BODY_BYTES
-ENV_TIMEOUT_S = getattr(config, "AUTOLOG_SERVING_TIMEOUT", "AUTOLOG_SERVING_TIMEOUT")
+ENV_TIMEOUT_S = config.AUTOLOG_SERVING_TIMEOUT
 DEFAULT_TIMEOUT_S = 60.0  # as autolog.serving.DEFAULT_TIMEOUT_S (not imported: a cycle)
 
 

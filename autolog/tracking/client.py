@@ -10,8 +10,8 @@ Code written for ``mlflow.MlflowClient`` ports by changing the import::
 
 The client follows the current tracking URI unless given ``tracking_uri``. Each call first
 waits for this process's queued writes (a registration that autologging deferred
-included), so it reads what was logged. The memory store of ``capture_runs`` has no
-registry: its registry methods raise ``StoreError`` saying so.
+included), so it reads what was logged. Every built-in store has a registry (the memory
+store of ``capture_runs`` keeps its own in memory).
 """
 
 from __future__ import annotations

@@ -17,10 +17,8 @@ from sklearn.linear_model import LogisticRegression
 import autolog
 from autolog.backends import local_schema
 from autolog.backends.local import LocalBackend
-from autolog.backends.memory import MemoryBackend
 from autolog.cli import main
-from autolog.errors import InvalidInputError, ModelNotFoundError, RunNotFoundError, StoreError
-from autolog.testing import capture_runs
+from autolog.errors import InvalidInputError, ModelNotFoundError, RunNotFoundError
 
 X = np.random.RandomState(0).rand(40, 3)
 Y = (X[:, 0] > 0.5).astype(int)
@@ -199,24 +197,6 @@ def test_unknown_run_and_bad_uris_are_refused(logged: tuple[str, Any]) -> None:
                        ("models:/clf/Production", "Production")):
         with pytest.raises((InvalidInputError, ModelNotFoundError), match=named):
             autolog.load_model(uri)
-
-
-@pytest.mark.skipif(hasattr(MemoryBackend, "close_registry"),
-                    reason="the memory store has a registry (tests/unit/test_registry_memory.py)")
-def test_memory_store_has_no_registry_but_autologging_still_tags() -> None:
-    """Under capture_runs, register_model says the store has no registry; autologging's
-    registered_model_name leaves the tag and no error."""
-    autolog.sklearn.autolog(registered_model_name="m", log_system_metrics=False)
-    try:
-        with capture_runs() as runs:
-            LogisticRegression().fit(X, Y)
-            run = autolog.last_active_run()
-            assert run is not None
-            with pytest.raises(StoreError, match="no model registry"):
-                autolog.register_model(f"runs:/{run.info.run_id}/model", "m")
-    finally:
-        autolog.sklearn.autolog(disable=True)
-    assert runs[0].data.tags["autolog.registered_model_name"] == "m"
 
 
 def test_a_v1_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:

@@ -13,25 +13,16 @@ from sklearn.linear_model import LogisticRegression
 
 import autolog
 from autolog.backends.memory import MemoryBackend
-from autolog.backends.memory_registry import MemoryRegistry
 from autolog.errors import InvalidInputError, ModelNotFoundError
 from autolog.testing import capture_runs
 from autolog.tracking import model_uris
 
 X = np.random.RandomState(0).rand(40, 3)
 Y = (X[:, 0] > 0.5).astype(int)
-WIRED = issubclass(MemoryBackend, MemoryRegistry)
-
-
-class _Store(MemoryRegistry, MemoryBackend):
-    """The memory store with the registry mixed in (as memory.py mixes it in)."""
-
-
 @pytest.fixture
 def store() -> Any:
-    backend = _Store("memory:registry-test")
+    backend = MemoryBackend("memory:registry-test")
     yield backend
-    backend.close_registry()
     backend.close()
 
 
@@ -80,8 +71,6 @@ def test_close_registry_forgets_the_registry(store: Any) -> None:
     assert store.search_registered_models() == []
 
 
-@pytest.mark.xfail(not WIRED, strict=True,
-                   reason="memory.py does not mix MemoryRegistry into MemoryBackend yet")
 def test_register_model_inside_capture_runs() -> None:
     """Under capture_runs, register_model returns a version and models:/ URIs load it."""
     model = LogisticRegression().fit(X, Y)

@@ -54,7 +54,7 @@ def test_no_model_without_log_models() -> None:
 
 
 def test_registered_model_name_is_a_tag_on_stores_without_registry() -> None:
-    """registered_model_name on the local store: a tag naming it (no registry there)."""
+    """registered_model_name under capture_runs: the run is tagged with the name, no error."""
     enable(log_models=True, registered_model_name="regressor", checkpoint=False)
     with capture_runs() as runs:
         fit(epochs=1)
