@@ -24,5 +24,5 @@ model.fit(X[:450], y[:450], eval_set=[(X[450:], y[450:])], verbose=False)
 run = autolog.last_active_run()
 assert run is not None
 print("run id:", run.info.run_id)
-print("n_estimators:", run.data.params["n_estimators"])
+print("num_boost_round:", run.data.params["num_boost_round"])
 print("validation_0-logloss:", round(run.data.metrics["validation_0-logloss"], 4))

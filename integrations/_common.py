@@ -7,12 +7,17 @@ tracking API, and the models package only when a model is logged.
 
 from __future__ import annotations
 
+import copy
 import logging
+import pickle
 import re
+import threading
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autolog import session
+from autolog.errors import AutologWarning
 from autolog.tracking import fluent
 from autolog.tracking import validation as V
 
@@ -79,12 +84,67 @@ def log_model(call: Call, flavor: str, model: Any, sample: Any,
 
     signature: Any = False
     if sample is not None and predict is not None and config.get("log_model_signatures"):
-        with session.suppressed():
-            output = predict(sample)
-        signature = models.infer_signature(sample, output) or False
+        try:
+            with session.suppressed():
+                output = predict(copy.deepcopy(sample))
+        except Exception as exc:  # noqa: BLE001 - the user's predict: the model is logged without
+            warn_skipped(call, "the model signature (predict on the sample failed)", exc)
+        else:
+            signature = models.infer_signature(sample, output) or False
     example = sample if config.get("log_input_examples") and not is_sparse(sample) else None
-    models.log_model(flavor, model, artifact_path=artifact_path, signature=signature,
-                     input_example=example, run_id=run_id, **flavor_kwargs)
+    try:
+        models.log_model(flavor, model, artifact_path=artifact_path, signature=signature,
+                         input_example=example, run_id=run_id, **flavor_kwargs)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        if not _unpicklable(model):
+            raise
+        warn_skipped(call, "the model (it cannot be pickled)", exc)
+        return
     registered = config.get("registered_model_name")
     if registered and register:
         fluent.register_model(f"runs:/{run_id}/{artifact_path}", str(registered), wait=False)
+
+
+def _unpicklable(model: Any) -> bool:
+    try:
+        pickle.dumps(model)
+    except Exception:  # noqa: BLE001 - any failure means: cannot be pickled
+        return True
+    return False
+
+
+def snapshot(call: Call, sample: Any) -> Any:
+    """A copy of a few rows of the user's data, taken before ``fit`` runs: the signature
+    and input example describe the data as passed even when ``fit`` mutates it in place
+    (None when it cannot be copied; the model is then logged without a signature)."""
+    if sample is None:
+        return None
+    try:
+        return copy.deepcopy(sample)
+    except Exception as exc:  # noqa: BLE001 - an uncopyable sample only loses the signature
+        warn_skipped(call, "the model signature (the input sample cannot be copied)", exc)
+        return None
+
+
+_skipped: set[tuple[str, str, str]] = set()
+_skipped_lock = threading.Lock()
+
+
+def warn_skipped(call: Call, what: str, reason: BaseException | str) -> None:
+    """Where MLflow warns that it skipped something, warn once per integration, place and
+    thing skipped, with the reason (an ``AutologWarning``; nothing when ``silent``). Unlike
+    an error of autolog's own, this is never raised, not even in strict test mode."""
+    key = (call.integration.name, call.place, what)
+    with _skipped_lock:
+        if key in _skipped:
+            return
+        _skipped.add(key)
+    cause = f"{type(reason).__name__}: {reason}" if isinstance(reason, BaseException) else reason
+    _logger.debug("autolog %s: %s skipped %s (%s)", call.integration.name, call.place, what, cause)
+    if call.config.get("silent"):
+        return
+    try:
+        warnings.warn(f"autolog {call.integration.name}: {call.place} logged without {what}; "
+                      f"reason: {cause}", AutologWarning, stacklevel=4)
+    except Exception:  # noqa: BLE001 - warnings configured as errors must not reach training
+        pass

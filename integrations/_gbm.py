@@ -8,9 +8,9 @@ boosters' feature importances, models and training data to the helpers below:
   written every :data:`FLUSH_ROWS` rows or :data:`FLUSH_SECONDS` seconds, so that 10,000
   iterations cost little on the training thread;
 * early stopping adds ``best_iteration`` (as the framework reports it),
-  ``stopped_iteration`` (the number of iterations this call ran, in both integrations) and
-  one more point of every eval metric at ``step = stopped_iteration`` holding the best
-  iteration's value, as MLflow does;
+  ``stopped_iteration`` (MLflow's value: the number of iterations run for LightGBM, the
+  last iteration's 0-based index for XGBoost) and one more point of every eval metric at
+  ``step`` = the number of iterations run, holding the best iteration's value, as MLflow;
 * feature importances become ``feature_importance_<type>.json`` (MLflow's file), written
   on the writer thread; its PNG is drawn from it where it is wanted (``autolog.plots``),
   or at fit time with ``log_plots="png"``;
@@ -160,18 +160,23 @@ class EvalRecorder:
     def flush(self) -> None:
         self.buffer.flush()
 
-    def finish(self, best_iteration: int | None = None, best_step: int | None = None) -> None:
+    def finish(self, best_iteration: int | None = None, best_step: int | None = None,
+               last_index: bool = False) -> None:
         """Write what is buffered; with early stopping, log ``best_iteration``,
-        ``stopped_iteration`` and the best iteration's values at ``step = stopped_iteration``."""
+        ``stopped_iteration`` and the best iteration's values at ``step`` = the number of
+        iterations run. ``stopped_iteration`` is that number (LightGBM, as MLflow), or with
+        ``last_index`` the last iteration's 0-based index (XGBoost, as MLflow: the base of
+        its ``best_iteration``)."""
         self.flush()
         if best_iteration is None:
             return
-        stopped = self.iterations
+        step = self.iterations
+        stopped = step - 1 if last_index else step
         fluent.log_metrics({"best_iteration": best_iteration, "stopped_iteration": stopped},
                            run_id=self.run_id)
         best = self.history.get(best_iteration if best_step is None else best_step)
         if best:
-            fluent.log_metrics(best, step=stopped, run_id=self.run_id)
+            fluent.log_metrics(best, step=step, run_id=self.run_id)
 
 
 def keep_metrics(call: Call) -> None:
@@ -267,6 +272,12 @@ def _coo_head(data: Any, rows: int) -> Any:
 
 
 # ---------------------------------------------------------------------------- datasets
+def log_record(call: Call, dataset: Any, context: str) -> None:
+    """Log a ready :class:`autolog.data.Dataset` (None: nothing) as a dataset input."""
+    if dataset is not None and call.run_id is not None and call.config.get("log_datasets"):
+        fluent.log_input(dataset, context=context, run_id=call.run_id)
+
+
 def log_dataset(call: Call, features: Any, targets: Any, context: str, name: str) -> None:
     """A dataset input; ``autolog.data`` digests a bounded, evenly spaced sample of rows
     (gathered by indexing: nothing is copied whole or densified)."""

@@ -40,6 +40,7 @@ model registry, the local one or MLflow's) and ``log_plots``. ``autolog.lightgbm
 
 from __future__ import annotations
 
+import inspect
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -155,9 +156,10 @@ class TrainHook(session.Hook):
         if not self.cv:
             train_set = args.get("train_set")
             names = list(args.get("valid_names") or ())
-            call.state["valid"] = [
-                (names[i] if i < len(names) else f"valid_{i}", _raw(v))
-                for i, v in enumerate(args.get("valid_sets") or ()) if v is not train_set
+            call.state["valid"] = [  # the training set too when listed, as MLflow
+                (names[i] if i < len(names) else f"valid_{i}",
+                 call.state["train"] if v is train_set else _raw(v))
+                for i, v in enumerate(args.get("valid_sets") or ())
             ]
         _gbm.with_callback(call, bound, "callbacks", callback)
 
@@ -190,14 +192,13 @@ class FitHook(session.Hook):
         if estimator is None or bound is None or call.run_id is None:
             return
         args = bound.arguments
-        params = dict(estimator.get_params(deep=True))
-        if args.get("early_stopping_rounds") is not None:  # lightgbm < 4: a fit argument
-            params["early_stopping_rounds"] = args["early_stopping_rounds"]
-        _gbm.log_params(call, params)
         recorder = _gbm.EvalRecorder(call.run_id)
         call.state["recorder"] = recorder
         call.state["fit_args"] = {k: args.get(k) for k in ("X", "y", "eval_set", "eval_names",
-                                                           "eval_X", "eval_y")}
+                                                           "eval_X", "eval_y", "eval_metric",
+                                                           "early_stopping_rounds")}
+        # taken before fit: the signature and example describe the data as passed
+        call.state["sample"] = _common.snapshot(call, _gbm.head(args.get("X")))
         _gbm.with_callback(call, bound, "callbacks", AutologCallback(call, recorder))
 
     def after(self, call: Call, result: Any) -> None:
@@ -205,21 +206,49 @@ class FitHook(session.Hook):
         estimator = call.instance
         if recorder is None or estimator is None:
             return
+        fit_args = call.state["fit_args"]
+        with call.isolate("params"):
+            _gbm.log_params(call, _train_params(estimator, fit_args))
         booster = estimator.booster_
         _finish(recorder, booster)
-        fit_args = call.state["fit_args"]
         X = fit_args["X"]
         _gbm.log_dataset(call, X, fit_args["y"], "train", "train")
         names = list(fit_args["eval_names"] or ())
-        for i, (eval_X, eval_y) in enumerate(_eval_pairs(fit_args)):
-            if eval_X is not X:
-                _gbm.log_dataset(call, eval_X, eval_y, "eval",
-                                 names[i] if i < len(names) else f"valid_{i}")
+        for i, (eval_X, eval_y) in enumerate(_eval_pairs(fit_args)):  # X too when listed
+            _gbm.log_dataset(call, eval_X, eval_y, "eval",
+                             names[i] if i < len(names) else f"valid_{i}")
         _importances(call, booster)
-        _common.log_model(call, "lightgbm", estimator, _gbm.head(X), estimator.predict)
+        _common.log_model(call, "lightgbm", estimator, call.state.get("sample"), estimator.predict)
 
     def on_error(self, call: Call, exc: BaseException) -> None:
         _gbm.keep_metrics(call)
+
+
+def _train_params(estimator: Any, fit_args: dict[str, Any]) -> dict[str, Any]:
+    """What ``fit`` passed to ``lightgbm.train``, as MLflow logs it: the estimator's params
+    as LightGBM resolves them for training (the effective ``objective``, ``metric`` merged
+    with ``eval_metric``'s built-in names, ``num_threads``) and ``train``'s own arguments
+    (``num_boost_round`` = ``n_estimators``, ``keep_training_booster``)."""
+    import lightgbm
+
+    try:  # LightGBM's own resolution (private, stable since 3.0): exactly what fit passes
+        params = dict(estimator._process_params(stage="fit"))
+    except Exception:  # noqa: BLE001 - an older or newer LightGBM: the public params
+        params = dict(estimator.get_params(deep=True))
+    eval_metric = fit_args.get("eval_metric")
+    given = eval_metric if isinstance(eval_metric, list) else [eval_metric]
+    builtin = [m for m in given if isinstance(m, str)]
+    metric = params.get("metric")
+    metric = [metric] if isinstance(metric, (str, type(None))) else list(metric)
+    params["metric"] = [m for m in [*[e for e in builtin if e not in metric], *metric]
+                        if m is not None]
+    if fit_args.get("early_stopping_rounds") is not None:  # lightgbm < 4: a fit argument
+        params["early_stopping_rounds"] = fit_args["early_stopping_rounds"]
+    train = {name: p.default for name, p in
+             inspect.signature(getattr(lightgbm.train, "__wrapped__", lightgbm.train)).parameters.items()
+             if name not in _TRAIN_EXCLUDED and p.default is not inspect.Parameter.empty}
+    train["num_boost_round"] = estimator.n_estimators
+    return {**params, **train}
 
 
 def _eval_pairs(fit_args: dict[str, Any]) -> list[tuple[Any, Any]]:

@@ -6,13 +6,16 @@ What is patched
     ``XGBRegressor``, ``XGBRanker``, ``XGBRFClassifier``, ``XGBRFRegressor``). A ``fit``
     calls ``train`` inside; only the outermost call logs, so each training is one run.
     ``DMatrix.__init__`` is patched too, to keep a five-row sample of the data a DMatrix is
-    built from (for the signature, input example and dataset digest; the data itself is
-    neither copied nor referenced). ``from xgboost import train`` made *before* autolog
+    built from (for the signature and input example; the data itself is neither copied
+    nor referenced). ``from xgboost import train`` made *before* autolog
     was enabled keeps the unpatched function.
 
 What is logged
-    * Params: every booster parameter as given plus ``num_boost_round``, ``maximize`` and
-      ``early_stopping_rounds`` (native API); ``get_params()`` (scikit-learn API).
+    * Params, as MLflow logs them: every booster parameter as given plus ``train``'s own
+      arguments (``num_boost_round``, ``early_stopping_rounds``, ``maximize``,
+      ``verbose_eval``, ``custom_metric``); for the scikit-learn API, those of the
+      ``train`` call inside ``fit`` (the effective ``objective``, ``num_class``,
+      ``num_boost_round`` = ``n_estimators``; not ``get_params()``).
     * Metrics: ``<eval name>-<metric>`` at step = iteration (``validation-logloss``;
       ``validation_0-logloss`` for the scikit-learn API; ``@`` written ``_at_``). The
       native API logs through a callback placed ahead of the user's callbacks (in a new
@@ -20,7 +23,7 @@ What is logged
       per-call callbacks, logs the estimator's ``evals_result()`` after ``fit``. With early
       stopping (``early_stopping_rounds`` or an ``EarlyStopping`` callback):
       ``best_iteration`` (``booster.best_iteration``, 0-based), ``stopped_iteration`` (the
-      number of iterations run) and one more point of each eval metric at
+      last iteration's index, 0-based too, as MLflow) and one more point of each eval metric at
       ``step = stopped_iteration`` holding the best iteration's value.
     * Artifacts: ``feature_importance_<type>.json`` (MLflow's file: feature to value) for
       each type in the ``importance_types`` flag (default weight, as MLflow), written
@@ -30,8 +33,13 @@ What is logged
       with ``log_plots="png"`` (needs matplotlib); no process is started and matplotlib is
       not imported at fit time otherwise. ``log_plots=False`` draws no PNG anywhere at fit
       time (the JSON stays: set ``importance_types=()`` to drop it). The model (xgboost
-      flavor) with its signature and, with ``log_input_examples``, an input example; the
-      training and eval data as dataset inputs (contexts ``train`` and ``eval``).
+      flavor) with its signature (from the data as passed, copied before training) and,
+      with ``log_input_examples``, an input example.
+    * Datasets, as MLflow records them: each DMatrix (training, and every ``evals`` entry,
+      the training one included) described by what it holds (float32 features, profile
+      ``[rows, columns]``, MLflow's digest), read back without densifying it (a DMatrix
+      built before ``autolog()`` is described too); for ``fit``, ``X`` and each
+      ``eval_set`` entry as the DMatrix ``fit`` builds (contexts ``train`` and ``eval``).
 
 Flags: see ``autolog.xgboost.autolog`` (``help(autolog.xgboost.autolog)``): the common
 ones of ``autolog.autolog`` plus ``importance_types``, ``registered_model_name`` (a version
@@ -53,12 +61,13 @@ from autolog.lazy import flavor_functions, lazy_module
 from autolog.session import Call
 
 if TYPE_CHECKING:
-    from . import _common, _gbm
+    from . import _common, _gbm, _xgboost_data
 else:  # numpy-heavy: loaded with the first training, not by autolog()
     _gbm = lazy_module("autolog.integrations._gbm")
+    _xgboost_data = lazy_module("autolog.integrations._xgboost_data")
     _common = lazy_module("autolog.integrations._common")
 
-# DMatrix -> where its data came from; weak keys and weak values: nothing is kept alive
+# DMatrix -> a copy of its first rows; weak keys: no DMatrix is kept alive
 _SOURCES: weakref.WeakKeyDictionary[Any, _Source] = weakref.WeakKeyDictionary()
 # MLflow's list: ``custom_metric`` and ``verbose_eval`` are logged, as MLflow logs them
 _TRAIN_EXCLUDED = ("params", "dtrain", "evals", "obj", "feval", "evals_result", "xgb_model",
@@ -166,37 +175,23 @@ def _importances(call: Call, booster: Any) -> None:
 
 # ---------------------------------------------------------------------------- DMatrix
 class DMatrixHook(session.Hook):
-    """Remember where each DMatrix's data came from: weak references to the data and label
-    (for dataset digests, while the user still holds them) and a five-row sample."""
+    """Keep a five-row sample of each DMatrix's data (for the signature and input example)."""
 
     def after(self, call: Call, result: Any) -> None:
         bound = _gbm.bind(_gbm.original(call), call)
         if bound is None or call.instance is None:
             return
-        data = bound.arguments.get("data")
-        sample = _gbm.head(data)
+        sample = _gbm.head(bound.arguments.get("data"))
         if sample is not None:
             _SOURCES[call.instance] = _Source(
-                _weak(data), _weak(bound.arguments.get("label")), sample,
-                bool(bound.arguments.get("enable_categorical", False)))
+                _common.snapshot(call, sample), bool(bound.arguments.get("enable_categorical", False)))
 
 
 class _Source:
-    __slots__ = ("data", "enable_categorical", "label", "sample")
+    __slots__ = ("enable_categorical", "sample")
 
-    def __init__(self, data: Any, label: Any, sample: Any, enable_categorical: bool) -> None:
-        self.data, self.label, self.sample = data, label, sample
-        self.enable_categorical = enable_categorical
-
-
-def _weak(value: Any) -> Any:
-    """A weak reference to ``value`` (None when it cannot have one)."""
-    if value is None:
-        return None
-    try:
-        return weakref.ref(value)
-    except TypeError:
-        return None
+    def __init__(self, sample: Any, enable_categorical: bool) -> None:
+        self.sample, self.enable_categorical = sample, enable_categorical
 
 
 # ---------------------------------------------------------------------------- xgboost.train
@@ -223,13 +218,12 @@ class TrainHook(session.Hook):
         if recorder is None:
             return
         best = _best_iteration(booster) if call.state["early_stopping"] else None
-        recorder.finish(best_iteration=best, best_step=best)
+        recorder.finish(best_iteration=best, best_step=best, last_index=True)
         _importances(call, booster)
         dtrain = call.state["dtrain"]
         _log_dmatrix(call, dtrain, "train", "train")
-        for dmatrix, name in call.state["evals"]:
-            if dmatrix is not dtrain:
-                _log_dmatrix(call, dmatrix, "eval", str(name))
+        for dmatrix, name in call.state["evals"]:  # dtrain too when listed, as MLflow
+            _log_dmatrix(call, dmatrix, "eval", str(name))
         source = _SOURCES.get(dtrain) if dtrain is not None else None
         _common.log_model(call, "xgboost", booster, source.sample if source else None,
                           _dmatrix_predictor(booster, dtrain, source) if source else None,
@@ -240,14 +234,16 @@ class TrainHook(session.Hook):
 
 
 def _log_dmatrix(call: Call, dmatrix: Any, context: str, name: str) -> None:
-    source = _SOURCES.get(dmatrix) if dmatrix is not None else None
-    if source is None:
+    """MLflow's record of the DMatrix (its float32 data read back, ``_xgboost_data``):
+    a DMatrix built before ``autolog()`` is described as well."""
+    if dmatrix is None or call.run_id is None or not call.config.get("log_datasets"):
         return
-    data = source.data() if source.data is not None else None
-    label = source.label() if source.label is not None else None
-    if data is None:  # the user let go of the array: describe the sample
-        data, label = source.sample, None
-    _gbm.log_dataset(call, data, label, context, name)
+    try:
+        record = _xgboost_data.from_dmatrix(dmatrix, name)
+    except Exception as exc:  # noqa: BLE001 - e.g. a QuantileDMatrix keeps no data to read
+        _common.warn_skipped(call, f"the {context} dataset input ({name})", exc)
+        return
+    _gbm.log_record(call, record, context)
 
 
 def _dmatrix_predictor(booster: Any, dtrain: Any, source: _Source) -> Any:
@@ -265,41 +261,43 @@ def _dmatrix_predictor(booster: Any, dtrain: Any, source: _Source) -> Any:
 
 # ---------------------------------------------------------------------------- scikit-learn API
 class FitHook(session.Hook):
-    """``XGBModel.fit`` and subclasses: estimator params before, the rest after."""
+    """``XGBModel.fit`` and subclasses: what MLflow logs from the ``train`` call inside
+    ``fit`` (its params, eval metrics, the DMatrix datasets, early stopping), the model."""
 
     def before(self, call: Call) -> None:
         estimator = call.instance
         if estimator is None or call.run_id is None:
             return
         bound = _gbm.bind(_gbm.original(call), call)
-        params = dict(estimator.get_params(deep=True))
-        fit_args = bound.arguments if bound is not None else {}
-        if fit_args.get("early_stopping_rounds") is not None:  # xgboost < 2: a fit argument
-            params["early_stopping_rounds"] = fit_args["early_stopping_rounds"]
-        _gbm.log_params(call, params)
-        call.state["fit_args"] = dict(fit_args)
+        fit_args = dict(bound.arguments) if bound is not None else {}
+        call.state["fit_args"] = fit_args
+        # taken before fit: the signature and example describe the data as passed
+        call.state["sample"] = _common.snapshot(call, _gbm.head(fit_args.get("X")))
 
     def after(self, call: Call, result: Any) -> None:
         estimator = call.instance
         fit_args = call.state.get("fit_args")
         if estimator is None or fit_args is None:
             return
+        with call.isolate("params"):
+            _gbm.log_params(call, _xgboost_data.train_params(estimator, fit_args, _TRAIN_EXCLUDED))
         booster = estimator.get_booster()
         recorder = _gbm.EvalRecorder(str(call.run_id))
         _gbm.record_history(recorder, getattr(estimator, "evals_result_", None) or {})
+        rounds = fit_args.get("early_stopping_rounds") or getattr(estimator, "early_stopping_rounds", None)
         early = _uses_early_stopping(
-            fit_args.get("early_stopping_rounds") or estimator.get_params().get("early_stopping_rounds"),
-            [*(estimator.get_params().get("callbacks") or ()), *(fit_args.get("callbacks") or ())])
+            rounds, [*(getattr(estimator, "callbacks", None) or ()), *(fit_args.get("callbacks") or ())])
         best = _best_iteration(booster) if early else None
-        recorder.finish(best_iteration=best, best_step=best)
+        recorder.finish(best_iteration=best, best_step=best, last_index=True)
         _importances(call, booster)
-        X, y = fit_args.get("X"), fit_args.get("y")
-        _gbm.log_dataset(call, X, y, "train", "train")
-        for i, pair in enumerate(fit_args.get("eval_set") or ()):
-            if pair[0] is not X:
-                _gbm.log_dataset(call, pair[0], pair[1], "eval", f"validation_{i}")
-        sample = _gbm.head(X)
-        _common.log_model(call, "xgboost", estimator, sample, estimator.predict,
+        with call.isolate("datasets"):
+            X = fit_args.get("X")
+            if call.config.get("log_datasets"):
+                _gbm.log_record(call, _xgboost_data.from_fit_data(X, estimator, "train"), "train")
+                for i, pair in enumerate(fit_args.get("eval_set") or ()):
+                    _gbm.log_record(call, _xgboost_data.from_fit_data(pair[0], estimator,
+                                                                      f"validation_{i}"), "eval")
+        _common.log_model(call, "xgboost", estimator, call.state.get("sample"), estimator.predict,
                           model_format=call.config.get("model_format", "json"))
 
 

@@ -131,37 +131,22 @@ def lgb_regressor() -> None:
     LGBMRegressor(n_estimators=4, verbose=-1).fit(X, X[:, 0] * 2.0)
 
 
-# open items of issue #15 (each scenario below that names one is expected to fail until fixed)
-G9 = ("item 9: XGBoost dataset inputs differ (a DMatrix is profiled from a 5-row sample, with "
-      "targets and float64 sizes; MLflow profiles the DMatrix's float32 features)")
-G8X = ("item 8: XGBoost sklearn-API params are get_params(); MLflow logs train()'s "
-       "(num_boost_round, maximize, verbose_eval, custom_metric)")
-G8L = ("item 8: LightGBM sklearn-API params are get_params(); MLflow logs train()'s "
-       "(num_boost_round, the effective objective, metric, num_threads, keep_training_booster)")
-G8S = "item 8: stopped_iteration is the count of iterations; MLflow logs the last index"
-G9L = "item 9: a training set also passed in valid_sets is not logged again as an eval input"
-
 SCENARIOS = [
-    Scenario("xgb_train", "xgboost", xgb_train, allow=ARRAY, gap=G9),
-    Scenario("xgb_train_evals", "xgboost", xgb_train_evals, allow=ARRAY, gap=G9),
-    Scenario("xgb_train_early_stopping", "xgboost", xgb_train_early_stopping, allow=ARRAY,
-             gap=f"{G8S}; {G9}"),
-    Scenario("xgb_train_pandas", "xgboost", xgb_train_pandas, gap=G9),
-    Scenario("xgb_train_slice", "xgboost", xgb_train_slice, allow=ARRAY, gap=G9),
-    Scenario("xgb_classifier", "xgboost", xgb_classifier, allow=ARRAY, gap=f"{G8X}; {G9}"),
-    Scenario("xgb_classifier_eval_set", "xgboost", xgb_classifier_eval_set, allow=ARRAY,
-             gap=f"{G8X}; {G9}"),
-    Scenario("xgb_regressor", "xgboost", xgb_regressor, allow=ARRAY, gap=f"{G8X}; {G9}"),
-    Scenario("xgb_no_importance", "xgboost", xgb_train, {"importance_types": []}, allow=ARRAY,
-             gap=G9),
-    Scenario("xgb_model_signature", "xgboost", xgb_classifier, {"log_models": True}, allow=ARRAY,
-             gap=f"{G8X}; {G9}"),
+    Scenario("xgb_train", "xgboost", xgb_train, allow=ARRAY),
+    Scenario("xgb_train_evals", "xgboost", xgb_train_evals, allow=ARRAY),
+    Scenario("xgb_train_early_stopping", "xgboost", xgb_train_early_stopping, allow=ARRAY),
+    Scenario("xgb_train_pandas", "xgboost", xgb_train_pandas),
+    Scenario("xgb_train_slice", "xgboost", xgb_train_slice, allow=ARRAY),
+    Scenario("xgb_classifier", "xgboost", xgb_classifier, allow=ARRAY),
+    Scenario("xgb_classifier_eval_set", "xgboost", xgb_classifier_eval_set, allow=ARRAY),
+    Scenario("xgb_regressor", "xgboost", xgb_regressor, allow=ARRAY),
+    Scenario("xgb_no_importance", "xgboost", xgb_train, {"importance_types": []}, allow=ARRAY),
+    Scenario("xgb_model_signature", "xgboost", xgb_classifier, {"log_models": True}, allow=ARRAY),
     Scenario("lgb_train", "lightgbm", lgb_train, allow=ARRAY),
-    Scenario("lgb_train_valid", "lightgbm", lgb_train_valid, allow=ARRAY, gap=G9L),
+    Scenario("lgb_train_valid", "lightgbm", lgb_train_valid, allow=ARRAY),
     Scenario("lgb_train_early_stopping", "lightgbm", lgb_train_early_stopping, allow=ARRAY),
-    Scenario("lgb_classifier", "lightgbm", lgb_classifier, allow=ARRAY, gap=G8L),
-    Scenario("lgb_classifier_pandas", "lightgbm", lgb_classifier_pandas, gap=G8L),
-    Scenario("lgb_regressor", "lightgbm", lgb_regressor, allow=ARRAY, gap=G8L),
-    Scenario("lgb_model_signature", "lightgbm", lgb_classifier, {"log_models": True}, allow=ARRAY,
-             gap=G8L),
+    Scenario("lgb_classifier", "lightgbm", lgb_classifier, allow=ARRAY),
+    Scenario("lgb_classifier_pandas", "lightgbm", lgb_classifier_pandas),
+    Scenario("lgb_regressor", "lightgbm", lgb_regressor, allow=ARRAY),
+    Scenario("lgb_model_signature", "lightgbm", lgb_classifier, {"log_models": True}, allow=ARRAY),
 ]

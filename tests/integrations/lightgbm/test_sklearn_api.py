@@ -11,14 +11,19 @@ import pytest
 from autolog.testing import capture_runs
 
 
-def test_fit_is_one_run_with_get_params(binary) -> None:
-    """LGBMClassifier.fit calls train inside: one run, params from get_params()."""
+def test_fit_is_one_run_with_the_train_params(binary) -> None:
+    """LGBMClassifier.fit calls train inside: one run, with the params fit passes to
+    lightgbm.train as MLflow logs them (effective objective, metric, num_boost_round,
+    keep_training_booster)."""
     X, y = binary
     model = lgb.LGBMClassifier(n_estimators=4, num_leaves=5, verbose=-1)
     with capture_runs() as runs:
         assert model.fit(X, y) is model
     assert len(runs) == 1
-    assert runs[0].data.params["num_leaves"] == "5" and runs[0].data.params["n_estimators"] == "4"
+    params = runs[0].data.params
+    assert params["num_leaves"] == "5" and params["num_boost_round"] == "4"
+    assert params["objective"] == "binary" and params["metric"] == "['binary']"
+    assert params["keep_training_booster"] == "False" and "n_estimators" not in params
 
 
 def test_eval_metrics_are_logged_per_iteration_and_user_callbacks_still_fire(fit_eval_kwargs, binary, history) -> None:
@@ -75,4 +80,4 @@ def test_pandas_categoricals_train_and_log() -> None:
     with capture_runs() as runs:
         lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(frame, y)
     assert runs[0].info.status == "FINISHED"
-    assert set(runs[0].data.params) >= {"n_estimators", "num_leaves"}
+    assert set(runs[0].data.params) >= {"num_boost_round", "num_leaves"}

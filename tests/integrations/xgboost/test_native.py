@@ -72,8 +72,9 @@ def test_at_sign_in_a_metric_name_is_written_at(history) -> None:
 
 
 def test_early_stopping_rounds_logs_best_and_stopped_iteration_and_the_best_values(history) -> None:
-    """best_iteration = booster.best_iteration, stopped_iteration = iterations run, and each
-    eval metric gets one more point at step = iterations run holding the best value."""
+    """best_iteration = booster.best_iteration, stopped_iteration = the last iteration's
+    index (MLflow's value, 0-based like best_iteration), and each eval metric gets one more
+    point at step = iterations run holding the best value."""
     rng = np.random.RandomState(3)
     X, y = rng.normal(size=(300, 5)), rng.randint(0, 2, size=300)  # noise: stops early
     dtrain, dvalid = xgb.DMatrix(X[:200], label=y[:200]), xgb.DMatrix(X[200:], label=y[200:])
@@ -86,7 +87,7 @@ def test_early_stopping_rounds_logs_best_and_stopped_iteration_and_the_best_valu
     assert ran < 30
     metrics = runs[0].data.metrics
     assert metrics["best_iteration"] == booster.best_iteration
-    assert metrics["stopped_iteration"] == ran
+    assert metrics["stopped_iteration"] == ran - 1
     points = history(runs[0].info.run_id, "validation-logloss")
     assert len(points) == ran + 1
     assert points[-1] == (ran, pytest.approx(record["validation"]["logloss"][booster.best_iteration]))
@@ -103,7 +104,7 @@ def test_an_early_stopping_callback_is_detected_like_early_stopping_rounds(histo
                             callbacks=[xgb.callback.EarlyStopping(rounds=3)])
     metrics = runs[0].data.metrics
     assert metrics["best_iteration"] == booster.best_iteration
-    ran = int(metrics["stopped_iteration"])
+    ran = int(metrics["stopped_iteration"]) + 1
     assert ran < 30 and len(history(runs[0].info.run_id, "validation-logloss")) == ran + 1
 
 

@@ -1,4 +1,5 @@
-"""The scikit-learn API of XGBoost: one run per fit, get_params(), eval metrics."""
+"""The scikit-learn API of XGBoost: one run per fit, the params of the train() call inside
+(as MLflow), eval metrics."""
 
 from __future__ import annotations
 
@@ -11,17 +12,47 @@ import xgboost as xgb
 from autolog.testing import capture_runs
 
 
-def test_fit_calls_train_inside_and_logs_one_run_with_get_params(binary) -> None:
-    """XGBClassifier.fit is one run whose params are the estimator's get_params()."""
+def test_fit_calls_train_inside_and_logs_one_run_with_the_train_params(binary) -> None:
+    """XGBClassifier.fit is one run whose params are those fit passes to xgboost.train, as
+    MLflow logs them: booster params with the effective objective, num_boost_round,
+    verbose_eval, custom_metric; not the wrapper's n_estimators."""
     X, y = binary
     model = xgb.XGBClassifier(n_estimators=5, max_depth=2, learning_rate=0.3)
     with capture_runs() as runs:
         assert model.fit(X, y) is model
     assert len(runs) == 1
     params = runs[0].data.params
-    assert params["n_estimators"] == "5" and params["max_depth"] == "2"
-    assert params["learning_rate"] == "0.3"
-    assert "num_boost_round" not in params
+    assert params["num_boost_round"] == "5" and params["max_depth"] == "2"
+    assert params["learning_rate"] == "0.3" and params["objective"] == "binary:logistic"
+    assert params["verbose_eval"] == "True" and params["custom_metric"] == "None"
+    assert "n_estimators" not in params
+
+
+def test_a_multiclass_fit_logs_the_effective_objective_and_num_class() -> None:
+    """Three classes: objective multi:softprob and num_class 3, as fit passes them to train."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(90, 3)), np.repeat([0, 1, 2], 30)
+    with capture_runs() as runs:
+        xgb.XGBClassifier(n_estimators=2).fit(X, y, verbose=False)
+    params = runs[0].data.params
+    assert params["objective"] == "multi:softprob" and params["num_class"] == "3"
+    assert params["verbose_eval"] == "False"
+
+
+def test_a_dataset_input_describes_the_data_as_a_dmatrix_holds_it(binary) -> None:
+    """The train input of fit(X[:300]) is profiled as MLflow profiles the DMatrix fit builds:
+    [300, n] float32 features, with MLflow's digest of those values."""
+    import json
+
+    import mlflow.data
+
+    X, y = binary
+    with capture_runs() as runs:
+        xgb.XGBClassifier(n_estimators=2).fit(X[:300], y[:300])
+    (entry,) = runs[0].inputs.dataset_inputs
+    theirs = mlflow.data.from_numpy(X[:300].astype(np.float32))
+    assert json.loads(entry.dataset.profile) == json.loads(json.dumps(theirs.profile))
+    assert entry.dataset.digest == theirs.digest
 
 
 def test_eval_set_metrics_are_named_validation_index_dash_metric(binary, history) -> None:
@@ -49,7 +80,7 @@ def test_early_stopping_in_the_estimator_logs_best_and_stopped_iteration(history
     metrics = runs[0].data.metrics
     assert ran < 30
     assert metrics["best_iteration"] == model.best_iteration
-    assert metrics["stopped_iteration"] == ran
+    assert metrics["stopped_iteration"] == ran - 1
     last = history(runs[0].info.run_id, "validation_0-logloss")[-1]
     assert last == (ran, pytest.approx(model.evals_result()["validation_0"]["logloss"][model.best_iteration]))
 
@@ -104,5 +135,5 @@ def test_pandas_categoricals_train_and_log(history) -> None:
     with capture_runs() as runs:
         model.fit(frame, y, eval_set=[(frame, y)], verbose=False)
     assert runs[0].info.status == "FINISHED"
-    assert runs[0].data.params["enable_categorical"] == "True"
+    assert runs[0].data.params["objective"] == "binary:logistic"
     assert len(history(runs[0].info.run_id, "validation_0-logloss")) == 3
