@@ -26,6 +26,7 @@ import click
 from autolog import backends
 from autolog.errors import AutologError
 from autolog.redaction import redact
+from autolog.tracking import artifacts as tracking_artifacts
 from autolog.tracking import fluent
 from autolog.tracking.entities import Run
 
@@ -210,7 +211,7 @@ def runs_show(run_id: str, as_json: bool, plots_dir: str | None) -> None:
     """Params, latest metrics, tags, artifacts and inputs of one run; with --plots DIR,
     the pictures of its logged plots drawn into DIR."""
     run = fluent.get_run(run_id)
-    artifacts = fluent.list_artifacts(run_id)
+    artifacts = tracking_artifacts.list_artifact_files(run_id)  # every file, not one level
     drawn = _draw_plots(run_id, plots_dir) if plots_dir is not None else []
     if as_json:
         payload = run.to_dictionary()
@@ -252,7 +253,7 @@ def _draw_plots(run_id: str, folder: str) -> list[str]:
     from autolog import plot_rendering, plots
 
     if not plot_rendering.matplotlib_available() and any(
-            plots.is_plot_file(name) for name in fluent.list_artifacts(run_id)):
+            plots.is_plot_file(name) for name in tracking_artifacts.list_artifact_files(run_id)):
         raise click.ClickException("drawing plots needs matplotlib: pip install 'autolog[plots]'")
     return plot_rendering.render_run(run_id, folder)
 

@@ -334,9 +334,9 @@ def render_run(run_id: str, folder: str) -> list[str]:
     """Draw the pictures of a run's plots into ``folder``: the PNG of each plot JSON and
     ``estimator.html`` of a logged scikit-learn model, at their artifact paths. Returns the
     files written (relative to ``folder``). Reads through the tracking API (any store)."""
-    from autolog.tracking import fluent
+    from autolog.tracking import artifacts, fluent
 
-    names = fluent.list_artifacts(run_id)
+    names = artifacts.list_artifact_files(run_id)
     os.makedirs(folder, exist_ok=True)
     written: list[str] = []
     with tempfile.TemporaryDirectory(prefix="autolog-plots-") as tmp:

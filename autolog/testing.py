@@ -8,7 +8,8 @@ once the block exits::
         model.fit(X, y)
     assert runs[0].data.params["C"] == "1.0"
 
-Nothing is written to the configured store. The switch is process-wide (as
+Nothing is written to the configured store: after the block, ``get_run`` of a captured
+run raises, as for any run the store never held. The switch is process-wide (as
 ``set_tracking_uri`` is), so capture from one thread at a time.
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from autolog import backends
 from autolog.backends.memory import MemoryBackend
 from autolog.tracking import context, fluent, runs
+from autolog.tracking import runs as run_states
 from autolog.tracking.entities import Run
 
 _counter = itertools.count()
@@ -41,6 +43,7 @@ def capture_runs() -> Iterator[list[Run]]:
         assert isinstance(backend, MemoryBackend)
         runs.extend(backend.all_runs())  # creation order
         context.restore(previous)
+        run_states.forget(r.info.run_id for r in runs)
 
 
 def reset() -> None:

@@ -22,6 +22,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from autolog.tracking.artifacts import list_artifact_files
+
 SYSTEM_PREFIX = "system/"
 
 
@@ -48,7 +50,7 @@ def count_autolog(folder: Path) -> dict[str, Any]:
         for key in run.data.metrics:
             rows = len(autolog.get_metric_history(run_id, key))
             _add_metric(out, key, rows)
-        artifacts = autolog.list_artifacts(run_id)
+        artifacts = list_artifact_files(run_id)
         out["artifacts"] += len(artifacts)
         out["models"] += sum(1 for path in artifacts if path.rsplit("/", 1)[-1] == "MLmodel")
     return out

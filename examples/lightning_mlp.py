@@ -59,7 +59,7 @@ def main() -> None:
     print("run id:", run.info.run_id)
     print("params:", {k: run.data.params[k] for k in ("epochs", "optimizer_name", "lr", "hidden")})
     print("val_loss:", round(run.data.metrics["val_loss"], 4))
-    print("artifacts:", autolog.list_artifacts(run.info.run_id))
+    print("artifacts:", [f.path for f in autolog.list_artifacts(run.info.run_id)])
 
 
 if __name__ == "__main__":

@@ -25,4 +25,4 @@ assert run is not None
 print("run id:", run.info.run_id)
 print("pca__n_components:", run.data.params["pca__n_components"])
 print("training_f1_score:", round(run.data.metrics["training_f1_score"], 4))
-print("artifacts:", ", ".join(autolog.list_artifacts(run.info.run_id)))
+print("artifacts:", ", ".join(f.path for f in autolog.list_artifacts(run.info.run_id)))

@@ -8,6 +8,7 @@ stay inside the run's folder (a symlink pointing out is refused).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -135,6 +136,16 @@ class FileArtifacts:
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
         return list_artifact_files(self._artifact_dir(run_id), path)
+
+    def artifact_sizes(self, run_id: str, paths: list[str]) -> dict[str, int]:
+        """The size in bytes of each listed artifact file (an optional backend method:
+        ``list_artifacts`` reports ``file_size`` from it)."""
+        root = self._artifact_dir(run_id)
+        sizes: dict[str, int] = {}
+        for path in paths:
+            with contextlib.suppress(OSError):
+                sizes[path] = os.path.getsize(os.path.join(root, path))
+        return sizes
 
     def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
         return download_artifact(self._artifact_dir(run_id), path, dst_path)

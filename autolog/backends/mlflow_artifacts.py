@@ -120,6 +120,18 @@ class MlflowArtifacts:
                     found.append(path)
         return sorted(found)
 
+    def artifact_sizes(self, run_id: str, paths: list[str]) -> dict[str, int]:
+        """The size of each listed artifact file, as the server reports it (one listing
+        per folder)."""
+        self._reachable()
+        run, sizes = self._remote(run_id), dict[str, int]()
+        with mlflow_errors(f"artifacts of run {run_id!r}"):
+            for parent in sorted({os.path.dirname(p) for p in paths}):
+                for item in self.client.list_artifacts(run, parent or None):
+                    if not item.is_dir and item.file_size is not None:
+                        sizes[item.path] = int(item.file_size)
+        return {p: sizes[p] for p in paths if p in sizes}
+
     def download_artifacts(self, run_id: str, path: str, dst_path: str) -> str:
         from mlflow.artifacts import download_artifacts
 

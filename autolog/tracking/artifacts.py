@@ -9,6 +9,7 @@ scratch file. Reading artifacts waits for the writer's deferred work (models, pl
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -116,7 +117,40 @@ def defer(run_id: str, fn: Callable[[], None], what: str = "an artifact") -> Non
     _writer.defer(state.run_id, what, fn)
 
 
-def list_artifacts(run_id: str, path: str | None = None) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class FileInfo:
+    """One entry of :func:`list_artifacts`, shaped as MLflow's ``FileInfo``: ``path``
+    relative to the run's artifact root, ``is_dir``, ``file_size`` in bytes (None for a
+    folder, or where the store does not say)."""
+
+    path: str
+    is_dir: bool
+    file_size: int | None = None
+
+
+def list_artifacts(run_id: str, path: str | None = None) -> list[FileInfo]:
+    """The artifacts directly under ``path`` (the root when None), as MLflow lists them:
+    one level, files and folders (``is_dir``), sorted by path; empty for a path that is a
+    file or does not exist. :func:`list_artifact_files` lists every file below instead."""
+    folder = (V.validate_artifact_path(path) or "").rstrip("/")
+    files = list_artifact_files(run_id, folder or None)
+    prefix = f"{folder}/" if folder else ""
+    entries: dict[str, bool] = {}
+    for name in files:
+        if not name.startswith(prefix):
+            continue  # the path named a file: MLflow lists nothing
+        rest = name[len(prefix):]
+        head, _, tail = rest.partition("/")
+        entries[prefix + head] = bool(tail)
+    backend = runs.backend_of(run_id)
+    sizes_of = getattr(backend, "artifact_sizes", None)
+    sizes = sizes_of(run_id, [p for p, d in entries.items() if not d]) if sizes_of else {}
+    return [FileInfo(p, d, None if d else sizes.get(p)) for p, d in sorted(entries.items())]
+
+
+def list_artifact_files(run_id: str, path: str | None = None) -> list[str]:
+    """Every artifact file below ``path`` (all when None), as sorted '/'-separated paths
+    relative to the run's artifact root (a path naming a file gives that file)."""
     _writer.flush()
     return runs.backend_of(run_id).list_artifacts(run_id, V.validate_artifact_path(path))
 

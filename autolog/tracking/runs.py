@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -170,6 +170,20 @@ def remember(run_id: str) -> None:
     global _last_run_id
     _last_run_id = run_id
     _tls.last_run_id = run_id
+
+
+def forget(run_ids: Iterable[str]) -> None:
+    """Forget runs whose store is gone (``capture_runs``): reads of them go to the current
+    store, where they never were, and ``last_active_run()`` no longer names them."""
+    global _last_run_id
+    gone = set(run_ids)
+    with _states_lock:
+        for run_id in gone:
+            _states.pop(run_id, None)
+    if _last_run_id in gone:
+        _last_run_id = None
+    if getattr(_tls, "last_run_id", None) in gone:
+        _tls.last_run_id = None
 
 
 def last_run_id() -> str | None:

@@ -24,6 +24,7 @@ from autolog.backends.local import LocalBackend
 from autolog.backends.memory import MemoryBackend
 from autolog.errors import AutologWarning, InvalidInputError, StoreError
 from autolog.tracking import fluent, records, runs, writer
+from autolog.tracking.artifacts import list_artifact_files
 from autolog.tracking.entities import Metric
 
 
@@ -251,7 +252,7 @@ def test_a_full_disk_is_a_store_error_and_leaves_no_truncated_artifact(
         with pytest.raises(StoreError, match="big.bin") as info:
             autolog.log_artifact(str(big))
         assert info.value.permanent
-    assert autolog.list_artifacts(run.info.run_id) == ["small.txt"]
+    assert list_artifact_files(run.info.run_id) == ["small.txt"]
 
 
 def test_a_writer_killed_mid_artifact_leaves_no_partial_artifact(_isolated_store: Path,
@@ -276,7 +277,7 @@ def test_a_writer_killed_mid_artifact_leaves_no_partial_artifact(_isolated_store
     out = _script(code, _isolated_store, check=False)
     assert out.returncode == -signal.SIGKILL
     run_id = out.stdout.split()[0]
-    assert autolog.list_artifacts(run_id) == []
+    assert list_artifact_files(run_id) == []
     assert autolog.get_run(run_id).data.metrics == {"m": 1.0}
 
 

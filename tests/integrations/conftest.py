@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import autolog
+from autolog.tracking.artifacts import list_artifact_files
 
 
 @pytest.fixture
@@ -31,6 +32,6 @@ def history() -> Callable[[str, str], list[tuple[int, float]]]:
 @pytest.fixture
 def artifacts() -> Callable[[str], list[str]]:
     def read(run_id: str, path: str | None = None) -> list[str]:
-        return sorted(str(a) for a in autolog.list_artifacts(run_id, path))
+        return sorted(str(a) for a in list_artifact_files(run_id, path))
 
     return read

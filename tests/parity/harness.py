@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import autolog
+from autolog.tracking.artifacts import list_artifact_files
 
 #: the deliberate differences (docs: the integrations' docstrings, "Different from MLflow")
 ALLOWED: dict[str, str] = {
@@ -152,7 +153,7 @@ def run_autolog(scenario: Scenario) -> list[RunShot]:
         rid = run.info.run_id
         metrics = {k: [(m.step, m.value) for m in autolog.get_metric_history(rid, k)]
                    for k in run.data.metrics}
-        files = set(autolog.list_artifacts(rid))
+        files = set(list_artifact_files(rid))
         models: dict[str, Any] = {}
         for path in sorted(files):
             if path.endswith("/MLmodel") and path.count("/") == 1:

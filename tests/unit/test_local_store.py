@@ -19,6 +19,7 @@ import autolog
 from autolog.backends.local import LocalBackend, path_of
 from autolog.errors import InvalidInputError, ParamConflictError, RunNotFoundError, StoreError
 from autolog.tracking import fluent
+from autolog.tracking.artifacts import FileInfo, list_artifact_files
 from autolog.tracking.entities import Dataset, DatasetInput, InputTag, Metric
 
 
@@ -311,10 +312,14 @@ def test_artifacts_text_and_dicts_are_listed_and_downloaded(uri: str, tmp_path: 
         autolog.log_dict({"a": [1, 2]}, "config.json")
         autolog.log_dict({"b": {"c": 1}}, "conf/config.yaml")
     run_id = run.info.run_id
-    assert autolog.list_artifacts(run_id) == [
+    assert [(f.path, f.is_dir) for f in autolog.list_artifacts(run_id)] == [
+        ("conf", True), ("config.json", False), ("notes", True), ("single.txt", False),
+        ("weights", True)]
+    assert autolog.list_artifacts(run_id, "notes") == [FileInfo("notes/readme.txt", False, 5)]
+    assert autolog.list_artifacts(run_id, "notes/readme.txt") == [] == autolog.list_artifacts(run_id, "nope")
+    assert list_artifact_files(run_id) == [
         "conf/config.yaml", "config.json", "notes/readme.txt", "single.txt", "weights/inner/w.bin"
     ]
-    assert autolog.list_artifacts(run_id, "notes") == ["notes/readme.txt"]
     dst = tmp_path / "dl"
     assert Path(autolog.download_artifacts(run_id, "notes/readme.txt", str(dst))).read_text() == "hello"
     everything = Path(autolog.download_artifacts(run_id))
@@ -342,7 +347,7 @@ def test_written_artifacts_go_straight_into_the_store_and_a_failed_write_leaves_
         reference = tmp_path / "reference.txt"
         reference.write_text("x")
         assert mode == reference.stat().st_mode & 0o777  # the umask's mode, like any new file
-    assert autolog.list_artifacts(run.info.run_id) == ["notes/readme.txt"]
+    assert list_artifact_files(run.info.run_id) == ["notes/readme.txt"]
 
 
 def test_stores_without_a_local_destination_get_a_copy(uri: str, tmp_path: Path,

@@ -14,6 +14,7 @@ pytest.importorskip("sklearn")  # model round trips need a framework; the core e
 
 import autolog
 from autolog import models
+from autolog.tracking.artifacts import list_artifact_files
 
 RNG = np.random.default_rng(0)
 X = RNG.random((40, 4))
@@ -159,4 +160,4 @@ def test_log_model_without_active_run_starts_one() -> None:
     info = models.log_model("sklearn", LinearRegression().fit(X, Y), artifact_path="m/inner")
     autolog.end_run()
     assert info.model_uri == f"runs:/{info.run_id}/m/inner"
-    assert "m/inner/MLmodel" in autolog.list_artifacts(info.run_id, "m/inner")
+    assert "m/inner/MLmodel" in list_artifact_files(info.run_id, "m/inner")

@@ -27,3 +27,18 @@ def test_capture_runs_restores_the_previous_tracking_uri() -> None:
     with capture_runs():
         assert autolog.get_tracking_uri().startswith("memory:")
     assert autolog.get_tracking_uri() == before
+
+
+def test_get_run_of_a_captured_run_raises_after_the_block(tmp_path) -> None:
+    """A captured run was never written: after the block, get_run of it raises and
+    last_active_run no longer names it."""
+    autolog.set_tracking_uri(str(tmp_path / "store"))
+    with autolog.start_run() as kept:
+        autolog.log_param("p", "1")
+    with capture_runs() as runs, autolog.start_run():
+        autolog.log_metric("m", 1.0)
+    run_id = runs[0].info.run_id
+    with pytest.raises(autolog.AutologError):
+        autolog.get_run(run_id)
+    assert autolog.last_active_run() is None
+    assert autolog.get_run(kept.info.run_id).data.params == {"p": "1"}

@@ -19,6 +19,7 @@ from autolog.backends.mlflow import MlflowBackend  # noqa: E402
 from autolog.backends.mlflow_transport import split_batch  # noqa: E402
 from autolog.tracking import entities as E  # noqa: E402
 from autolog.tracking import fluent  # noqa: E402
+from autolog.tracking.artifacts import list_artifact_files  # noqa: E402
 
 
 def _client(server: Any) -> Any:
@@ -92,7 +93,7 @@ def test_fluent_run_lands_in_mlflow_with_params_metrics_tags_inputs_artifacts(
     assert {t.key: t.value for t in dataset_input.tags}["mlflow.data.context"] == "train"
     paths = sorted(a.path for a in client.list_artifacts(run.info.run_id, "docs"))
     assert paths == ["docs/notes.txt"]
-    assert autolog.list_artifacts(run.info.run_id) == ["config/params.json", "docs/notes.txt"]
+    assert list_artifact_files(run.info.run_id) == ["config/params.json", "docs/notes.txt"]
     child_run = client.get_run(child.info.run_id)
     assert child_run.data.tags["mlflow.parentRunId"] == run.info.run_id
     # and autolog reads it back the same way

@@ -13,6 +13,7 @@ mlflow = pytest.importorskip("mlflow")
 import autolog  # noqa: E402
 from autolog.backends.mlflow_export import export_runs  # noqa: E402
 from autolog.tracking import entities as E  # noqa: E402
+from autolog.tracking.artifacts import list_artifact_files  # noqa: E402
 
 
 def _make_local_runs(tmp_path: Path) -> tuple[str, list[str]]:
@@ -89,7 +90,7 @@ def test_export_copies_runs_field_by_field(tmp_path: Path, fresh_mlflow_sqlite: 
         while todo:
             for item in client.list_artifacts(remote_id, todo.pop()):
                 (todo if item.is_dir else listed).append(item.path)
-        assert sorted(listed) == autolog.list_artifacts(local_id)
+        assert sorted(listed) == list_artifact_files(local_id)
         parent = ours.info.parent_run_id
         assert theirs.data.tags.get("mlflow.parentRunId") == (mapping[parent] if parent else None)
     # the bytes made it too
@@ -157,7 +158,8 @@ def test_export_draws_plot_pngs_and_estimator_html_under_mlflows_names(
     autolog.set_experiment("plots")
     X, y = make_classification(n_samples=300, n_features=5, random_state=0)
     autolog.sklearn.autolog(log_models=True, log_system_metrics=False)
-    autolog.xgboost.autolog(log_models=False, log_system_metrics=False)
+    autolog.xgboost.autolog(log_models=False, log_system_metrics=False,
+                            importance_types=["weight", "gain", "cover"])
     try:
         model = LogisticRegression(C=0.3).fit(X, y)
         sk_run = autolog.last_active_run()
@@ -166,7 +168,7 @@ def test_export_draws_plot_pngs_and_estimator_html_under_mlflows_names(
     finally:
         autolog.autolog(disable=True)
     assert sk_run is not None and xgb_run is not None
-    local = autolog.list_artifacts(sk_run.info.run_id)
+    local = list_artifact_files(sk_run.info.run_id)
     assert "training_roc_curve.json" in local
     assert not any(n.endswith((".png", ".html")) for n in local)
     pairs = dict(export_runs(store, mlflow_server.url, run_ids=[sk_run.info.run_id,

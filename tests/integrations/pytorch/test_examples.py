@@ -11,6 +11,7 @@ import pytest
 
 import autolog
 from autolog.tracking import fluent
+from autolog.tracking.artifacts import list_artifact_files
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
@@ -35,4 +36,4 @@ def test_example_runs_and_logs_one_run(name: str, expected: dict[str, set[str]],
     runs = fluent.search_runs(experiment_ids=["0"])
     assert len(runs) == 1 and runs[0].info.status == "FINISHED"
     assert expected["params"] <= set(runs[0].data.params)
-    assert expected["artifacts"] <= set(fluent.list_artifacts(runs[0].info.run_id))
+    assert expected["artifacts"] <= set(list_artifact_files(runs[0].info.run_id))

@@ -12,6 +12,7 @@ from helpers import QUIET, enable, fit, loaders, module_class, package, read
 import autolog
 from autolog.testing import capture_runs
 from autolog.tracking import fluent
+from autolog.tracking.artifacts import list_artifact_files
 
 PACKAGES = ["lightning.pytorch", "pytorch_lightning"]
 
@@ -189,7 +190,7 @@ def test_best_checkpoint_uses_mlflow_artifact_names() -> None:
     run = _run(runs)
     run_id = run.info.run_id
     assert run.data.tags["mlflow.latest_checkpoint_artifact"] == "checkpoints/latest_checkpoint.pth"
-    names = fluent.list_artifacts(run_id, "checkpoints")
+    names = list_artifact_files(run_id, "checkpoints")
     assert {n.rsplit("/", 1)[-1] for n in names} == {
         "latest_checkpoint.pth", "latest_checkpoint_metrics.json"}
     metrics = json.loads(read(fluent.download_artifacts(
@@ -209,7 +210,7 @@ def test_checkpoint_every_epoch_and_weights_only() -> None:
         fit(epochs=2)
     run_id = _run(runs).info.run_id
     for epoch in (0, 1):
-        names = {n.rsplit("/", 1)[-1] for n in fluent.list_artifacts(run_id, f"checkpoints/epoch_{epoch}")}
+        names = {n.rsplit("/", 1)[-1] for n in list_artifact_files(run_id, f"checkpoints/epoch_{epoch}")}
         assert names == {"checkpoint.weights.pth", "checkpoint_metrics.json"}
     state = torch.load(fluent.download_artifacts(run_id, "checkpoints/epoch_1/checkpoint.weights.pth"),
                        weights_only=False)
@@ -223,7 +224,7 @@ def test_checkpoint_save_freq_in_steps_and_max_mode() -> None:
     with capture_runs() as runs:
         fit(epochs=1)  # 4 global steps
     run_id = _run(runs).info.run_id
-    folders = {n.split("/")[1] for n in fluent.list_artifacts(run_id, "checkpoints")}
+    folders = {n.split("/")[1] for n in list_artifact_files(run_id, "checkpoints")}
     assert folders == {"global_step_2", "global_step_4"}
 
 
@@ -232,7 +233,7 @@ def test_checkpoint_false_saves_no_checkpoint() -> None:
     enable(checkpoint=False)
     with capture_runs() as runs:
         fit(epochs=1)
-    assert fluent.list_artifacts(_run(runs).info.run_id, "checkpoints") == []
+    assert list_artifact_files(_run(runs).info.run_id, "checkpoints") == []
 
 
 def test_bad_flag_values_are_clear_errors() -> None:
@@ -276,7 +277,7 @@ def test_mlflow_checkpoint_flags_without_monitor_keep_every_epoch() -> None:
     enable(checkpoint_save_best_only=False, checkpoint_monitor=None, checkpoint_mode=None)
     with capture_runs() as runs:
         fit(epochs=2)
-    folders = {n.split("/")[1] for n in fluent.list_artifacts(_run(runs).info.run_id, "checkpoints")}
+    folders = {n.split("/")[1] for n in list_artifact_files(_run(runs).info.run_id, "checkpoints")}
     assert folders == {"epoch_0", "epoch_1"}
 
 

@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 import autolog
 from autolog.testing import capture_runs
 from autolog.tracking import fluent
+from autolog.tracking.artifacts import list_artifact_files
 
 
 def _one(runs: list[Any]) -> Any:
@@ -27,7 +28,7 @@ def test_model_is_logged_with_state_dict_and_signature() -> None:
     enable(log_models=True)
     _, model = fit(epochs=1)
     run_id = autolog.last_active_run().info.run_id
-    files = fluent.list_artifacts(run_id, "model")
+    files = list_artifact_files(run_id, "model")
     assert {"model/MLmodel", "model/data/model.pth", "model/data/state_dict.pth"} <= set(files)
     mlmodel = read(fluent.download_artifacts(run_id, "model/MLmodel"))
     assert "signature" in mlmodel and "tensor" in mlmodel
@@ -40,7 +41,7 @@ def test_input_example_is_logged_when_asked() -> None:
     """log_input_examples=True writes the first rows of the captured batch."""
     enable(log_models=True, log_input_examples=True, checkpoint=False)
     fit(epochs=1)
-    files = fluent.list_artifacts(autolog.last_active_run().info.run_id, "model")
+    files = list_artifact_files(autolog.last_active_run().info.run_id, "model")
     assert any(f.startswith("model/input_example") for f in files)
 
 
@@ -48,7 +49,7 @@ def test_no_model_without_log_models() -> None:
     """log_models=False: no model/ folder, but the summary is there."""
     with capture_runs() as runs:
         fit(epochs=1)
-    files = fluent.list_artifacts(_one(runs).info.run_id)
+    files = list_artifact_files(_one(runs).info.run_id)
     assert not any(f.startswith("model/") for f in files)
     assert "model_summary.txt" in files
 
@@ -138,6 +139,6 @@ def test_cuda_training_logs_the_same_content() -> None:
     assert set(gpu.data.metrics) == set(cpu.data.metrics)
     hist = fluent.get_metric_history(gpu.info.run_id, "train_loss_step")
     assert [m.step for m in hist] == list(range(1, 9))
-    gpu_files = set(fluent.list_artifacts(gpu.info.run_id))
+    gpu_files = set(list_artifact_files(gpu.info.run_id))
     assert {"checkpoints/latest_checkpoint.pth", "model/MLmodel", "model_summary.txt"} <= gpu_files
     assert len(gpu.inputs.dataset_inputs) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import autolog
+from autolog.tracking.artifacts import list_artifact_files
 
 
 def enable(**flags: Any) -> None:
@@ -13,7 +14,7 @@ def enable(**flags: Any) -> None:
 
 
 def artifacts(run: Any) -> list[str]:
-    return sorted(autolog.list_artifacts(run.info.run_id))
+    return sorted(list_artifact_files(run.info.run_id))
 
 
 def has_module(name: str) -> bool:

@@ -190,7 +190,7 @@ def test_default_fit_starts_no_process_and_imports_no_matplotlib(tmp_path: Path)
         "LogisticRegression().fit(X, y)\n"
         "assert autolog.flush()\n"
         "run = autolog.last_active_run()\n"
-        "assert 'training_roc_curve.json' in autolog.list_artifacts(run.info.run_id)\n"
+        "assert 'training_roc_curve.json' in [f.path for f in autolog.list_artifacts(run.info.run_id)]\n"
         "print(len(psutil.Process().children(recursive=True)), 'matplotlib' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
