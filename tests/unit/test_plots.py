@@ -19,6 +19,11 @@ from autolog import plot_rendering, plots
 from autolog.cli import main
 from autolog.errors import InvalidInputError
 
+# scikit-learn's own curves are the reference: these run where it is installed (the sklearn
+# and all environments), not in the framework-free core environments
+needs_sklearn = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
+                                   reason="scikit-learn is not installed")
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 draws = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
                            reason="drawing needs matplotlib")
@@ -50,6 +55,7 @@ def _scored(n: int, seed: int, noise: float = 1.0) -> tuple[np.ndarray, np.ndarr
 
 
 # ---------------------------------------------------------------------------- data
+@needs_sklearn
 def test_roc_data_equals_scikit_learns_roc_curve_and_auc() -> None:
     """Below the point limit, the ROC points are roc_curve's and auc is roc_auc_score."""
     from sklearn.metrics import roc_auc_score, roc_curve
@@ -65,6 +71,7 @@ def test_roc_data_equals_scikit_learns_roc_curve_and_auc() -> None:
     assert type(data["pos_label"]) is int  # JSON-ready, not a numpy scalar
 
 
+@needs_sklearn
 def test_long_roc_is_thinned_to_the_limit_keeping_ends_and_exact_auc() -> None:
     """Tens of thousands of corners: at most MAX_POINTS points, both ends kept, the AUC
     still roc_auc_score's and the thinned curve close to it."""
@@ -81,6 +88,7 @@ def test_long_roc_is_thinned_to_the_limit_keeping_ends_and_exact_auc() -> None:
     assert np.trapezoid(data["tpr"], data["fpr"]) == pytest.approx(data["auc"], abs=1e-2)
 
 
+@needs_sklearn
 def test_precision_recall_data_equals_scikit_learns_curve_and_average_precision() -> None:
     """Points are precision_recall_curve's (recall decreasing), AP is its score."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
@@ -95,6 +103,7 @@ def test_precision_recall_data_equals_scikit_learns_curve_and_average_precision(
     assert data["pos_label"] == "yes"
 
 
+@needs_sklearn
 def test_long_precision_recall_curve_keeps_its_ends_and_exact_ap() -> None:
     """Thinned to at most MAX_POINTS with (recall 1, ...) first and (0, 1) last."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
@@ -231,6 +240,7 @@ def _same_page(html: str) -> str:
 
 
 @draws
+@needs_sklearn
 def test_render_tree_draws_pngs_and_estimator_html_above_the_model(tmp_path: Path) -> None:
     """Every plot JSON gets its PNG, a scikit-learn model folder estimator.html beside it,
     equal to scikit-learn's own HTML of the model; existing pictures are kept."""
@@ -249,6 +259,7 @@ def test_render_tree_draws_pngs_and_estimator_html_above_the_model(tmp_path: Pat
 
 
 @draws
+@needs_sklearn
 def test_rendered_gives_a_backend_the_pictures_to_upload(tmp_path: Path) -> None:
     """A plot JSON file yields its PNG for the same folder; a model folder uploaded under
     model/ yields estimator.html for the run's root; other files yield nothing."""
