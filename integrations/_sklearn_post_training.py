@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autolog import session, wrapping
-from autolog.tracking import fluent
+from autolog.tracking import fluent, runs
 
 if TYPE_CHECKING:
     from autolog.integration import Integration
@@ -96,9 +96,10 @@ def remember_model(estimator: Any, run_id: str) -> None:
 
 
 def model_run(estimator: Any) -> str | None:
-    """The run of the fit that made ``estimator`` (ended or not), else None."""
+    """The run of the fit that made ``estimator`` (ended or not), else None (also when that
+    run is gone: one captured by ``capture_runs`` whose block has ended)."""
     entry = _models.get(id(estimator))
-    if entry is None or entry[0]() is not estimator:
+    if entry is None or entry[0]() is not estimator or not runs.is_known(entry[1]):
         return None
     return entry[1]
 

@@ -60,6 +60,7 @@ _states_lock = threading.Lock()
 _listeners: list[RunListener] = []
 _tls = threading.local()
 _last_run_id: str | None = None
+_forgotten: set[str] = set()  # run ids whose store is gone (capture_runs)
 
 
 def now_ms() -> int:
@@ -172,14 +173,23 @@ def remember(run_id: str) -> None:
     _tls.last_run_id = run_id
 
 
+def is_known(run_id: str) -> bool:
+    """Whether this process still knows the run (False after :func:`forget`)."""
+    return run_id not in _forgotten
+
+
 def forget(run_ids: Iterable[str]) -> None:
     """Forget runs whose store is gone (``capture_runs``): reads of them go to the current
-    store, where they never were, and ``last_active_run()`` no longer names them."""
+    store, where they never were, and ``last_active_run()`` no longer names them. A run
+    still open keeps its state until it ends (its end is written to its own store)."""
     global _last_run_id
     gone = set(run_ids)
+    _forgotten.update(gone)
     with _states_lock:
         for run_id in gone:
-            _states.pop(run_id, None)
+            found = _states.get(run_id)
+            if found is not None and found.ended:  # a run still open ends in its own store
+                del _states[run_id]
     if _last_run_id in gone:
         _last_run_id = None
     if getattr(_tls, "last_run_id", None) in gone:

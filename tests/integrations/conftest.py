@@ -8,8 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-import autolog
-from autolog.tracking.artifacts import list_artifact_files
+from autolog import testing
 
 
 @pytest.fixture
@@ -23,15 +22,19 @@ def binary() -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture
 def history() -> Callable[[str, str], list[tuple[int, float]]]:
+    """A run's metric history as (step, value): a captured run's from its capture."""
+
     def read(run_id: str, key: str) -> list[tuple[int, float]]:
-        return [(m.step, m.value) for m in autolog.get_metric_history(run_id, key)]
+        return [(m.step, m.value) for m in testing.metric_history(run_id, key)]
 
     return read
 
 
 @pytest.fixture
 def artifacts() -> Callable[[str], list[str]]:
+    """A run's artifact files: a captured run's from its capture."""
+
     def read(run_id: str, path: str | None = None) -> list[str]:
-        return sorted(str(a) for a in list_artifact_files(run_id, path))
+        return testing.artifact_files(run_id, path)
 
     return read

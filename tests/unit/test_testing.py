@@ -42,3 +42,20 @@ def test_get_run_of_a_captured_run_raises_after_the_block(tmp_path) -> None:
         autolog.get_run(run_id)
     assert autolog.last_active_run() is None
     assert autolog.get_run(kept.info.run_id).data.params == {"p": "1"}
+
+
+def test_what_a_block_logged_stays_readable_through_autolog_testing() -> None:
+    """After the block, metric_history, artifact_files and download_artifacts of
+    autolog.testing read a captured run from its capture."""
+    from pathlib import Path
+
+    from autolog import testing
+
+    with capture_runs() as runs, autolog.start_run():
+        autolog.log_metric("m", 1.0, step=0)
+        autolog.log_metric("m", 2.0, step=1)
+        autolog.log_text("hi", "notes/a.txt")
+    run_id = runs[0].info.run_id
+    assert [(m.step, m.value) for m in testing.metric_history(run_id, "m")] == [(0, 1.0), (1, 2.0)]
+    assert testing.artifact_files(run_id) == ["notes/a.txt"]
+    assert Path(testing.download_artifacts(run_id, "notes/a.txt")).read_text() == "hi"

@@ -9,7 +9,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
-import autolog
+from autolog import testing
 from autolog.testing import capture_runs
 
 
@@ -23,7 +23,7 @@ def test_feature_importance_split_and_gain_json(binary, artifacts) -> None:
     for kind in ("split", "gain"):
         assert f"feature_importance_{kind}.json" in names
         assert f"feature_importance_{kind}.png" not in names
-    split = json.loads(Path(autolog.download_artifacts(run_id, "feature_importance_split.json")).read_text())
+    split = json.loads(Path(testing.download_artifacts(run_id, "feature_importance_split.json")).read_text())
     assert split == dict(zip(booster.feature_name(), booster.feature_importance("split").tolist(), strict=True))
 
 
@@ -38,7 +38,7 @@ def test_log_plots_png_also_draws_the_importance_pngs(enable, binary, artifacts)
         lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y)
     run_id = runs[0].info.run_id
     assert {"feature_importance_split.png", "feature_importance_gain.png"} <= set(artifacts(run_id))
-    path = autolog.download_artifacts(run_id, "feature_importance_split.png")
+    path = testing.download_artifacts(run_id, "feature_importance_split.png")
     assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert imread(path).shape[0] > 50
 
@@ -69,7 +69,7 @@ def test_the_model_is_logged_in_the_lightgbm_flavor_with_a_signature(enable, bin
         lgb.train({"verbose": -1}, lgb.Dataset(X, y), 3)
         lgb.LGBMRegressor(n_estimators=3, verbose=-1).fit(X, y)
     for run in runs:
-        mlmodel = Path(autolog.download_artifacts(run.info.run_id, "model/MLmodel")).read_text()
+        mlmodel = Path(testing.download_artifacts(run.info.run_id, "model/MLmodel")).read_text()
         assert "lightgbm" in mlmodel and "signature" in mlmodel and "input_example" in mlmodel
 
 

@@ -10,9 +10,8 @@ import torch
 from helpers import QUIET, enable, fit, loaders, module_class, package, read
 
 import autolog
+from autolog import testing
 from autolog.testing import capture_runs
-from autolog.tracking import fluent
-from autolog.tracking.artifacts import list_artifact_files
 
 PACKAGES = ["lightning.pytorch", "pytorch_lightning"]
 
@@ -23,7 +22,7 @@ def _run(runs: list[Any]) -> Any:
 
 
 def _history(run: Any, key: str) -> list[tuple[int, float]]:
-    return [(m.step, m.value) for m in fluent.get_metric_history(run.info.run_id, key)]
+    return [(m.step, m.value) for m in testing.metric_history(run.info.run_id, key)]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -177,7 +176,7 @@ def test_model_summary_is_an_artifact() -> None:
     with capture_runs() as runs:
         fit(epochs=1)
     run = _run(runs)
-    path = fluent.download_artifacts(run.info.run_id, "model_summary.txt")
+    path = testing.download_artifacts(run.info.run_id, "model_summary.txt")
     text = read(path)
     assert "net.0" in text and "Linear" in text
 
@@ -190,15 +189,15 @@ def test_best_checkpoint_uses_mlflow_artifact_names() -> None:
     run = _run(runs)
     run_id = run.info.run_id
     assert run.data.tags["mlflow.latest_checkpoint_artifact"] == "checkpoints/latest_checkpoint.pth"
-    names = list_artifact_files(run_id, "checkpoints")
+    names = testing.artifact_files(run_id, "checkpoints")
     assert {n.rsplit("/", 1)[-1] for n in names} == {
         "latest_checkpoint.pth", "latest_checkpoint_metrics.json"}
-    metrics = json.loads(read(fluent.download_artifacts(
+    metrics = json.loads(read(testing.download_artifacts(
         run_id, "checkpoints/latest_checkpoint_metrics.json")))
     best = min(v for _, v in _history(run, "val_loss"))
     assert metrics["val_loss"] == pytest.approx(best)
     assert {"epoch", "global_step"} <= set(metrics)
-    state = torch.load(fluent.download_artifacts(run_id, "checkpoints/latest_checkpoint.pth"),
+    state = torch.load(testing.download_artifacts(run_id, "checkpoints/latest_checkpoint.pth"),
                        weights_only=False)
     assert "state_dict" in state and "optimizer_states" in state
 
@@ -210,9 +209,9 @@ def test_checkpoint_every_epoch_and_weights_only() -> None:
         fit(epochs=2)
     run_id = _run(runs).info.run_id
     for epoch in (0, 1):
-        names = {n.rsplit("/", 1)[-1] for n in list_artifact_files(run_id, f"checkpoints/epoch_{epoch}")}
+        names = {n.rsplit("/", 1)[-1] for n in testing.artifact_files(run_id, f"checkpoints/epoch_{epoch}")}
         assert names == {"checkpoint.weights.pth", "checkpoint_metrics.json"}
-    state = torch.load(fluent.download_artifacts(run_id, "checkpoints/epoch_1/checkpoint.weights.pth"),
+    state = torch.load(testing.download_artifacts(run_id, "checkpoints/epoch_1/checkpoint.weights.pth"),
                        weights_only=False)
     assert "optimizer_states" not in state
 
@@ -224,7 +223,7 @@ def test_checkpoint_save_freq_in_steps_and_max_mode() -> None:
     with capture_runs() as runs:
         fit(epochs=1)  # 4 global steps
     run_id = _run(runs).info.run_id
-    folders = {n.split("/")[1] for n in list_artifact_files(run_id, "checkpoints")}
+    folders = {n.split("/")[1] for n in testing.artifact_files(run_id, "checkpoints")}
     assert folders == {"global_step_2", "global_step_4"}
 
 
@@ -233,7 +232,7 @@ def test_checkpoint_false_saves_no_checkpoint() -> None:
     enable(checkpoint=False)
     with capture_runs() as runs:
         fit(epochs=1)
-    assert list_artifact_files(_run(runs).info.run_id, "checkpoints") == []
+    assert testing.artifact_files(_run(runs).info.run_id, "checkpoints") == []
 
 
 def test_bad_flag_values_are_clear_errors() -> None:
@@ -277,7 +276,7 @@ def test_mlflow_checkpoint_flags_without_monitor_keep_every_epoch() -> None:
     enable(checkpoint_save_best_only=False, checkpoint_monitor=None, checkpoint_mode=None)
     with capture_runs() as runs:
         fit(epochs=2)
-    folders = {n.split("/")[1] for n in list_artifact_files(_run(runs).info.run_id, "checkpoints")}
+    folders = {n.split("/")[1] for n in testing.artifact_files(_run(runs).info.run_id, "checkpoints")}
     assert folders == {"epoch_0", "epoch_1"}
 
 

@@ -12,9 +12,8 @@ from helpers import enable, fit, module_class, package, read
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
 import autolog
+from autolog import testing
 from autolog.testing import capture_runs
-from autolog.tracking import fluent
-from autolog.tracking.artifacts import list_artifact_files
 
 
 def _one(runs: list[Any]) -> Any:
@@ -28,9 +27,9 @@ def test_model_is_logged_with_state_dict_and_signature() -> None:
     enable(log_models=True)
     _, model = fit(epochs=1)
     run_id = autolog.last_active_run().info.run_id
-    files = list_artifact_files(run_id, "model")
+    files = testing.artifact_files(run_id, "model")
     assert {"model/MLmodel", "model/data/model.pth", "model/data/state_dict.pth"} <= set(files)
-    mlmodel = read(fluent.download_artifacts(run_id, "model/MLmodel"))
+    mlmodel = read(testing.download_artifacts(run_id, "model/MLmodel"))
     assert "signature" in mlmodel and "tensor" in mlmodel
     loaded = autolog.load_model(f"runs:/{run_id}/model")
     x = torch.randn(3, 4)
@@ -41,7 +40,7 @@ def test_input_example_is_logged_when_asked() -> None:
     """log_input_examples=True writes the first rows of the captured batch."""
     enable(log_models=True, log_input_examples=True, checkpoint=False)
     fit(epochs=1)
-    files = list_artifact_files(autolog.last_active_run().info.run_id, "model")
+    files = testing.artifact_files(autolog.last_active_run().info.run_id, "model")
     assert any(f.startswith("model/input_example") for f in files)
 
 
@@ -49,7 +48,7 @@ def test_no_model_without_log_models() -> None:
     """log_models=False: no model/ folder, but the summary is there."""
     with capture_runs() as runs:
         fit(epochs=1)
-    files = list_artifact_files(_one(runs).info.run_id)
+    files = testing.artifact_files(_one(runs).info.run_id)
     assert not any(f.startswith("model/") for f in files)
     assert "model_summary.txt" in files
 
@@ -137,8 +136,8 @@ def test_cuda_training_logs_the_same_content() -> None:
     gpu = _one(runs)
     assert set(gpu.data.params) == set(cpu.data.params)
     assert set(gpu.data.metrics) == set(cpu.data.metrics)
-    hist = fluent.get_metric_history(gpu.info.run_id, "train_loss_step")
+    hist = testing.metric_history(gpu.info.run_id, "train_loss_step")
     assert [m.step for m in hist] == list(range(1, 9))
-    gpu_files = set(list_artifact_files(gpu.info.run_id))
+    gpu_files = set(testing.artifact_files(gpu.info.run_id))
     assert {"checkpoints/latest_checkpoint.pth", "model/MLmodel", "model_summary.txt"} <= gpu_files
     assert len(gpu.inputs.dataset_inputs) == 2

@@ -13,13 +13,12 @@ from helpers import enable, fit, loaders, package
 from torch.utils.tensorboard import SummaryWriter
 
 import autolog
-from autolog import wrapping
+from autolog import testing, wrapping
 from autolog.testing import capture_runs
-from autolog.tracking import fluent
 
 
 def _steps(run_id: str, key: str) -> list[tuple[int, float]]:
-    return [(m.step, m.value) for m in fluent.get_metric_history(run_id, key)]
+    return [(m.step, m.value) for m in testing.metric_history(run_id, key)]
 
 
 def test_scalars_go_to_the_active_run(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import autolog
-from autolog.tracking.artifacts import list_artifact_files
+from autolog import testing
 
 
 def enable(**flags: Any) -> None:
@@ -14,7 +14,8 @@ def enable(**flags: Any) -> None:
 
 
 def artifacts(run: Any) -> list[str]:
-    return sorted(list_artifact_files(run.info.run_id))
+    """A run's artifact files: a captured run's from its capture."""
+    return testing.artifact_files(run.info.run_id)
 
 
 def has_module(name: str) -> bool:

@@ -16,12 +16,12 @@ import pytest
 from sk_helpers import artifacts, enable, has_module, models_available
 
 import autolog
-from autolog import session
+from autolog import session, testing
 from autolog.testing import capture_runs
 
 
 def _json(run: Any, name: str) -> Any:
-    with open(autolog.download_artifacts(run.info.run_id, name), encoding="utf-8") as f:
+    with open(testing.download_artifacts(run.info.run_id, name), encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -205,7 +205,7 @@ def test_estimator_description_text(binary: tuple) -> None:
 
     with capture_runs() as runs:
         LogisticRegression(C=2.0).fit(*binary)
-    folder = autolog.download_artifacts(runs[0].info.run_id)
+    folder = testing.download_artifacts(runs[0].info.run_id)
     with open(f"{folder}/estimator.txt") as f:
         assert f.read() == "LogisticRegression(C=2.0)"
     assert not os.path.exists(f"{folder}/estimator.html")
@@ -223,7 +223,7 @@ def test_model_is_logged_with_signature_and_input_example(binary: tuple) -> None
         model = LogisticRegression().fit(X, y)
     names = artifacts(runs[0])
     assert any(n.startswith("model") for n in names)
-    loaded = autolog.load_model(f"runs:/{runs[0].info.run_id}/model")
+    loaded = autolog.load_model(testing.download_artifacts(runs[0].info.run_id, "model"))
     assert np.array_equal(loaded.predict(X[:5]), model.predict(X[:5]))
 
 

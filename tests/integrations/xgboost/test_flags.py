@@ -6,8 +6,8 @@ import pytest
 import xgboost as xgb
 
 import autolog
+from autolog import testing
 from autolog.testing import capture_runs
-from autolog.tracking.artifacts import list_artifact_files
 
 
 @pytest.mark.parametrize("model_format", ["json", "ubj"])
@@ -18,6 +18,6 @@ def test_model_format_names_the_model_file(enable, binary, model_format: str) ->
     with capture_runs() as runs:
         model = xgb.XGBClassifier(n_estimators=3).fit(X, y)
     run_id = runs[0].info.run_id
-    assert f"model/model.{model_format}" in list_artifact_files(run_id, "model")
-    loaded = autolog.xgboost.load_model(f"runs:/{run_id}/model")
+    assert f"model/model.{model_format}" in testing.artifact_files(run_id, "model")
+    loaded = autolog.xgboost.load_model(testing.download_artifacts(run_id, "model"))
     assert (loaded.predict(X) == model.predict(X)).all()
