@@ -11,11 +11,12 @@ import pytest
 import xgboost as xgb
 
 import autolog
+from autolog import testing
 from autolog.testing import capture_runs
 
 
 def _importance(run_id: str, name: str) -> dict[str, float]:
-    path = autolog.download_artifacts(run_id, name)
+    path = testing.download_artifacts(run_id, name)
     return json.loads(Path(path).read_text())
 
 
@@ -47,7 +48,7 @@ def test_log_plots_png_also_draws_the_importance_pngs(enable, binary, artifacts)
     names = artifacts(run_id)
     for kind in ("weight", "gain", "cover"):
         assert f"feature_importance_{kind}.png" in names
-    path = autolog.download_artifacts(run_id, "feature_importance_gain.png")
+    path = testing.download_artifacts(run_id, "feature_importance_gain.png")
     assert Path(path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert imread(path).shape[0] > 50
 
@@ -88,10 +89,10 @@ def test_the_model_is_logged_in_the_xgboost_flavor_with_a_signature(enable, bina
     with capture_runs() as runs:
         xgb.train({"objective": "binary:logistic"}, dtrain, 3)
     run_id = runs[0].info.run_id
-    mlmodel = Path(autolog.download_artifacts(run_id, "model/MLmodel")).read_text()
+    mlmodel = Path(testing.download_artifacts(run_id, "model/MLmodel")).read_text()
     assert "xgboost" in mlmodel and "signature" in mlmodel
     assert "input_example" in mlmodel
-    loaded = autolog.load_model(f"runs:/{run_id}/model")
+    loaded = autolog.load_model(testing.download_artifacts(run_id, "model"))
     assert loaded is not None
 
 
@@ -110,7 +111,7 @@ def test_sklearn_api_model_signature_comes_from_a_sample(enable, binary) -> None
     X, y = binary
     with capture_runs() as runs:
         xgb.XGBClassifier(n_estimators=2).fit(X, y)
-    mlmodel = Path(autolog.download_artifacts(runs[0].info.run_id, "model/MLmodel")).read_text()
+    mlmodel = Path(testing.download_artifacts(runs[0].info.run_id, "model/MLmodel")).read_text()
     assert "signature" not in mlmodel
 
 
