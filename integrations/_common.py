@@ -7,13 +7,15 @@ tracking API, and the models package only when a model is logged.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
+import os
 import pickle
 import re
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from autolog import session
@@ -103,6 +105,40 @@ def log_model(call: Call, flavor: str, model: Any, sample: Any,
     registered = config.get("registered_model_name")
     if registered and register:
         fluent.register_model(f"runs:/{run_id}/{artifact_path}", str(registered), wait=False)
+
+
+@contextlib.contextmanager
+def step(call: Call, what: str) -> Iterator[None]:
+    """One piece of after-fit logging, failing alone: an error raised by the user's own
+    code (a ``predict`` that raises, say) skips ``what`` with a warning, as MLflow does;
+    an error of autolog's own is reported as such (raised in strict test mode). Either
+    way the next piece still runs."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - isolation is the point
+        if _raised_by_user_code(exc):
+            warn_skipped(call, what, exc)
+        else:
+            call.errors.append(f"{what}: {exc!r}")
+            session.report_error(call.integration, call.place, what,
+                                 exc, bool(call.config.get("silent")))
+
+
+#: where autolog's own code lives: the core package and the integrations package
+_OUR_DIRS = tuple(os.path.dirname(os.path.abspath(f)) + os.sep
+                  for f in (__file__, session.__file__))
+
+
+def _raised_by_user_code(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc``'s traceback is outside autolog (the user's
+    model, or the library it calls), rather than in autolog's own code."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+    return not filename.startswith(_OUR_DIRS)
 
 
 def _unpicklable(model: Any) -> bool:

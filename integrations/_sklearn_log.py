@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import numbers
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -90,13 +91,17 @@ def clean_params(params: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
 Described = tuple[tuple[str, str, str], ...]  # (key, type name, value as logged)
 
 
-def log_params(params: dict[str, Any], run_id: str) -> Described | None:
+def log_params(params: dict[str, Any], run_id: str,
+               on_cut: Callable[[list[str]], None] | None = None) -> Described | None:
     """Log ``params``; return them as logged, with their types, when that describes them
-    exactly (no key merged, no value cut or elided by numpy's printing, "..."), else None."""
+    exactly (no key merged, no value cut or elided by numpy's printing, "..."), else None.
+    ``on_cut`` is told the keys whose key or value was cut to the store's limits."""
     cleaned, cut = clean_params(params)
     fluent.log_params(cleaned, run_id=run_id, on_conflict="warn")
     if cut:
         fluent.set_tag(TRUNCATED_TAG, ",".join(cut), run_id=run_id)
+        if on_cut is not None:
+            on_cut(cut)
         return None
     if len(cleaned) != len(params) or any("..." in value for value in cleaned.values()):
         return None
@@ -208,12 +213,27 @@ def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> 
     fluent.log_input(dataset, context=context, run_id=run_id)
 
 
-def log_model(call: Call, model: Any, X: Any, artifact_path: str = "model",
+def model_sample(call: Call, X: Any) -> Any:
+    """A copy of the first rows of ``X`` for the signature and input example, taken before
+    ``fit`` (which may mutate ``X``); None, with a warning as MLflow's, when ``X`` cannot
+    be sliced."""
+    if X is None:
+        return None
+    head = _head(X)
+    if head is None:
+        _common.warn_skipped(call, "a model signature and input example",
+                             f"the training data ({type(X).__name__}) cannot be sliced")
+        return None
+    return _common.snapshot(call, head)
+
+
+def log_model(call: Call, model: Any, sample: Any, artifact_path: str = "model",
               register: bool = True) -> None:
-    """The fitted model (sklearn flavor) with its signature and optional input example,
-    through the integrations' shared model step (then registered if asked)."""
+    """The fitted model (sklearn flavor) with its signature and optional input example
+    (from ``sample``, a few rows copied before fit), through the integrations' shared model
+    step (then registered if asked)."""
     predict = model.predict if hasattr(model, "predict") else None
-    _common.log_model(call, "sklearn", model, _head(X), predict, artifact_path=artifact_path,
+    _common.log_model(call, "sklearn", model, sample, predict, artifact_path=artifact_path,
                       register=register,
                       serialization_format=call.config.get("serialization_format"))
 

@@ -153,6 +153,8 @@ class TrainHook(session.Hook):
         call.state["recorder"], call.state["callback"] = recorder, callback
         # sample now: LightGBM frees a Dataset's raw data once it is constructed
         call.state["train"] = _raw(args.get("train_set"))
+        # copied before training: the signature describes the data as passed
+        call.state["sample"] = _common.snapshot(call, _gbm.head(call.state["train"][0]))
         if not self.cv:
             train_set = args.get("train_set")
             names = list(args.get("valid_names") or ())
@@ -176,7 +178,7 @@ class TrainHook(session.Hook):
         for name, (valid_features, valid_labels) in call.state["valid"]:
             _gbm.log_dataset(call, valid_features, valid_labels, "eval", name)
         _importances(call, result)
-        _common.log_model(call, "lightgbm", result, _gbm.head(features), result.predict)
+        _common.log_model(call, "lightgbm", result, call.state.get("sample"), result.predict)
 
     def on_error(self, call: Call, exc: BaseException) -> None:
         _gbm.keep_metrics(call)

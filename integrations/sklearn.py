@@ -110,8 +110,9 @@ else:  # the tracking core loads with the first fit, not with autolog()
 
 # numpy-heavy helpers load with the first fit, not with autolog() (which imports this module)
 sklearn_log = lazy_module("autolog.integrations._sklearn_log")
-training_metrics = lazy_module("autolog.integrations._sklearn_training_metrics")
 post_training = lazy_module("autolog.integrations._sklearn_post_training")
+_common = lazy_module("autolog.integrations._common")
+after_fit = lazy_module("autolog.integrations._sklearn_after_fit")
 
 FIT_METHODS = ("fit", "fit_transform", "fit_predict")
 SCORE_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
@@ -179,32 +180,17 @@ class FitHook(session.Hook):
         search = sklearn_log.is_search(estimator)
         call.state["search"] = search
         fluent.set_tags(sklearn_log.estimator_tags(estimator), run_id=call.run_id)
-        call.state["params"] = sklearn_log.log_params(estimator.get_params(deep=not search), call.run_id)
+        call.state["params"] = sklearn_log.log_params(
+            estimator.get_params(deep=not search), call.run_id,
+            on_cut=lambda keys: _common.warn_skipped(
+                call, f"the full value of params {keys}",
+                "longer than the store's limit: truncated, and listed in the "
+                f"{sklearn_log.TRUNCATED_TAG} tag"))
+        if call.config.get("log_models"):  # copied before fit: the data as passed
+            call.state["sample"] = sklearn_log.model_sample(call, sklearn_log.fit_inputs(call)[0])
 
     def after(self, call: Call, result: Any) -> None:
-        estimator, run_id, cfg = call.instance, call.run_id, call.config
-        if run_id is None or estimator is None:
-            return
-        X, y, weight = sklearn_log.fit_inputs(call)
-        if cfg.get("log_datasets") and X is not None:
-            sklearn_log.log_dataset(X, y, None, "train", run_id)
-        if cfg.get("log_training_metrics") and X is not None:
-            metrics, plots = training_metrics.compute(call, estimator, X, y, weight, result)
-            if metrics:
-                fluent.log_metrics(metrics, run_id=run_id)
-            sklearn_log.log_plots(plots, training_metrics.PREFIX, run_id, cfg.get("log_plots", True))
-        sklearn_log.log_description(estimator, run_id, call.state.get("params"))
-        best = None
-        if call.state.get("search"):
-            sklearn_log.log_search(call, estimator, run_id, X, y)
-            best = getattr(estimator, "best_estimator_", None)
-        if cfg.get("log_models") and X is not None:
-            if not call.state.get("search") or best is not None:
-                # a search that was not refit cannot predict: MLflow logs no model then either
-                sklearn_log.log_model(call, estimator, X)
-            if best is not None:
-                sklearn_log.log_model(call, best, X, artifact_path="best_estimator", register=False)
-        post_training.remember_model(estimator, run_id)
+        after_fit.log(call, result)
 
 
 # ---------------------------------------------------------------------------- predict, score
