@@ -30,8 +30,14 @@ ALLOWED: dict[str, str] = {
     "timing-values": "fit/score times in cv_results_ differ between any two runs",
     "model-files": "the model lives under the run's artifacts (MLflow 3: a LoggedModel)",
     "checkpoint-files": "checkpoints: the same names, compared by name",
+    "lightning-extras": "Lightning runs also log the DataLoader's batch_size param and the "
+                        "training/validation data as dataset inputs (MLflow logs neither)",
+    "early-stopping-params": "an EarlyStopping of the lightning.pytorch namespace is recognised "
+                             "(its monitor, mode, patience, min_delta, stopped_epoch params); "
+                             "MLflow 3.17 recognises pytorch_lightning's class only",
 }
 TIMING_METRICS = ("mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time")
+EARLY_STOPPING_PARAMS = {"monitor", "mode", "patience", "min_delta", "stopped_epoch"}
 COMPARED_TAGS = ("estimator_name", "estimator_class", "mlflow.autologging")
 
 
@@ -196,6 +202,11 @@ def differences(scenario: Scenario, theirs: list[RunShot], ours: list[RunShot]) 
     if len(theirs) != len(ours):
         return [f"runs: MLflow {len(theirs)}, autolog {len(ours)}"]
     for i, (t, o) in enumerate(zip(theirs, ours, strict=True)):
+        if "lightning-extras" in allow:
+            dropped = {"batch_size"} | (EARLY_STOPPING_PARAMS if "early-stopping-params" in allow
+                                        else set())
+            o = RunShot({k: v for k, v in o.params.items() if k not in dropped}, o.metrics,
+                        o.tags, o.child, o.artifacts, o.datasets if t.datasets else [], o.models)
         where = f"run {i}{' (child)' if t.child else ''}"
         if t.child != o.child:
             found.append(f"{where}: child MLflow {t.child}, autolog {o.child}")

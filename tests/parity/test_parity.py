@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 import scenarios_gbm
+import scenarios_lightning
 import scenarios_sklearn
 from harness import ALLOWED, Scenario, differences, run_autolog, run_mlflow
 
-CATALOGUE: list[Scenario] = [*scenarios_sklearn.SCENARIOS, *scenarios_gbm.SCENARIOS]
+CATALOGUE: list[Scenario] = [*scenarios_sklearn.SCENARIOS, *scenarios_gbm.SCENARIOS,
+                              *scenarios_lightning.SCENARIOS]
 
 
 def test_the_catalogue_names_are_unique_and_allowances_known() -> None:
