@@ -11,16 +11,19 @@ What is logged
     * Params: every booster parameter as given plus the training arguments
       (``num_boost_round``, ``feature_name``, ``categorical_feature``, and for ``cv``
       ``nfold``, ``stratified``, ``shuffle``, ``metrics``, ``seed`` …; never data, callables
-      or ``verbose_eval``); ``get_params()`` for the scikit-learn API.
+      or ``verbose_eval``); for the scikit-learn API, those of the ``train`` call inside
+      ``fit``, as MLflow logs them (the params as LightGBM resolves them: the effective
+      ``objective``, ``metric``, ``num_threads``; ``num_boost_round`` = ``n_estimators``,
+      ``keep_training_booster``; not ``get_params()``).
     * Metrics, through a callback added to a *copy* of the user's callbacks:
       ``<eval name>-<metric>`` at step = iteration (``valid_0-multi_logloss``; ``@``
       written ``_at_``); ``lightgbm.cv`` logs one run with ``valid-<metric>-mean`` and
       ``valid-<metric>-stdv``. With early stopping (``early_stopping_rounds``, the
       ``early_stopping_round`` param or an ``early_stopping`` callback):
       ``best_iteration`` (``booster.best_iteration``, 1-based as LightGBM reports it),
-      ``stopped_iteration`` (the number of iterations run, as in the XGBoost integration;
-      MLflow's differs by one between the two) and one more point of each eval metric at
-      ``step = stopped_iteration`` holding the best iteration's value.
+      ``stopped_iteration`` (the number of iterations run, MLflow's value for LightGBM) and
+      one more point of each eval metric at ``step = stopped_iteration`` holding the best
+      iteration's value.
     * Artifacts: ``feature_importance_split.json``/``feature_importance_gain.json``
       (MLflow's files: feature to value), written on the writer thread. Their pictures,
       ``feature_importance_<type>.png``, are drawn from the JSON where they are wanted
@@ -29,8 +32,10 @@ What is logged
       matplotlib); no process is started and matplotlib is not imported at fit time
       otherwise. The model (lightgbm flavor) with its signature and, with
       ``log_input_examples``, an input example; the training and validation data as dataset
-      inputs (contexts ``train`` and ``eval``), from a five-row sample (``lgb.Dataset`` raw
-      data is sampled before LightGBM frees it; data given as a file path is not sampled).
+      inputs (contexts ``train`` and ``eval``; a training set also listed among the
+      validation sets is an eval input too, as MLflow); the signature comes from rows
+      copied before training (``lgb.Dataset`` raw data is sampled before LightGBM frees
+      it; data given as a file path is not sampled).
 
 Flags: see ``autolog.lightgbm.autolog`` (``help(autolog.lightgbm.autolog)``): the common
 ones of ``autolog.autolog`` plus ``registered_model_name`` (a version in the store's

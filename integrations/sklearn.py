@@ -75,6 +75,16 @@ Flags (besides the common ones; see ``autolog()`` below, checked by ``FLAGS``)
     ``registered_model_name=None``, ``log_plots=True`` (True: plot data as JSON; ``"png"``:
     JSON and PNGs; False: no plots).
 
+After the fit
+    Datasets, training metrics, the description, a search's child runs and each model are
+    logged as separate steps: a ``predict`` that raises, say, skips what needs it (the
+    model is then logged without a signature) and the rest is still logged. The signature
+    and input example come from rows of ``X`` copied before ``fit`` (a step that mutates
+    ``X`` in place does not change them). Where MLflow skips something with a warning (a
+    search with ``refit=False`` has no model, ``X`` cannot be sliced, the model cannot be
+    pickled, ``pos_label`` on multiclass data, a param cut to the store's limit), autolog
+    warns once (an ``AutologWarning``) with the reason.
+
 Different from MLflow on purpose
     Any ``BaseEstimator`` subclass is patched, third-party ones too (MLflow: scikit-learn's
     own); plots are logged as JSON data and drawn where viewed; ``estimator.txt`` instead of
