@@ -94,7 +94,12 @@ def download_artifacts(run_id: str, artifact_path: str | None = None,
 
 def reset() -> None:
     """Forget this process's tracking state: end this thread's runs, wait for the writer,
-    close the stores, and return to the default tracking URI (between tests)."""
+    close the stores, return to the default tracking URI, and forget which integrations
+    were disabled by name (between tests)."""
     runs.reset()
     backends.close_all()
     context.reset()
+    from autolog.integration import integrations
+
+    for integration in integrations().values():  # a test's disable=True is not the next's
+        integration.disabled_by_user = False
