@@ -158,7 +158,7 @@ def test_sparse_training_data_is_never_densified(enable, binary, monkeypatch: py
 
 
 def test_registered_model_name_without_a_registry_is_a_tag(enable, binary) -> None:  # type: ignore[no-untyped-def]
-    """registered_model_name on the local store (no registry): a tag naming it, no error."""
+    """registered_model_name under capture_runs: the run is tagged with the name, no error."""
     enable(log_models=True, registered_model_name="my-model")
     X, y = binary
     with capture_runs() as runs:
