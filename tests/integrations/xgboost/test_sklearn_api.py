@@ -44,13 +44,12 @@ def test_a_dataset_input_describes_the_data_as_a_dmatrix_holds_it(binary) -> Non
     [300, n] float32 features, with MLflow's digest of those values."""
     import json
 
-    import mlflow.data
-
+    mlflow_data = pytest.importorskip("mlflow.data")  # the reference (the all environment)
     X, y = binary
     with capture_runs() as runs:
         xgb.XGBClassifier(n_estimators=2).fit(X[:300], y[:300])
     (entry,) = runs[0].inputs.dataset_inputs
-    theirs = mlflow.data.from_numpy(X[:300].astype(np.float32))
+    theirs = mlflow_data.from_numpy(X[:300].astype(np.float32))
     assert json.loads(entry.dataset.profile) == json.loads(json.dumps(theirs.profile))
     assert entry.dataset.digest == theirs.digest
 
