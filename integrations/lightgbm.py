@@ -240,8 +240,12 @@ def _train_params(estimator: Any, fit_args: dict[str, Any]) -> dict[str, Any]:
 
     try:  # LightGBM's own resolution (private, stable since 3.0): exactly what fit passes
         params = dict(estimator._process_params(stage="fit"))
-    except Exception:  # noqa: BLE001 - an older or newer LightGBM: the public params
+    except Exception:  # noqa: BLE001 - lightgbm < 4: the public params, less what fit drops
         params = dict(estimator.get_params(deep=True))
+        for name in ("n_estimators", "class_weight", "importance_type", "silent"):
+            params.pop(name, None)
+        if params.get("objective") is None:  # the objective fit chose
+            params["objective"] = getattr(estimator, "objective_", None)
     eval_metric = fit_args.get("eval_metric")
     given = eval_metric if isinstance(eval_metric, list) else [eval_metric]
     builtin = [m for m in given if isinstance(m, str)]

@@ -81,16 +81,32 @@ class _Lane:
         self.queue.append(item)
         if self.idle:
             self.idle = False
-            if self.thread is None:
-                self._start()
+            if self.thread is None and not self._start():
+                self._serve_here()
+                return
             self.wake.set()
 
-    def _start(self) -> None:
+    def _start(self) -> bool:
         with self.start_lock:
             if self.thread is None:
                 thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                thread.start()
+                try:
+                    thread.start()
+                except RuntimeError:  # interpreter exit (3.12+ starts no new thread then)
+                    return False
                 self.thread = thread
+        return True
+
+    def _serve_here(self) -> None:
+        """Serve the queue in the caller's thread: no thread can be started any more (the
+        first write of a process came during its exit)."""
+        queue = self.queue
+        while queue:
+            items: list[Any] = []
+            while queue and len(items) < MAX_BATCH:
+                items.append(queue.popleft())
+            self.serve(items)
+        self.idle = True
 
     def _run(self) -> None:
         queue = self.queue
