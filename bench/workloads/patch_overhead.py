@@ -40,11 +40,7 @@ class Model:
 
 def patch_autolog() -> None:
     from autolog.integration import Integration
-
-    try:
-        from autolog.session import safe_patch
-    except ImportError:  # before the session module split out of autolog.patching
-        from autolog.session import safe_patch
+    from autolog.session import Hook, safe_patch
 
     target = types.ModuleType("autolog_bench_target")
     target.Model = Model  # type: ignore[attr-defined]
@@ -56,9 +52,7 @@ def patch_autolog() -> None:
 
         def _patch(self, module: Any) -> None:
             for method in ("noop", "outer"):
-                safe_patch(self, module.Model, method,
-                           lambda call, original: original(*call.args, **call.kwargs),
-                           creates_run=False)
+                safe_patch(self, module.Model, method, Hook(), creates_run=False)  # no phase
 
     Bench().enable(log_system_metrics=False)  # the import hook fires at once: patched
 
