@@ -1,5 +1,5 @@
-"""Runs tracked straight into an ``mlflow server`` get the pictures MLflow's UI shows,
-drawn from the plot JSON as it is uploaded (off the training thread)."""
+"""Runs tracked straight into an ``mlflow server``, or exported to one, get the pictures
+MLflow's UI shows, drawn from the plot JSON as it is uploaded (off the training thread)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ pytest.importorskip("sklearn")
 
 import autolog  # noqa: E402
 from autolog import plot_rendering  # noqa: E402
+from autolog.backends.mlflow_export import export_runs  # noqa: E402
+from autolog.tracking.artifacts import list_artifact_files  # noqa: E402
 
 
 def _remote_files(client: Any, run_id: str) -> list[str]:
@@ -96,3 +98,61 @@ def test_log_plots_false_uploads_no_plots_to_mlflow(mlflow_server: Any) -> None:
     assert run is not None
     names = _remote_files(mlflow.MlflowClient(mlflow_server.url), run.info.run_id)
     assert not any(n.startswith("training_") for n in names)
+
+
+def test_export_draws_plot_pngs_and_estimator_html_under_mlflows_names(
+        tmp_path: Path, mlflow_server: Any) -> None:
+    """A local sklearn run holds plot JSON and its model, no pictures; its export holds
+    training_*.png (valid images) and estimator.html (scikit-learn's HTML of the model)
+    beside the JSON; an XGBoost run's export gets feature_importance_<type>.png."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("sklearn")
+    xgb = pytest.importorskip("xgboost")
+    import re
+
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils import estimator_html_repr
+
+    store = str(tmp_path / "local-store")
+    autolog.set_tracking_uri(store)
+    autolog.set_experiment("plots")
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    autolog.sklearn.autolog(log_models=True, log_system_metrics=False)
+    autolog.xgboost.autolog(log_models=False, log_system_metrics=False,
+                            importance_types=["weight", "gain", "cover"])
+    try:
+        model = LogisticRegression(C=0.3).fit(X, y)
+        sk_run = autolog.last_active_run()
+        xgb.XGBClassifier(n_estimators=3).fit(X, y)
+        xgb_run = autolog.last_active_run()
+    finally:
+        autolog.autolog(disable=True)
+    assert sk_run is not None and xgb_run is not None
+    local = list_artifact_files(sk_run.info.run_id)
+    assert "training_roc_curve.json" in local
+    assert not any(n.endswith((".png", ".html")) for n in local)
+    pairs = dict(export_runs(store, mlflow_server.url, run_ids=[sk_run.info.run_id,
+                                                               xgb_run.info.run_id]))
+    client = mlflow.MlflowClient(mlflow_server.url)
+    remote = _remote_files(client, pairs[sk_run.info.run_id])
+    pictures = ["training_confusion_matrix.png", "training_precision_recall_curve.png",
+                "training_roc_curve.png"]
+    assert set(pictures) | {"estimator.html"} | set(local) == set(remote)
+    for name in pictures:
+        path = mlflow.artifacts.download_artifacts(
+            run_id=pairs[sk_run.info.run_id], artifact_path=name,
+            dst_path=str(tmp_path / "dl"), tracking_uri=mlflow_server.url)
+        assert _opens_as_png(path)
+    html = Path(mlflow.artifacts.download_artifacts(
+        run_id=pairs[sk_run.info.run_id], artifact_path="estimator.html",
+        dst_path=str(tmp_path / "dl"), tracking_uri=mlflow_server.url)).read_text()
+    expected = estimator_html_repr(model)
+    assert re.sub(r"(sk-[a-z]+-id-)\d+", "", html) == re.sub(r"(sk-[a-z]+-id-)\d+", "", expected)
+    remote_xgb = _remote_files(client, pairs[xgb_run.info.run_id])
+    assert "feature_importance_weight.json" in remote_xgb  # MLflow's default importance type
+    assert "feature_importance_weight.png" in remote_xgb
+    path = mlflow.artifacts.download_artifacts(
+        run_id=pairs[xgb_run.info.run_id], artifact_path="feature_importance_weight.png",
+        dst_path=str(tmp_path / "dl-xgb"), tracking_uri=mlflow_server.url)
+    assert _opens_as_png(path)
