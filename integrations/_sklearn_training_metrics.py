@@ -211,9 +211,8 @@ def exact_classifier_values(out: dict[str, float], y_true: Any, y_pred: Any, pro
     above agree only to the last digit. A metric that scikit-learn refuses is dropped."""
     import warnings
 
-    from sklearn import metrics as M
-
     from sklearn import config_context
+    from sklearn import metrics as M
 
     average = "weighted" if pos_label is None else "binary"
     # the arguments are ours and valid: skipping scikit-learn's parameter validation (not

@@ -47,6 +47,8 @@ def describe(exc: BaseException, limit: int = 300) -> str:
     for item in chain:
         if isinstance(item, ConnectionRefusedError):
             return "connection refused"
+        if isinstance(item, ConnectionResetError | ConnectionAbortedError):
+            return "connection reset by the server"
         if isinstance(item, socket.gaierror):
             return f"host name not resolved ({item.strerror or item})"
         if isinstance(item, TimeoutError) or "Timeout" in type(item).__name__:
