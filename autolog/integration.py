@@ -310,6 +310,14 @@ def get_integration(name: str) -> Integration:
     return found
 
 
+def enable_by_name(name: str, flags: dict[str, Any]) -> None:
+    """What ``autolog.<framework>.autolog(**flags)`` does: enable (or disable) that one
+    integration. A disable by name is remembered: a later global ``autolog()`` leaves it off."""
+    integration = get_integration(name)
+    integration.disabled_by_user = bool(flags.get("disable"))
+    integration.enable(**flags)
+
+
 def owner_of(cls: type) -> str | None:
     """The name of the integration that claims ``cls``'s package, if any (sklearn leaves
     XGBoost's and LightGBM's estimators to their own integrations this way)."""

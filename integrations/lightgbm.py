@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from autolog import flags as F
 from autolog import session
-from autolog.integration import Integration, get_integration
+from autolog.integration import Integration, enable_by_name
 from autolog.lazy import flavor_functions, lazy_module
 from autolog.session import Call
 
@@ -339,10 +339,7 @@ def autolog(
         log_plots: True logs the feature importance plots as data (drawn where viewed);
             ``"png"`` also draws the PNGs at fit time; False draws no PNG at fit time.
     """
-    flags = dict(locals())  # exactly the parameters above
-    integration = get_integration("lightgbm")
-    integration.disabled_by_user = disable
-    integration.enable(**flags)
+    enable_by_name("lightgbm", dict(locals()))  # exactly the parameters above
 
 
 log_model, save_model, load_model = flavor_functions("lightgbm")

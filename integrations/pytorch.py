@@ -89,7 +89,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from autolog import flags as F
 from autolog import session
 from autolog.errors import InvalidInputError
-from autolog.integration import Integration, get_integration
+from autolog.integration import Integration, enable_by_name
 from autolog.lazy import flavor_functions
 
 if TYPE_CHECKING:
@@ -280,10 +280,7 @@ def autolog(
         log_system_metrics: sample CPU, memory, disk, network and GPU metrics during runs
             that autologging opens.
     """
-    flags = dict(locals())  # exactly the parameters above
-    integration = get_integration("pytorch")
-    integration.disabled_by_user = disable
-    integration.enable(**flags)
+    enable_by_name("pytorch", dict(locals()))  # exactly the parameters above
 
 
 log_model, save_model, load_model = flavor_functions("pytorch")

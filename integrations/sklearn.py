@@ -109,7 +109,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from autolog import flags as F
 from autolog import session, wrapping
-from autolog.integration import Integration, get_integration
+from autolog.integration import Integration, enable_by_name
 from autolog.lazy import flavor_functions, lazy_module
 from autolog.session import Call
 
@@ -384,10 +384,7 @@ def autolog(
         log_plots: True logs plots as data (drawn where viewed); ``"png"`` also draws the
             PNGs at fit time; False logs no plots.
     """
-    flags = dict(locals())  # exactly the parameters above
-    integration = get_integration("sklearn")
-    integration.disabled_by_user = disable
-    integration.enable(**flags)
+    enable_by_name("sklearn", dict(locals()))  # exactly the parameters above
 
 
 log_model, save_model, load_model = flavor_functions("sklearn")
