@@ -1,16 +1,20 @@
 """``autolog models``: the model registry from the command line.
 
 ``list``, ``show NAME``, ``versions NAME``, ``alias NAME ALIAS VERSION`` and ``register
-RUN_OR_URI NAME`` (a run id registers its ``model/`` folder). The group is exported as
-``models_group`` so that other commands (``serve``, ``predict``) join it.
+RUN_OR_URI NAME`` (a run id, or a unique prefix of one, registers its ``model/`` folder).
+The reading commands take ``--json``. The group is exported as ``models_group`` so that
+other commands (``serve``, ``predict``) join it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+from typing import Any
 
 import click
 
+from autolog.cli_support import JSON_OPTION, echo_json, resolve_run_id
 from autolog.tracking import fluent
 from autolog.tracking.client import AutologClient
 from autolog.tracking.registry_entities import ModelVersion
@@ -39,11 +43,19 @@ def models_group() -> None:
     """The model registry: registered models, versions, aliases."""
 
 
+def _json(entity: Any) -> Any:
+    return dataclasses.asdict(entity)
+
+
 @models_group.command("list")
 @click.option("--filter", "filter_string", default=None, help="e.g. \"name LIKE 'clf%'\".")
-def models_list(filter_string: str | None) -> None:
+@JSON_OPTION
+def models_list(filter_string: str | None, as_json: bool) -> None:
     """List registered models."""
     found = AutologClient().search_registered_models(filter_string, max_results=10000)
+    if as_json:
+        echo_json([_json(m) for m in found])
+        return
     rows = [[m.name, max((v.version for v in m.latest_versions), key=int, default=""),
              ",".join(f"{a}={v}" for a, v in m.aliases.items()), _time(m.last_updated_timestamp)]
             for m in found]
@@ -52,9 +64,13 @@ def models_list(filter_string: str | None) -> None:
 
 @models_group.command("show")
 @click.argument("name")
-def models_show(name: str) -> None:
+@JSON_OPTION
+def models_show(name: str, as_json: bool) -> None:
     """A registered model: description, tags, aliases, latest versions."""
     model = AutologClient().get_registered_model(name)
+    if as_json:
+        echo_json(_json(model))
+        return
     click.echo(f"name: {model.name}\ndescription: {model.description}\n"
                f"created: {_time(model.creation_timestamp)}\n"
                f"updated: {_time(model.last_updated_timestamp)}")
@@ -68,11 +84,15 @@ def models_show(name: str) -> None:
 
 @models_group.command("versions")
 @click.argument("name")
-def models_versions(name: str) -> None:
+@JSON_OPTION
+def models_versions(name: str, as_json: bool) -> None:
     """Every version of a registered model, newest first."""
     client = AutologClient()
     client.get_registered_model(name)  # a missing model is an error, not an empty table
     found = client.search_model_versions(f"name = '{name}'", order_by=["version_number DESC"])
+    if as_json:
+        echo_json([_json(v) for v in found])
+        return
     click.echo(_table(_version_rows(found),
                       ["version", "stage", "aliases", "run_id", "status", "created"]))
 
@@ -91,7 +111,11 @@ def models_alias(name: str, alias: str, version: str) -> None:
 @click.argument("run_or_uri")
 @click.argument("name")
 def models_register(run_or_uri: str, name: str) -> None:
-    """Register runs:/<run_id>/<path> (or a run id's model/ folder) as a version of NAME."""
-    uri = run_or_uri if run_or_uri.startswith("runs:/") else f"runs:/{run_or_uri}/model"
+    """Register runs:/<run_id>/<path> (or the model/ folder of a run id or unique prefix)
+    as a version of NAME."""
+    run_part, _, path = run_or_uri.removeprefix("runs:/").partition("/")
+    if not run_or_uri.startswith("runs:/"):
+        path = "model"
+    uri = f"runs:/{resolve_run_id(run_part)}/{path}"
     version = fluent.register_model(uri, name)
     click.echo(f"registered {uri} as {name} version {version.version if version else '?'}")

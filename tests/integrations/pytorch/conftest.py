@@ -11,7 +11,20 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 pytest.importorskip("torch")
-pytest.importorskip("lightning")
+import helpers  # noqa: E402 - after the path insert and the torch check
+
+if helpers.PACKAGE is None:
+    pytest.skip("neither lightning nor pytorch_lightning is installed", allow_module_level=True)
+
+# Tests that start a script importing the `lightning` package by name (or run the example
+# that does): with only pytorch_lightning installed (the py311-test-pl-* environments) they
+# are skipped, saying why, and everything else runs on pytorch_lightning.
+_NEEDS_LIGHTNING_PACKAGE = (
+    "test_distributed.py::test_ddp_logs_one_run_from_global_rank_zero",
+    "test_examples.py::test_example_runs_and_logs_one_run[lightning_mlp",
+    "test_import_order.py::test_import_order_does_not_matter[autolog-first-lightning]",
+    "test_import_order.py::test_import_order_does_not_matter[framework-first-lightning]",
+)
 
 # Lightning's own advice, not ours: silenced by name, for this folder only.
 _LIGHTNING_WARNINGS = (
@@ -22,10 +35,16 @@ _LIGHTNING_WARNINGS = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    lightning_missing = helpers.PACKAGE != "lightning.pytorch"
     for item in items:
         if HERE in Path(str(item.fspath)).parents:
             for spec in _LIGHTNING_WARNINGS:
                 item.add_marker(pytest.mark.filterwarnings(spec))
+            local_id = item.nodeid.rsplit("/", 1)[-1]
+            if lightning_missing and local_id.startswith(_NEEDS_LIGHTNING_PACKAGE):
+                item.add_marker(pytest.mark.skip(
+                    reason="imports the `lightning` package by name; only pytorch_lightning "
+                           "is installed"))
 
 
 @pytest.fixture(autouse=True)

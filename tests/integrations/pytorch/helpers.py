@@ -18,8 +18,26 @@ QUIET = {
 }
 
 
-def package(name: str = "lightning.pytorch") -> Any:
-    return importlib.import_module(name)
+def _installed() -> str | None:
+    for name in LIGHTNING_PACKAGES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        return name
+    return None
+
+
+# Lightning ships as two packages with the same Trainer: `lightning` (lightning.pytorch)
+# and the standalone `pytorch_lightning`. The suite runs on whichever is installed,
+# lightning.pytorch first (the py311-test-pl-* tox environments have only pytorch_lightning).
+LIGHTNING_PACKAGES = ("lightning.pytorch", "pytorch_lightning")
+PACKAGE: str | None = _installed()
+
+
+def package(name: str | None = None) -> Any:
+    """The Lightning package ``name``, by default the installed one (:data:`PACKAGE`)."""
+    return importlib.import_module(name or PACKAGE or LIGHTNING_PACKAGES[0])
 
 
 def module_class(pl: Any) -> type:
