@@ -138,5 +138,9 @@ def sync(as_json: bool) -> None:
 add_commands(models_group)  # `autolog models serve|predict` beside the registry commands
 main.add_command(models_group)
 
+from autolog.ui.cli import ui as _ui  # noqa: E402
+
+main.add_command(_ui)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,246 @@
+"""What the UI reads, through autolog's read API (``AutologClient``), with the caching that
+makes a large experiment answer fast.
+
+The runs of an experiment are loaded once into a snapshot; filtering (MLflow's grammar,
+``autolog.tracking.search``), sorting, nesting and paging then work on that snapshot in
+memory. A snapshot is reused while the store has not changed (for the embedded store: the
+database and its write-ahead log keep their size and modification time); a changed store
+is re-read at most every few seconds (longer when reading costs more), so that an
+experiment with running runs stays live without being re-read on every request.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autolog import backends
+from autolog.tracking import search as Q
+from autolog.tracking.client import AutologClient
+from autolog.tracking.entities import FAILED, FINISHED, KILLED, Run
+from autolog.ui import decimate
+
+#: the most runs read from one experiment
+MAX_RUNS = 1_000_000
+#: a changed store is re-read at most this often (seconds), or 5x the last read's cost
+MIN_REFRESH_S = 2.0
+#: the most rows one page of the runs table holds
+MAX_PAGE = 1000
+_ENDED = frozenset({FINISHED, FAILED, KILLED})
+
+
+@dataclass
+class Snapshot:
+    """The runs of one experiment as read at ``loaded_at``."""
+
+    runs: list[Run]
+    loaded_at: float
+    stamp: Any
+    cost_s: float
+    by_id: dict[str, Run] = field(default_factory=dict)
+    _keys: dict[str, list[str]] | None = None
+
+    def keys(self) -> dict[str, list[str]]:
+        """Every param, metric and tag key of the experiment's runs, sorted."""
+        if self._keys is None:
+            params: set[str] = set()
+            metrics: set[str] = set()
+            tags: set[str] = set()
+            for run in self.runs:
+                params.update(run.data.params)
+                metrics.update(run.data.metrics)
+                tags.update(run.data.tags)
+            self._keys = {"params": sorted(params), "metrics": sorted(metrics),
+                          "tags": sorted(t for t in tags if not t.startswith("mlflow."))}
+        return self._keys
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    rows: list[tuple[Run, int, int]]  # run, depth, number of children in the result
+
+
+class UIStore:
+    """The read side of the UI over one tracking URI."""
+
+    def __init__(self, tracking_uri: str) -> None:
+        self.uri = backends.check_uri(tracking_uri)
+        self.client = AutologClient(self.uri)
+        self._lock = threading.Lock()
+        self._snapshots: dict[str, Snapshot] = {}
+        self._results: OrderedDict[tuple[Any, ...], list[tuple[Run, int, int]]] = OrderedDict()
+        self._histories: OrderedDict[tuple[str, str, int], dict[str, Any]] = OrderedDict()
+        self._db_files: tuple[str, ...] = ()
+        if backends.scheme_of(self.uri) == "file":
+            from autolog.backends.local import DB_NAME, path_of
+
+            db = os.path.join(path_of(self.uri), DB_NAME)
+            self._db_files = (db, db + "-wal")
+
+    # ------------------------------------------------------------------ freshness
+    def _stamp(self) -> Any:
+        if not self._db_files:
+            return None
+        stamp: list[tuple[int, int] | None] = []
+        for path in self._db_files:
+            try:
+                st = os.stat(path)
+                stamp.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                stamp.append(None)
+        return tuple(stamp)
+
+    def snapshot(self, experiment_id: str) -> Snapshot:
+        """The runs of ``experiment_id`` (the experiment must exist)."""
+        now = time.monotonic()
+        stamp = self._stamp()
+        current = self._snapshots.get(experiment_id)
+        if current is not None:
+            unchanged = stamp is not None and stamp == current.stamp
+            recent = now - current.loaded_at < max(MIN_REFRESH_S, 5 * current.cost_s)
+            if unchanged or recent:
+                return current
+        self.client.get_experiment(experiment_id)  # a clear 404 for an unknown id
+        started = time.monotonic()
+        runs = self.client.search_runs([experiment_id], "", max_results=MAX_RUNS)
+        cost = time.monotonic() - started
+        snap = Snapshot(runs, time.monotonic(), stamp, cost, {r.info.run_id: r for r in runs})
+        with self._lock:
+            self._snapshots[experiment_id] = snap
+        return snap
+
+    # ------------------------------------------------------------------ runs table
+    def page(self, experiment_id: str, filter_string: str, order_by: Sequence[str],
+             offset: int, limit: int, expanded: Iterable[str] = ()) -> Page:
+        """One page of the experiment's runs matching ``filter_string`` in ``order_by``
+        order, children nested under their parent when the parent is in ``expanded``."""
+        clauses = Q.parse_filter(filter_string)  # InvalidInputError with the grammar's words
+        Q.parse_order_by(order_by)
+        snap = self.snapshot(experiment_id)
+        open_ids = frozenset(expanded)
+        key = (experiment_id, id(snap), filter_string, tuple(order_by), open_ids)
+        with self._lock:
+            rows = self._results.get(key)
+            if rows is not None:
+                self._results.move_to_end(key)
+        if rows is None:
+            selected = [r for r in snap.runs if Q.matches(r, clauses)]
+            rows = nest(Q.order_runs(selected, order_by), open_ids)
+            with self._lock:
+                self._results[key] = rows
+                while len(self._results) > 16:
+                    self._results.popitem(last=False)
+        start = max(0, offset)
+        return Page(len(rows), rows[start:start + max(0, min(limit, MAX_PAGE))])
+
+    def get_run(self, run_id: str) -> Run:
+        return self.client.get_run(run_id)
+
+    # ------------------------------------------------------------------ histories
+    def history(self, run_id: str, key: str, max_points: int,
+                ended: bool | None = None) -> dict[str, Any]:
+        """The decimated history of one metric; cached once the run has ended."""
+        points = max(decimate.MIN_POINTS, min(max_points, decimate.MAX_POINTS))
+        cache_key = (run_id, key, points)
+        with self._lock:
+            found = self._histories.get(cache_key)
+        if found is not None:
+            return found
+        if ended is None:
+            ended = self.client.get_run(run_id).info.status in _ENDED
+        series = decimate.decimate(self.client.get_metric_history(run_id, key), points)
+        series.update(run_id=run_id, key=key)
+        if ended:
+            with self._lock:
+                self._histories[cache_key] = series
+                while len(self._histories) > 256:
+                    self._histories.popitem(last=False)
+        return series
+
+
+def nest(ordered: list[Run], expanded: frozenset[str]) -> list[tuple[Run, int, int]]:
+    """Rows in display order: each run whose parent is not in ``ordered`` is a root; the
+    children of an expanded run follow it (in the same order), one level deeper."""
+    present = {r.info.run_id for r in ordered}
+    children: dict[str, list[Run]] = {}
+    roots: list[Run] = []
+    for run in ordered:
+        parent = run.info.parent_run_id
+        if parent and parent in present and parent != run.info.run_id:
+            children.setdefault(parent, []).append(run)
+        else:
+            roots.append(run)
+    rows: list[tuple[Run, int, int]] = []
+    seen: set[str] = set()
+
+    def add(run: Run, depth: int) -> None:
+        run_id = run.info.run_id
+        if run_id in seen:
+            return
+        seen.add(run_id)
+        kids = children.get(run_id, [])
+        rows.append((run, depth, len(kids)))
+        if run_id in expanded:
+            for kid in kids:
+                add(kid, depth + 1)
+
+    for root in roots:
+        add(root, 0)
+    return rows
+
+
+def run_summary(run: Run, depth: int = 0, children: int = 0,
+                columns: Sequence[str] = ()) -> dict[str, Any]:
+    """A run as a row of the runs table: its info and the requested columns
+    (``params.<k>``, ``metrics.<k>``, ``tags.<k>``)."""
+    info = run.info
+    row: dict[str, Any] = {
+        "run_id": info.run_id, "run_name": info.run_name, "status": info.status,
+        "start_time": info.start_time, "end_time": info.end_time,
+        "parent_run_id": info.parent_run_id, "experiment_id": info.experiment_id,
+        "depth": depth, "children": children, "values": {},
+    }
+    for column in columns:
+        kind, _, name = column.partition(".")
+        sources: dict[str, dict[str, Any]] = {"params": run.data.params,
+                                              "metrics": run.data.metrics,
+                                              "tags": run.data.tags}
+        source = sources.get(kind)
+        if source is not None and name in source:
+            row["values"][column] = json_number(source[name])
+    return row
+
+
+def json_number(value: Any) -> Any:
+    """NaN and infinities as strings (JSON has no such numbers)."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    return value
+
+
+def run_detail(run: Run) -> dict[str, Any]:
+    """Everything the run page shows but artifacts and histories."""
+    info = run.info
+    return {
+        "info": {"run_id": info.run_id, "run_name": info.run_name, "status": info.status,
+                 "start_time": info.start_time, "end_time": info.end_time,
+                 "experiment_id": info.experiment_id, "parent_run_id": info.parent_run_id,
+                 "artifact_uri": info.artifact_uri, "user_id": info.user_id,
+                 "lifecycle_stage": info.lifecycle_stage},
+        "params": dict(sorted(run.data.params.items())),
+        "metrics": {k: json_number(v) for k, v in sorted(run.data.metrics.items())},
+        "tags": dict(sorted(run.data.tags.items())),
+        "inputs": [
+            {"name": d.dataset.name, "digest": d.dataset.digest,
+             "source_type": d.dataset.source_type, "source": d.dataset.source,
+             "schema": d.dataset.schema, "profile": d.dataset.profile,
+             "context": d.context, "tags": {t.key: t.value for t in d.tags}}
+            for d in run.inputs.dataset_inputs
+        ],
+    }
