@@ -27,6 +27,7 @@ from autolog.cli_support import (
     complete_run_id,
     echo_json,
     experiment_names,
+    refuse_autolog_database,
     resolve_run_id,
     table,
 )
@@ -90,6 +91,7 @@ def export(dest: str, experiment: str | None, run_ids: tuple[str, ...], as_json:
         raise click.UsageError("name run ids or --experiment")
     from autolog.backends.mlflow_export import export_runs
 
+    refuse_autolog_database(dest)
     ids = [resolve_run_id(r) for r in run_ids]
     source = fluent.get_tracking_uri()
     pairs = export_runs(source, dest, run_ids=ids or None, experiment_name=experiment)

@@ -13,6 +13,7 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -128,6 +129,36 @@ def require_store(uri: str) -> None:
             database = _sqlite_file(inner)
             if database is not None and not os.path.isfile(database):
                 raise click.ClickException(f"no MLflow database at {database} ({redact(uri)})")
+            refuse_autolog_database(uri)
+
+
+def refuse_autolog_database(uri: str) -> None:
+    """A click error when the MLflow URI ``uri`` (``mlflow:sqlite:///…`` or
+    ``sqlite:///…``) names an autolog store's database, which MLflow must not open."""
+    inner = uri.partition(":")[2].strip() if uri.startswith("mlflow:") else uri
+    database = _sqlite_file(inner)
+    if database is not None and os.path.isfile(database) and _is_autolog_database(database):
+        raise click.ClickException(
+            f"{database} is an autolog store, not an MLflow database: autolog reads it with "
+            f"--tracking-uri {os.path.dirname(database) or '.'}; MLflow gets its runs through "
+            "`autolog export --to <MLflow URI>`")
+
+
+def _is_autolog_database(path: str) -> bool:
+    """Whether the SQLite file carries the local store's MLflow guard (read-only look)."""
+    import sqlite3
+
+    from autolog.backends.local_schema import MLFLOW_GUARD_REVISION
+
+    try:
+        conn = sqlite3.connect(Path(path).absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return (MLFLOW_GUARD_REVISION,) in rows
 
 
 def _command_path(ctx: click.Context) -> str:

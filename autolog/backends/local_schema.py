@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from autolog.tracking import entities as E
 from autolog.tracking.entities import DatasetInput, Run, RunInfo
 
-SCHEMA_VERSION = 2  # 2: the model registry tables (REGISTRY_SCHEMA)
+SCHEMA_VERSION = 3  # 2: the model registry tables (REGISTRY_SCHEMA); 3: MLFLOW_GUARD
 BUSY_TIMEOUT_S = 30.0
 RETRY_DEADLINE_S = 300.0
 
@@ -143,6 +143,17 @@ REGISTRY_SCHEMA = (
         PRIMARY KEY (name, alias)) WITHOUT ROWID""",
 )
 
+# MLflow's SQL stores migrate (alembic) a database that lacks their tables: pointed at
+# autolog.db (`mlflow ui --backend-store-uri sqlite:///autolog-runs/autolog.db`) they would
+# add their tables to ours and alter ours. An alembic_version row naming a revision MLflow
+# does not know stops that migration before it writes anything: MLflow exits with "Can't
+# locate revision identified by '<MLFLOW_GUARD_REVISION>'". autolog never reads the table.
+MLFLOW_GUARD_REVISION = "autolog-store-use-autolog-export-for-mlflow"
+MLFLOW_GUARD = (
+    "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+    f"INSERT OR IGNORE INTO alembic_version (version_num) VALUES ('{MLFLOW_GUARD_REVISION}')",
+)
+
 # Highest step wins, ties go to the latest timestamp (an equal pair: the newer write).
 UPSERT_LATEST = """
     INSERT INTO latest_metrics (run_id, key, value, step, timestamp) VALUES (?, ?, ?, ?, ?)
@@ -221,8 +232,9 @@ def create_schema(conn: sqlite3.Connection, default_artifact_location: str, now:
     def body(c: sqlite3.Connection) -> None:
         if c.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return  # another process created it while we waited for the lock
-        for statement in SCHEMA + REGISTRY_SCHEMA:  # IF NOT EXISTS: a v1 store gains
-            c.execute(statement)  # the registry tables (the migration to v2)
+        # IF NOT EXISTS: an older store gains what it lacks (v1: the registry, v2: the guard)
+        for statement in SCHEMA + REGISTRY_SCHEMA + MLFLOW_GUARD:
+            c.execute(statement)
         c.execute(
             "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, "
             "lifecycle_stage, creation_time, last_update_time) VALUES (0, 'Default', ?, "
