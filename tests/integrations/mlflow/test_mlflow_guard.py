@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,14 +17,18 @@ import pytest
 pytest.importorskip("mlflow")
 pytest.importorskip("sklearn")
 
-from click.testing import CliRunner  # noqa: E402
+from click.testing import CliRunner
 
-import autolog  # noqa: E402
-from autolog.backends.local_schema import MLFLOW_GUARD_REVISION  # noqa: E402
-from autolog.cli import main  # noqa: E402
-from autolog.tracking import fluent  # noqa: E402
+import autolog
+from autolog.backends.local_schema import MLFLOW_GUARD_REVISION
+from autolog.cli import main
+from autolog.tracking import fluent
 
-from .conftest import _free_port  # noqa: E402
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture
