@@ -19,7 +19,8 @@ filter's grammar error in the grammar's words; 404 for what does not exist)::
 
     GET /api/experiments                      {"experiments": [{experiment_id, name, ...}]}
     GET /api/experiments/<id>                 {"experiment", "run_count",
-                                               "keys": {"params", "metrics", "tags"}}
+                                               "keys": {"params", "metrics", "tags",
+                                                        "common_params", "common_metrics"}}
     GET /api/experiments/<id>/runs            one page of the runs table:
           ?filter=<MLflow filter>   (default: all)
           &order_by=<key ASC|DESC>  (repeatable; MLflow's order_by, e.g. metrics.`rmse` ASC)

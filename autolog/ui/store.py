@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,8 +27,10 @@ from autolog.ui import decimate
 
 #: the most runs read from one experiment
 MAX_RUNS = 1_000_000
-#: a changed store is re-read at most this often (seconds), or 5x the last read's cost
+#: a changed store is re-read at most every MIN_REFRESH_S seconds, or every
+#: REFRESH_COST_FACTOR times the last read's duration when that is longer
 MIN_REFRESH_S = 2.0
+REFRESH_COST_FACTOR = 5.0
 #: the most rows one page of the runs table holds
 MAX_PAGE = 1000
 _ENDED = frozenset({FINISHED, FAILED, KILLED})
@@ -46,17 +48,24 @@ class Snapshot:
     _keys: dict[str, list[str]] | None = None
 
     def keys(self) -> dict[str, list[str]]:
-        """Every param, metric and tag key of the experiment's runs, sorted."""
+        """Every param, metric and tag key of the experiment's runs, sorted; and the ten
+        params and metrics that most runs have (``common_params``, ``common_metrics``)."""
         if self._keys is None:
-            params: set[str] = set()
-            metrics: set[str] = set()
+            params: Counter[str] = Counter()
+            metrics: Counter[str] = Counter()
             tags: set[str] = set()
             for run in self.runs:
-                params.update(run.data.params)
-                metrics.update(run.data.metrics)
+                params.update(run.data.params.keys())
+                metrics.update(run.data.metrics.keys())
                 tags.update(run.data.tags)
+
+            def common(counts: Counter[str]) -> list[str]:
+                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                return [k for k, _ in ranked if not k.startswith("system/")][:10]
+
             self._keys = {"params": sorted(params), "metrics": sorted(metrics),
-                          "tags": sorted(t for t in tags if not t.startswith("mlflow."))}
+                          "tags": sorted(t for t in tags if not t.startswith("mlflow.")),
+                          "common_params": common(params), "common_metrics": common(metrics)}
         return self._keys
 
 
@@ -103,7 +112,8 @@ class UIStore:
         current = self._snapshots.get(experiment_id)
         if current is not None:
             unchanged = stamp is not None and stamp == current.stamp
-            recent = now - current.loaded_at < max(MIN_REFRESH_S, 5 * current.cost_s)
+            recent = now - current.loaded_at < max(MIN_REFRESH_S,
+                                                   REFRESH_COST_FACTOR * current.cost_s)
             if unchanged or recent:
                 return current
         self.client.get_experiment(experiment_id)  # a clear 404 for an unknown id

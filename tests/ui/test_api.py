@@ -34,7 +34,7 @@ def test_experiment_keys_name_every_param_and_metric(ui: UIServer) -> None:
     """/api/experiments/<id> gives the run count and the param and metric keys for the
     column chooser."""
     body = ui.get("/api/experiments/0").json()
-    assert body["run_count"] == 9  # 3 fits, a search parent and 3 children, 2 manual runs
+    assert body["run_count"] == 10  # 3 fits, a search parent and 3 children, 3 manual runs
     assert "C" in body["keys"]["params"] and "loss" in body["keys"]["metrics"]
 
 
@@ -90,6 +90,7 @@ def test_a_new_run_appears_once_the_store_changed(tmp_path: Path,
     """The runs snapshot is re-read when the store has changed (here with no minimum
     interval), so a run logged while the UI is open shows up."""
     monkeypatch.setattr(store, "MIN_REFRESH_S", 0.0)
+    monkeypatch.setattr(store, "REFRESH_COST_FACTOR", 0.0)
     autolog.set_tracking_uri(str(tmp_path / "live"))
     with autolog.start_run(run_name="first"):
         autolog.log_metric("m", 1.0)

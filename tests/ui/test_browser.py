@@ -133,7 +133,7 @@ def test_runs_page_filters_and_sorts(ui_page: Session, store_data: UIStoreData) 
     ui_page.shot("experiments")
     page.click("a.exp-link:text('Default')")
     page.wait_for_selector(".vt-data .run-link")
-    assert page.locator(".vt-count").inner_text() == "6 runs"  # 3 children are nested
+    assert page.locator(".vt-count").inner_text() == "7 runs"  # 3 children are nested
     ui_page.shot("runs")
     page.fill("input.filter", "params.C = '0.5'")
     page.press("input.filter", "Enter")
@@ -162,7 +162,7 @@ def test_run_page_shows_params_and_charts(ui_page: Session, store_data: UIStoreD
     logged step, and a long history is drawn decimated with its spike."""
     page = ui_page.page
     ui_page.open("/experiments/0")
-    page.click(".vt-data a.run-link:text('histories')")
+    page.click(".vt-data a.run-link:text-is('histories')")
     page.wait_for_selector(".params table.kv")
     assert page.locator(".params tr:has(th:text-is('C')) td").inner_text() == "9.0"
     page.click("button.tab[data-tab='metrics']")
@@ -172,9 +172,11 @@ def test_run_page_shows_params_and_charts(ui_page: Session, store_data: UIStoreD
     long = page.evaluate("(() => { const u = document.querySelector(\".chart[data-key='long']\").uplot;"
                          " return [u.data[0].length, Math.max(...u.data[1])]; })()")
     assert long[0] <= 1000 and long[1] == ui_store.SPIKE_VALUE
-    page.select_option("select.x-mode", "relative")
-    page.wait_for_selector(".chart[data-key='loss'] .uplot")
     ui_page.shot("run-metrics")
+    page.select_option("select.x-mode", "relative")
+    page.wait_for_selector(".chart[data-key='loss'] .uplot .u-over")
+    assert page.evaluate("document.querySelector(\".chart[data-key='loss']\").uplot.series[0].label")\
+        == "seconds"
     page.click("button.tab[data-tab='overview']")
     ui_page.shot("run-overview")
 
@@ -232,12 +234,19 @@ def test_compare_three_runs(ui_page: Session, store_data: UIStoreData) -> None:
     assert page.locator(".chart.scatter").get_attribute("data-points") == "3"
     chart = page.locator(".chart[data-key='training_accuracy_score']")
     chart.scroll_into_view_if_needed()
-    page.wait_for_selector(".chart[data-key='training_accuracy_score'] .uplot")
-    series = page.evaluate("document.querySelector(\".chart[data-key='training_accuracy_score']\")"
-                           ".uplot.series.length")
-    assert series == 4  # the x values and one line per run
+    # logged once per run: one bar per run
+    page.wait_for_selector(".chart[data-key='training_accuracy_score'] .bar-row >> nth=2")
+    assert chart.get_attribute("data-points") == "3"
     page.evaluate("window.scrollTo(0, 0)")
     ui_page.shot("compare")
+    ui_page.open(f"/compare?runs={store_data.history_id},{store_data.history2_id},"
+                 f"{store_data.lr_runs[0.1]}")
+    page.locator(".chart[data-key='loss']").scroll_into_view_if_needed()
+    page.wait_for_selector(".chart[data-key='loss'] .uplot")
+    lines = page.evaluate("(() => { const u = document.querySelector(\".chart[data-key='loss']\")"
+                          ".uplot; return [u.series.length, u.data[0].length]; })()")
+    assert lines == [4, ui_store.LOSS_STEPS]  # x, then one line per run (one of them empty)
+    ui_page.shot("compare-histories")
 
 
 def test_registry_pages(ui_page: Session, store_data: UIStoreData) -> None:

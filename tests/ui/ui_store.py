@@ -46,6 +46,7 @@ class UIStoreData:
     parent_id: str = ""
     child_ids: list[str] = field(default_factory=list)
     history_id: str = ""
+    history2_id: str = ""
     xss_id: str = ""
     model_name: str = "ui-clf"
 
@@ -87,6 +88,10 @@ def make_store(root: Path) -> UIStoreData:
             value = SPIKE_VALUE if step == SPIKE_STEP else float(np.sin(step / 50.0))
             autolog.log_metric("long", value, step=step)
         autolog.log_param("C", "9.0")
+    with autolog.start_run(run_name="histories-2") as run:
+        data.history2_id = run.info.run_id
+        for step in range(LOSS_STEPS):
+            autolog.log_metric("loss", 2.0 / (step + 2) + 0.05 * np.sin(step), step=step)
     with autolog.start_run(run_name="xss " + XSS) as run:
         data.xss_id = run.info.run_id
         autolog.log_param("payload", XSS)

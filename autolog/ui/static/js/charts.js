@@ -159,6 +159,24 @@
       }));
   };
 
+  /* One value per run as horizontal bars (a metric logged once per run). */
+  C.bars = function (target, opts) {
+    AL.clear(target);
+    const values = opts.items.map((it) => it.value).filter((v) => v !== null && isFinite(v));
+    const lo = Math.min(0, ...values), hi = Math.max(0, ...values);
+    const span = hi - lo || 1;
+    target.dataset.points = String(values.length);
+    target.appendChild(h("h3", { class: "bars-title", text: opts.title }));
+    for (const it of opts.items) {
+      const bar = h("div", { class: "bar" });
+      const ok = it.value !== null && isFinite(it.value);
+      bar.style.width = ok ? (100 * Math.abs(it.value) / span).toFixed(1) + "%" : "0";
+      bar.style.backgroundColor = it.color;
+      target.appendChild(h("div", { class: "bar-row" }, h("span", { class: "bar-label", text: it.label, title: it.label }),
+        h("span", { class: "bar-track" }, bar), h("span", { class: "bar-value", text: ok ? AL.fmtValue(it.value) : "—" })));
+    }
+  };
+
   /* One plot artifact as an element (curves drawn once the element is in the page). */
   C.plot = function (plot) {
     if (plot.type === "confusion_matrix" && Array.isArray(plot.data.matrix)) return C.confusionMatrix(plot);

@@ -70,6 +70,11 @@
     const drawOne = (key, target) => {
       const series = loaded.get(key).map((s) => ({ label: names.get(s.run_id)[0], color: AL.color(names.get(s.run_id)[1]),
         step: s.step, timestamp: s.timestamp, value: s.value, total: s.total }));
+      if (series.every((s) => s.total <= 1)) {
+        AL.charts.bars(target, { title: key, items: series.filter((s) => s.total === 1)
+          .map((s) => ({ label: s.label, color: s.color, value: s.value[0] })) });
+        return;
+      }
       AL.charts.lines(target, { title: key, mode: state.mode, smoothing: state.smoothing, series });
     };
     const observer = new IntersectionObserver((entries) => {

@@ -26,8 +26,8 @@
   }
 
   function defaultColumns(keys) {
-    const metrics = keys.metrics.filter((k) => !k.startsWith("system/")).slice(0, 4).map((k) => "metrics." + k);
-    return [...metrics, ...keys.params.slice(0, 2).map((k) => "params." + k)];
+    const metrics = (keys.common_metrics || []).slice(0, 4).map((k) => "metrics." + k);
+    return [...metrics, ...(keys.common_params || []).slice(0, 2).map((k) => "params." + k)];
   }
 
   /* The column chooser: a searchable list of every param, metric and tag key. */
