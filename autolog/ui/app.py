@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
@@ -62,10 +63,11 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
                    "The UI failed on this request; the server's log has the details.")
 
 
-def create_app(tracking_uri: str, allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS
-               ) -> Starlette:
+def create_app(tracking_uri: str, allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
+               warm: bool = False) -> Starlette:
     """The UI over the store at ``tracking_uri``. ``allowed_hosts``: the Host headers
-    answered (None: any), so that a web page cannot reach a loopback UI by DNS rebinding."""
+    answered (None: any), so that a web page cannot reach a loopback UI by DNS rebinding.
+    ``warm``: read the runs of the most recent experiments in a thread from the start."""
     middleware = [Middleware(pages.SecurityHeaders)]
     if allowed_hosts is not None:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
@@ -77,4 +79,14 @@ def create_app(tracking_uri: str, allowed_hosts: Sequence[str] | None = LOOPBACK
                             Exception: _internal_error},
     )
     app.state.store = UIStore(tracking_uri)
+    if warm:
+        threading.Thread(target=_warm, args=(app.state.store,), daemon=True,
+                         name="autolog-ui-warm").start()
     return app
+
+
+def _warm(store: UIStore) -> None:
+    try:
+        store.warm()
+    except Exception as exc:  # noqa: BLE001 - a page shows the store's error when asked
+        logger.warning("reading the store ahead failed: %s", redact(str(exc)))

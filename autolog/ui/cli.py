@@ -61,7 +61,7 @@ def ui(ui_tracking_uri: str | None, host: str, port: int, open_browser: bool) ->
         click.echo(f"Warning: the UI has no authentication and is bound to {host}: anyone "
                    "who can reach this address can read every run, parameter and artifact "
                    "of the store.", err=True)
-    app = create_app(uri, allowed_hosts(host))
+    app = create_app(uri, allowed_hosts(host), warm=True)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{port}/"
     click.echo(f"autolog UI for {redact(uri)} at {url} (Ctrl+C to stop)", err=True)

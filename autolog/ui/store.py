@@ -12,6 +12,7 @@ experiment with running runs stays live without being re-read on every request.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -31,6 +32,11 @@ MAX_RUNS = 1_000_000
 #: REFRESH_COST_FACTOR times the last read's duration when that is longer
 MIN_REFRESH_S = 2.0
 REFRESH_COST_FACTOR = 5.0
+#: a stale snapshot that took longer than this to read is re-read in a thread while the
+#: old one is served
+BACKGROUND_RELOAD_S = 0.5
+#: how many experiments (the most recent) ``warm`` reads
+WARM_EXPERIMENTS = 5
 #: the most rows one page of the runs table holds
 MAX_PAGE = 1000
 _ENDED = frozenset({FINISHED, FAILED, KILLED})
@@ -84,6 +90,8 @@ class UIStore:
         self._lock = threading.Lock()
         self._snapshots: dict[str, Snapshot] = {}
         self._results: OrderedDict[tuple[Any, ...], list[tuple[Run, int, int]]] = OrderedDict()
+        self._gates: dict[str, threading.Lock] = {}
+        self._reloading: set[str] = set()
         self._histories: OrderedDict[tuple[str, str, int], dict[str, Any]] = OrderedDict()
         self._db_files: tuple[str, ...] = ()
         if backends.scheme_of(self.uri) == "file":
@@ -106,24 +114,62 @@ class UIStore:
         return tuple(stamp)
 
     def snapshot(self, experiment_id: str) -> Snapshot:
-        """The runs of ``experiment_id`` (the experiment must exist)."""
-        now = time.monotonic()
-        stamp = self._stamp()
+        """The runs of ``experiment_id`` (the experiment must exist). A stale snapshot of
+        an experiment that is slow to read is served while a thread re-reads it."""
         current = self._snapshots.get(experiment_id)
-        if current is not None:
-            unchanged = stamp is not None and stamp == current.stamp
-            recent = now - current.loaded_at < max(MIN_REFRESH_S,
-                                                   REFRESH_COST_FACTOR * current.cost_s)
-            if unchanged or recent:
-                return current
-        self.client.get_experiment(experiment_id)  # a clear 404 for an unknown id
-        started = time.monotonic()
-        runs = self.client.search_runs([experiment_id], "", max_results=MAX_RUNS)
-        cost = time.monotonic() - started
-        snap = Snapshot(runs, time.monotonic(), stamp, cost, {r.info.run_id: r for r in runs})
+        if current is None or self._fresh(current):
+            return current if current is not None else self._load(experiment_id)
+        if current.cost_s < BACKGROUND_RELOAD_S:
+            return self._load(experiment_id)
         with self._lock:
-            self._snapshots[experiment_id] = snap
-        return snap
+            busy = experiment_id in self._reloading
+            self._reloading.add(experiment_id)
+        if not busy:
+            threading.Thread(target=self._reload, args=(experiment_id,), daemon=True,
+                             name="autolog-ui-reload").start()
+        return current
+
+    def _fresh(self, snap: Snapshot) -> bool:
+        if snap.stamp is not None and snap.stamp == self._stamp():
+            return True
+        age = time.monotonic() - snap.loaded_at
+        return age < max(MIN_REFRESH_S, REFRESH_COST_FACTOR * snap.cost_s)
+
+    def _reload(self, experiment_id: str) -> None:
+        try:
+            self._load(experiment_id)
+        except Exception:  # noqa: BLE001 - the next request reports the store's error
+            pass
+        finally:
+            with self._lock:
+                self._reloading.discard(experiment_id)
+
+    def _load(self, experiment_id: str) -> Snapshot:
+        """Read the experiment's runs, one reader per experiment at a time."""
+        with self._lock:
+            gate = self._gates.setdefault(experiment_id, threading.Lock())
+        with gate:
+            current = self._snapshots.get(experiment_id)
+            if current is not None and self._fresh(current):
+                return current  # another request has just read it
+            stamp = self._stamp()
+            self.client.get_experiment(experiment_id)  # a clear 404 for an unknown id
+            started = time.monotonic()
+            runs = compact(self.client.search_runs([experiment_id], "", max_results=MAX_RUNS))
+            cost = time.monotonic() - started
+            snap = Snapshot(runs, time.monotonic(), stamp, cost,
+                            {r.info.run_id: r for r in runs})
+            with self._lock:
+                self._snapshots[experiment_id] = snap
+            return snap
+
+    def warm(self, experiments: int = WARM_EXPERIMENTS) -> None:
+        """Read the runs of the most recently created experiments now (the UI's command
+        does so in a thread at start), so that the first page shown is already fast."""
+        found = sorted(self.client.search_experiments(),
+                       key=lambda e: -(e.creation_time or 0))[:experiments]
+        for experiment in found:
+            self.snapshot(experiment.experiment_id)
 
     # ------------------------------------------------------------------ runs table
     def page(self, experiment_id: str, filter_string: str, order_by: Sequence[str],
@@ -172,6 +218,18 @@ class UIStore:
                 while len(self._histories) > 256:
                     self._histories.popitem(last=False)
         return series
+
+
+def compact(runs: list[Run]) -> list[Run]:
+    """The runs with their param, metric and tag keys interned: an experiment's runs repeat
+    the same keys, and one copy of each saves a large part of a big snapshot's memory."""
+    intern = sys.intern
+    for run in runs:
+        data = run.data
+        data.params = {intern(k): v for k, v in data.params.items()}
+        data.metrics = {intern(k): v for k, v in data.metrics.items()}
+        data.tags = {intern(k): v for k, v in data.tags.items()}
+    return runs
 
 
 def nest(ordered: list[Run], expanded: frozenset[str]) -> list[tuple[Run, int, int]]:

@@ -30,7 +30,10 @@
 
   function scatter(runs) {
     const params = Array.from(new Set(runs.flatMap((r) => Object.keys(r.params)))).sort();
-    const metrics = Array.from(new Set(runs.flatMap((r) => Object.keys(r.metrics)))).filter((k) => !k.startsWith("system/")).sort();
+    const uses = new Map();
+    runs.forEach((r) => Object.keys(r.metrics).forEach((k) => uses.set(k, (uses.get(k) || 0) + 1)));
+    const metrics = Array.from(uses.keys()).filter((k) => !k.startsWith("system/"))
+      .sort((a, b) => uses.get(b) - uses.get(a) || a.localeCompare(b));  // shared by most runs first
     if (!params.length || !metrics.length) return h("p", { class: "muted", text: "Needs runs with parameters and metrics." });
     const differing = params.filter((p) => new Set(runs.map((r) => r.params[p])).size > 1);
     const px = h("select", { "aria-label": "parameter", class: "scatter-param" }, params.map((p) => h("option", { value: p, text: p })));

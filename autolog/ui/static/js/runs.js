@@ -126,7 +126,8 @@
       { key: "status", label: "Status", width: 96, sortKey: "attributes.status", cell: (r) => AL.statusBadge(r.status) },
       { key: "start", label: "Started", width: 170, sortKey: "attributes.start_time", cell: (r) => AL.fmtTime(r.start_time) },
       { key: "duration", label: "Duration", width: 90, cell: (r) => AL.fmtDuration(r.start_time, r.end_time) },
-      ...state.columns.map((c) => ({ key: c, label: c.slice(c.indexOf(".") + 1), title: c, width: 140,
+      ...state.columns.map((c) => ({ key: c, label: c.slice(c.indexOf(".") + 1), title: c,
+        width: Math.min(240, Math.max(110, 26 + 7.5 * (c.length - c.indexOf(".") - 1))),
         sortKey: sortKeyOf(c), cell: (r) => AL.fmtValue(r.values[c]) })),
     ];
     const showError = (err) => {

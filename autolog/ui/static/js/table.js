@@ -66,6 +66,7 @@
     }
 
     async load(page, force) {
+      if (page === 0 && !this.pages.size) this.failed = false;
       if (!force && (this.pages.has(page) || this.loading.has(page))) return this.loading.get(page);
       const generation = this.generation;
       const promise = this.opts.fetchPage(page * PAGE, PAGE).then((result) => {
@@ -74,7 +75,14 @@
         this.pages.set(page, result.rows);
         this.loading.delete(page);
         this.render();
-      }, (err) => { this.loading.delete(page); if (generation === this.generation) throw err; });
+      }, (err) => {
+        this.loading.delete(page);
+        if (generation !== this.generation) return;
+        this.total = 0;  // nothing to show, and nothing to re-fetch while scrolling
+        this.failed = true;
+        this.render();
+        throw err;
+      });
       this.loading.set(page, promise);
       return promise;
     }
@@ -102,6 +110,15 @@
     render() {
       this.spacer.style.height = (this.total * this.rowHeight) + "px";
       this.count.textContent = this.total === 1 ? "1 run" : this.total + " runs";
+      const empty = this.total === 0 && !this.loading.size;
+      if (empty && !this.emptyEl) {
+        this.emptyEl = h("div", { class: "vt-empty muted" });
+        this.body.appendChild(this.emptyEl);
+      }
+      if (this.emptyEl) {
+        this.emptyEl.hidden = !empty;
+        this.emptyEl.textContent = this.failed ? "No runs: the filter has an error (above)." : "No runs match.";
+      }
       const [first, last] = this.range();
       for (const el of Array.from(this.body.querySelectorAll(".vt-data"))) el.remove();
       const frag = document.createDocumentFragment();
