@@ -1,0 +1,3 @@
+from bench.ui_scale.runner import main
+
+raise SystemExit(main())
