@@ -170,6 +170,16 @@ def render(results: list[EnvResult], commit: str, date: str) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     passed = sum(r.result == "pass" for r in results)
     lines += ["", f"{passed} of {len(results)} environments passed."]
+    mlflow = sorted({r.versions["mlflow"] for r in results if "mlflow" in r.versions})
+    lines += [
+        "", "## MLflow's own tools", "",
+        "The local store (`autolog-runs/autolog.db`) is not an MLflow database, and MLflow's",
+        "tools refuse it without writing to it (`docs/cli.md`, *MLflow's tools and the autolog",
+        "store*). MLflow sees autolog's runs through `autolog export --to <MLflow URI>`, or",
+        "when autolog logs to an MLflow tracking URI (`http(s)://…`, `mlflow:<uri>`; extra",
+        "`autolog[mlflow]`)" + (f"; tested here with MLflow {', '.join(mlflow)}." if mlflow
+                               else "."),
+    ]
     failed = [r for r in results if r.result != "pass"]
     if failed:
         lines += ["", "## Failures", ""]

@@ -1,5 +1,6 @@
-"""`autolog export` and `autolog sync` tell the user what they did: a table and a count in
-words, the same as JSON with --json; checked against MLflow's own client."""
+"""The CLI with MLflow: `autolog export` and `autolog sync` tell the user what they did (a
+table and a count in words, the same as JSON with --json; checked against MLflow's own
+client), and run id prefixes and experiment names work on an MLflow store too."""
 
 from __future__ import annotations
 
@@ -115,3 +116,23 @@ def test_sync_with_nothing_spooled_says_so(tmp_path: Path) -> None:
     """`sync` with an empty spool prints that every write has reached its server."""
     out = _invoke("--tracking-uri", str(tmp_path / "local"), "sync")
     assert out.strip() == "nothing spooled: every write has reached its server"
+
+
+def test_run_id_prefixes_and_experiment_names_work_on_an_mlflow_store(
+        fresh_mlflow_sqlite: str) -> None:
+    """Against `mlflow:sqlite:///…`, `runs show <prefix>` finds the run and `runs list`
+    names its experiment."""
+    uri = f"mlflow:{fresh_mlflow_sqlite}"
+    autolog.set_tracking_uri(uri)
+    autolog.set_experiment("remote-exp")
+    try:
+        with autolog.start_run(run_name="remote") as run:
+            autolog.log_param("p", 1)
+    finally:
+        autolog.set_experiment("Default")
+    assert autolog.flush()
+    out = _invoke("--tracking-uri", uri, "runs", "show", run.info.run_id[:7])
+    assert f"run {run.info.run_id}  remote" in out and "experiment remote-exp" in out
+    listed = _invoke("--tracking-uri", uri, "runs", "list")
+    assert next(line for line in listed.splitlines()
+                if line.startswith(run.info.run_id)).split()[2] == "remote-exp"
