@@ -88,7 +88,8 @@
     const controls = AL.charts.controls(state, () => draw());
     const grid = h("div", { class: "chart-grid" });
     const singles = h("div", {});
-    panel.appendChild(h("div", { class: "charts-head" }, controls));
+    const head = h("div", { class: "charts-head" }, controls);
+    panel.appendChild(head);
     panel.appendChild(grid);
     panel.appendChild(singles);
     if (!keys.length) { grid.appendChild(h("p", { class: "muted", text: emptyText })); return; }
@@ -105,7 +106,8 @@
         AL.charts.lines(target, { title: s.key, mode: state.mode, smoothing: state.smoothing,
           series: [{ label: s.key, step: s.step, timestamp: s.timestamp, value: s.value, total: s.total }] });
       }
-      if (!multi.length) grid.appendChild(h("p", { class: "muted", text: "No metric has more than one value to chart." }));
+      head.hidden = !multi.length;
+      if (!multi.length && !single.length) grid.appendChild(h("p", { class: "muted", text: emptyText }));
     }
     draw();
     if (single.length) {

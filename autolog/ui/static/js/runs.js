@@ -25,6 +25,13 @@
     return column.slice(0, dot) + ".`" + column.slice(dot + 1) + "`";
   }
 
+  /* A filter example made of the experiment's own keys. */
+  function example(keys) {
+    const m = (keys.common_metrics || [])[0], p = (keys.common_params || [])[0];
+    const parts = [m ? "metrics." + m + " > 0.5" : null, p ? "params." + p + " = 'value'" : null].filter(Boolean);
+    return "filter: " + (parts.join(" and ") || "attributes.status = 'FINISHED'") + "   (Enter to search)";
+  }
+
   function defaultColumns(keys) {
     const metrics = (keys.common_metrics || []).slice(0, 4).map((k) => "metrics." + k);
     return [...metrics, ...(keys.common_params || []).slice(0, 2).map((k) => "params." + k)];
@@ -76,7 +83,7 @@
       columns: state.columns.join(","), expanded: Array.from(state.expanded).join(",") });
 
     const filterBox = h("input", { type: "search", class: "filter", value: state.filter, "aria-label": "filter",
-      placeholder: "metrics.training_accuracy_score > 0.9 and params.C = '1'" });
+      placeholder: example(info.keys) });
     const filterError = h("div", { class: "filter-error", role: "alert" });
     const compareButton = h("button", { class: "compare-button", disabled: true, text: "Compare" });
     const selectedCount = h("span", { class: "muted selected-count" });
