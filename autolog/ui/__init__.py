@@ -14,6 +14,11 @@ Pages (HTML; a wrong id answers 404 with a page that says what was not found)::
     /compare?runs=<id>,<id>,...         runs side by side
     /models, /models/<name>             the model registry
 
+A page is drawn by its script once loaded; ``<main id="main">`` gets ``data-ready="1"``
+when the view is drawn (the runs table's rows are ``.vt-data`` elements; a metric chart
+is ``.chart[data-key="<metric>"]``, holding a ``.uplot`` element once drawn). ``autolog
+ui`` reads the runs of the five most recent experiments before it starts serving.
+
 JSON API (errors: ``{"error": message, "status": code}``; 400 for bad input, including a
 filter's grammar error in the grammar's words; 404 for what does not exist)::
 

@@ -9,6 +9,7 @@ import webbrowser
 
 import click
 
+from autolog.errors import AutologError
 from autolog.redaction import redact
 
 DEFAULT_PORT = 5050
@@ -61,7 +62,12 @@ def ui(ui_tracking_uri: str | None, host: str, port: int, open_browser: bool) ->
         click.echo(f"Warning: the UI has no authentication and is bound to {host}: anyone "
                    "who can reach this address can read every run, parameter and artifact "
                    "of the store.", err=True)
-    app = create_app(uri, allowed_hosts(host), warm=True)
+    app = create_app(uri, allowed_hosts(host))
+    click.echo("reading the runs of the most recent experiments...", err=True)
+    try:
+        app.state.store.warm()  # before serving: the first page opened is already fast
+    except AutologError as exc:
+        click.echo(f"Warning: {redact(str(exc))}", err=True)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{port}/"
     click.echo(f"autolog UI for {redact(uri)} at {url} (Ctrl+C to stop)", err=True)

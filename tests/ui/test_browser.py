@@ -299,3 +299,41 @@ def test_wrong_url_or_id_shows_a_clear_page(ui_page: Session, path: str, message
     assert ui_page.page.locator("a:text('Back to the experiments')").count() == 1
     if path.startswith("/runs/"):
         ui_page.shot("not-found")
+
+
+def test_running_runs_update_live(browser: Any, tmp_path: Path) -> None:
+    """While a run is running its page redraws its charts with the new points and the runs
+    table shows its status change, without a reload."""
+    import autolog
+
+    uri = str(tmp_path / "live")
+    autolog.set_tracking_uri(uri)
+    autolog.start_run(run_name="live")
+    for step in range(5):
+        autolog.log_metric("loss", 1.0 / (step + 1), step=step)
+    autolog.flush()
+    server = ui_server.start(uri)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        session = Session(context.new_page(), server.url, tmp_path)
+        page = session.page
+        run_id = autolog.active_run().info.run_id
+        session.open(f"/runs/{run_id}?tab=metrics")
+        page.wait_for_selector(".chart[data-key='loss'] .uplot")
+        points = "document.querySelector(\".chart[data-key='loss']\")?.uplot?.data[0].length"
+        assert page.evaluate(points) == 5
+        for step in range(5, 12):
+            autolog.log_metric("loss", 1.0 / (step + 1), step=step)
+        autolog.flush()
+        wait_until(page, f"{points} === 12")
+        session.open("/experiments/0")
+        page.wait_for_selector(".vt-data .status-running")
+        autolog.end_run()
+        autolog.flush()
+        wait_until(page, "document.querySelector('.vt-data .status')?.textContent === 'FINISHED'")
+        assert not session.dialogs and not session.errors
+    finally:
+        if autolog.active_run() is not None:
+            autolog.end_run()
+        context.close()
+        server.stop()
