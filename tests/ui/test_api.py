@@ -124,6 +124,7 @@ def test_short_history_comes_back_whole(ui: UIServer, store_data: UIStoreData) -
     body = ui.get(f"/api/runs/{store_data.history_id}/history", {"key": "loss"}).json()
     assert body["total"] == len(body["value"]) == ui_store.LOSS_STEPS
     assert body["step"] == list(range(ui_store.LOSS_STEPS)) and not body["decimated"]
+    assert body["timestamp"] == [body["timestamp"][0] + 2000 * s for s in body["step"]]
 
 
 def test_batch_history_gives_one_series_per_run(ui: UIServer, store_data: UIStoreData) -> None:

@@ -134,6 +134,11 @@ def test_runs_page_filters_and_sorts(ui_page: Session, store_data: UIStoreData) 
     page.click("a.exp-link:text('Default')")
     page.wait_for_selector(".vt-data .run-link")
     assert page.locator(".vt-count").inner_text() == "7 runs"  # 3 children are nested
+    page.click(".vt-data:has(a.run-link) button.expander")
+    page.wait_for_selector(".vt-data.child")
+    children = page.locator(".vt-data.child a.run-link").all_inner_texts()
+    assert len(children) == 3 and page.locator(".vt-count").inner_text() == "10 runs"
+    assert f"expanded={store_data.parent_id}" in page.url
     ui_page.shot("runs")
     page.fill("input.filter", "params.C = '0.5'")
     page.press("input.filter", "Enter")
@@ -177,6 +182,12 @@ def test_run_page_shows_params_and_charts(ui_page: Session, store_data: UIStoreD
     page.wait_for_selector(".chart[data-key='loss'] .uplot .u-over")
     assert page.evaluate("document.querySelector(\".chart[data-key='loss']\").uplot.series[0].label")\
         == "seconds"
+    page.click("button.tab[data-tab='system']")
+    page.wait_for_selector(".chart[data-key='system/cpu_utilization_percentage'] .uplot")
+    cpu = page.evaluate("document.querySelector(\".chart[data-key='system/cpu_utilization_"
+                        "percentage']\").uplot.data[0].length")
+    assert cpu == ui_store.SYSTEM_SAMPLES
+    ui_page.shot("run-system")
     page.click("button.tab[data-tab='overview']")
     ui_page.shot("run-overview")
 

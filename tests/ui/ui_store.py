@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ SPIKE_VALUE = 1000.0
 SPIKE_STEP = 3217
 LONG_STEPS = 5000
 LOSS_STEPS = 50
+SYSTEM_SAMPLES = 40
 
 
 def png_bytes(width: int = 24, height: int = 16) -> bytes:
@@ -79,19 +81,25 @@ def make_store(root: Path) -> UIStoreData:
             filter_string=f"tags.mlflow.parentRunId = '{data.parent_id}'")]
     finally:
         autolog.autolog(disable=True)
+    start = int(time.time() * 1000) - 600_000  # histories logged over the last 10 minutes
     with autolog.start_run(run_name="histories") as run:
         data.history_id = run.info.run_id
-        autolog.log_metrics({"loss": 1.0}, step=0)
-        for step in range(1, LOSS_STEPS):
-            autolog.log_metric("loss", 1.0 / (step + 1), step=step)
+        for step in range(LOSS_STEPS):
+            autolog.log_metric("loss", 1.0 / (step + 1) + 0.02 * np.sin(step / 3),
+                               step=step, timestamp=start + 2000 * step)
         for step in range(LONG_STEPS):
             value = SPIKE_VALUE if step == SPIKE_STEP else float(np.sin(step / 50.0))
-            autolog.log_metric("long", value, step=step)
+            autolog.log_metric("long", value, step=step, timestamp=start + 20 * step)
+        for step in range(SYSTEM_SAMPLES):  # as the system-metrics sampler logs them
+            autolog.log_metrics({"system/cpu_utilization_percentage": 40 + 30 * np.sin(step / 4),
+                                 "system/system_memory_usage_megabytes": 900.0 + 8 * step},
+                                step=step, timestamp=start + 10_000 * step)
         autolog.log_param("C", "9.0")
     with autolog.start_run(run_name="histories-2") as run:
         data.history2_id = run.info.run_id
         for step in range(LOSS_STEPS):
-            autolog.log_metric("loss", 2.0 / (step + 2) + 0.05 * np.sin(step), step=step)
+            autolog.log_metric("loss", 2.0 / (step + 2) + 0.05 * np.sin(step), step=step,
+                               timestamp=start + 2500 * step)
     with autolog.start_run(run_name="xss " + XSS) as run:
         data.xss_id = run.info.run_id
         autolog.log_param("payload", XSS)
