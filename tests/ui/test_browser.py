@@ -294,6 +294,10 @@ def test_script_in_names_params_tags_and_html_never_runs(
     assert frame.evaluate("window.__pwned") is None
     ui_page.open(f"/compare?runs={store_data.xss_id},{store_data.history_id}")
     page.wait_for_selector("table.compare.params")
+    for key in ("loss", "score"):  # the run's name as a legend label and a bar label
+        page.locator(f".chart[data-key='{key}']").scroll_into_view_if_needed()
+        page.wait_for_selector(f".chart[data-key='{key}'] .uplot, .chart[data-key='{key}'] .bar-row")
+    assert ui_store.XSS in page.locator(".chart[data-key='loss'] .u-legend").inner_text()
     assert ui_page.pwned() is None and not ui_page.dialogs
     assert page.locator("img[src='x']").count() == 0
 
