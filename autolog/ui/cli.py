@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import threading
-import webbrowser
-
 import click
 
 from autolog.errors import AutologError
@@ -17,6 +13,8 @@ DEFAULT_PORT = 5050
 
 def is_loopback(host: str) -> bool:
     """True for localhost and the loopback addresses (127.0.0.0/8, ::1)."""
+    import ipaddress
+
     if host.lower() == "localhost":
         return True
     try:
@@ -72,6 +70,9 @@ def ui(ui_tracking_uri: str | None, host: str, port: int, open_browser: bool) ->
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{port}/"
     click.echo(f"autolog UI for {redact(uri)} at {url} (Ctrl+C to stop)", err=True)
     if open_browser:
+        import threading
+        import webbrowser
+
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
