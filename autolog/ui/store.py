@@ -11,6 +11,7 @@ experiment with running runs stays live without being re-read on every request.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -18,6 +19,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from autolog import backends
@@ -51,7 +53,16 @@ class Snapshot:
     stamp: Any
     cost_s: float
     by_id: dict[str, Run] = field(default_factory=dict)
+    #: whether any run has a parent run (else the table needs no nesting)
+    has_parents: bool = False
     _keys: dict[str, list[str]] | None = None
+    _base: list[Run] | None = None
+
+    def base_order(self) -> list[Run]:
+        """The runs in MLflow's default order (start_time DESC, then run_id), sorted once."""
+        if self._base is None:
+            self._base = Q.order_runs(self.runs)
+        return self._base
 
     def keys(self) -> dict[str, list[str]]:
         """Every param, metric and tag key of the experiment's runs, sorted; and the ten
@@ -158,7 +169,9 @@ class UIStore:
             runs = compact(self.client.search_runs([experiment_id], "", max_results=MAX_RUNS))
             cost = time.monotonic() - started
             snap = Snapshot(runs, time.monotonic(), stamp, cost,
-                            {r.info.run_id: r for r in runs})
+                            {r.info.run_id: r for r in runs},
+                            any(r.info.parent_run_id for r in runs))
+            snap.base_order()  # sorted once, while the reader waits anyway
             with self._lock:
                 self._snapshots[experiment_id] = snap
             return snap
@@ -186,8 +199,9 @@ class UIStore:
             if rows is not None:
                 self._results.move_to_end(key)
         if rows is None:
-            selected = [r for r in snap.runs if Q.matches(r, clauses)]
-            rows = nest(Q.order_runs(selected, order_by), open_ids)
+            selected = [r for r in snap.base_order() if Q.matches(r, clauses)]
+            ordered = order_from_base(selected, order_by)
+            rows = nest(ordered, open_ids) if snap.has_parents else [(r, 0, 0) for r in ordered]
             with self._lock:
                 self._results[key] = rows
                 while len(self._results) > 16:
@@ -218,6 +232,31 @@ class UIStore:
                 while len(self._histories) > 256:
                     self._histories.popitem(last=False)
         return series
+
+
+def _sortable(value: Any) -> Any:
+    if isinstance(value, float):
+        return (1, 0.0) if math.isnan(value) else (0, value)  # NaN above every number
+    return value
+
+
+def order_from_base(runs: list[Run], order_by: Sequence[str]) -> list[Run]:
+    """``autolog.tracking.search.order_runs(runs, order_by)`` for runs already in the
+    default order: only the ``order_by`` keys are sorted on (stable sorts, last key first;
+    runs lacking a key go last either way), which saves two sorts per request."""
+    ordered = runs
+    for key in reversed(Q.parse_order_by(order_by)):
+        present: list[tuple[Any, Run]] = []
+        missing: list[Run] = []
+        for run in ordered:
+            value = Q.value_of(run, key.kind, key.key)
+            if value is None:
+                missing.append(run)
+            else:
+                present.append((_sortable(value), run))
+        present.sort(key=itemgetter(0), reverse=not key.ascending)
+        ordered = [run for _, run in present] + missing
+    return ordered
 
 
 def compact(runs: list[Run]) -> list[Run]:

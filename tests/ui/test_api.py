@@ -63,6 +63,20 @@ def test_order_by_sorts_server_side(ui: UIServer, store_data: UIStoreData) -> No
     assert scores == sorted(scores, reverse=True) and len(scores) >= 3
 
 
+@pytest.mark.parametrize("order_by", [
+    [], ["metrics.`training_accuracy_score` DESC"], ["params.`C` ASC"],
+    ["attributes.run_name ASC"], ["attributes.status DESC", "metrics.`loss` ASC"],
+    ["attributes.start_time ASC"], ["tags.`estimator_name` DESC"]])
+def test_table_order_is_the_search_order(store_data: UIStoreData, order_by: list[str]) -> None:
+    """The runs table orders exactly as autolog's search_runs orders (MLflow's rules)."""
+    reader = store.UIStore(store_data.uri)
+    table = [run.info.run_id for run, _, _ in reader.page("0", "", order_by, 0, 1000).rows]
+    expected = autolog.MlflowClient(store_data.uri).search_runs(["0"], "", 1000, order_by)
+    roots = [r.info.run_id for r in expected if r.info.parent_run_id not in
+             {x.info.run_id for x in expected}]
+    assert table == roots
+
+
 def test_paging_slices_one_ordering(ui: UIServer) -> None:
     """offset/limit pages are consecutive slices of the same ordering."""
     whole = [r["run_id"] for r in runs(ui, limit=100)["rows"]]
