@@ -192,6 +192,19 @@ def test_run_page_shows_params_and_charts(ui_page: Session, store_data: UIStoreD
     ui_page.shot("run-overview")
 
 
+def test_a_search_run_lists_its_child_runs(ui_page: Session, store_data: UIStoreData) -> None:
+    """A search's parent run lists its three child runs, with a link comparing them."""
+    page = ui_page.page
+    ui_page.open(f"/runs/{store_data.parent_id}")
+    page.wait_for_selector(".child-runs a.run-link")
+    links = page.locator(".child-runs a.run-link").evaluate_all(
+        "els => els.map(e => e.getAttribute('href').split('/').pop())")
+    assert sorted(links) == sorted(store_data.child_ids)
+    page.click("a.compare-children")
+    page.wait_for_selector("table.compare.params")
+    assert page.locator("table.params thead th a.run-link").count() == 4
+
+
 def test_plots_and_model_of_an_autologged_fit(ui_page: Session, store_data: UIStoreData) -> None:
     """An autologged classifier's run draws its confusion matrix, ROC and PR curves, and
     its model tab tells how to load the model."""

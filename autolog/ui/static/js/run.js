@@ -80,6 +80,22 @@
       AL.section("Tags", h("div", { class: "tags" }, searchableKv(userTags, "tags")),
         h("details", {}, h("summary", { text: "mlflow.* tags (" + Object.keys(systemTags).length + ")" }), AL.kvTable(systemTags)))));
     panel.appendChild(AL.section("Datasets", h("div", { class: "datasets" }, datasets(run.inputs))));
+    const kids = h("div", { class: "child-runs" });
+    panel.appendChild(kids);
+    AL.api("/api/experiments/" + AL.enc(i.experiment_id) + "/runs", {
+      filter: "tags.`mlflow.parentRunId` = '" + i.run_id + "'", limit: 1000,
+    }).then((data) => {
+      if (!data.rows.length) return;
+      const ids = data.rows.map((r) => r.run_id);
+      kids.appendChild(AL.section("Child runs (" + data.total + ")",
+        h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ["Run", "Status", "Started", "Duration"].map((t) => h("th", { text: t })))),
+          h("tbody", {}, data.rows.map((r) => h("tr", {},
+            h("td", {}, h("a", { href: "/runs/" + AL.enc(r.run_id), text: r.run_name || r.run_id, class: "run-link" })),
+            h("td", {}, AL.statusBadge(r.status)), h("td", { text: AL.fmtTime(r.start_time) }),
+            h("td", { text: AL.fmtDuration(r.start_time, r.end_time) }))))),
+        ids.length >= 2 ? h("p", {}, h("a", { href: AL.url("/compare", { runs: [i.run_id, ...ids.slice(0, 99)].join(",") }),
+          text: "Compare this run with its child runs", class: "compare-children" })) : null));
+    }).catch((e) => kids.appendChild(AL.errorBox(e.message)));
   }
 
   /* Charts of the run's metrics whose name passes keep(); one batch request. */
