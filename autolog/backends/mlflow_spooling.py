@@ -9,11 +9,10 @@ journal's format is in ``autolog.backends.spool``.
 from __future__ import annotations
 
 import collections
-import itertools
 import logging
 import os
 import threading
-from collections.abc import Sequence
+import time
 from typing import Any
 
 from autolog.backends import spool as S
@@ -33,6 +32,11 @@ _log = logging.getLogger("autolog")
 CLIENT_RUN_ID_TAG = "autolog.clientRunId"
 PROBE_DELAYS_S = (0.25, 0.5, 1.0, 2.0)
 REFUSED_MAX_DELAY_S = 60.0
+#: a write the server took longer than this to answer turns the later ones to the spool,
+#: replayed in the background, so that a slow server never holds the training back
+SLOW_WRITE_S = 2.0
+#: values of spooled records kept in memory; the rest are read back from the journal
+BACKLOG_MEMORY_ROWS = 20_000
 Seen = dict[tuple[str, str], set[tuple[int, int, str]]]
 
 
@@ -51,29 +55,6 @@ def input_from_json(x: dict[str, Any]) -> DatasetInput:
 
 def _metric_key(m: Metric) -> tuple[int, int, str]:
     return (m.step, m.timestamp, repr(float(m.value)))
-
-
-def merge_head(records: Sequence[S.Record], max_metrics: int = 10_000) -> S.Record:
-    """The first record, with the batches of the same run right after it merged in (a
-    backlog of one-metric batches is replayed in a few requests, not thousands)."""
-    head = records[0]
-    if head["op"] != "batch":
-        return {**head, "ids": [head["id"]]}
-    group = [head]
-    count = len(head["m"])
-    for record in itertools.islice(records, 1, None):
-        if record["op"] != "batch" or record["run"] != head["run"] or count >= max_metrics:
-            break
-        group.append(record)
-        count += len(record["m"])
-    params: dict[str, str] = {}
-    tags: dict[str, str] = {}
-    for record in group:
-        params.update((k, v) for k, v in record["p"])
-        tags.update((k, v) for k, v in record["t"])
-    return {"op": "batch", "id": head["id"], "ids": [r["id"] for r in group], "run": head["run"],
-            "m": [m for r in group for m in r["m"]], "p": [list(x) for x in params.items()],
-            "t": [list(x) for x in tags.items()]}
 
 
 class SpoolingSender:
@@ -96,8 +77,13 @@ class SpoolingSender:
         self._pid = os.getpid()
         self._lock = threading.RLock()
         self._journal: S.Journal | None = None
+        # spooled records in order; beyond BACKLOG_MEMORY_ROWS values, a stub holding the
+        # record's offset in the journal instead of the record
         self._backlog: collections.deque[S.Record] = collections.deque()
+        self._backlog_rows = 0
+        self._replaying = threading.Lock()
         self._down = False
+        self._slow = False
         self._ids: dict[str, str] = {}
         self._replayer: threading.Thread | None = None
         self._wake = threading.Event()
@@ -134,14 +120,43 @@ class SpoolingSender:
         return self._ids.get(run_id, run_id)
 
     def _spooling(self) -> bool:
-        return self.spool_enabled and (self._down or bool(self._backlog))
+        return self.spool_enabled and (self._down or self._slow or bool(self._backlog))
 
     def _spool(self, record: S.Record) -> None:
         journal = self._journal_()
         record.setdefault("id", journal.new_id())
-        journal.append(record, sync=True)
-        self._backlog.append(record)
+        offset = journal.append(record, sync=True)
+        self._keep(record, offset)
         self._start_replayer()
+
+    def _keep(self, record: S.Record, offset: int | None) -> None:
+        """Add a spooled record to the backlog: in memory while the backlog is small, else
+        a stub that names its place in the journal (memory stays bounded in an outage)."""
+        size = S.rows(record)
+        if offset is not None and self._backlog_rows + size > BACKLOG_MEMORY_ROWS:
+            self._backlog.append({"op": "stub", "id": record["id"], "at": offset})
+        else:
+            self._backlog.append(record)
+            self._backlog_rows += size
+
+    def _head(self, journal: S.Journal, max_rows: int = 10_000) -> list[S.Record]:
+        """The first records of the backlog (stubs read back), up to ``max_rows`` values."""
+        head: list[S.Record] = []
+        count = 0
+        for i, record in enumerate(self._backlog):
+            if record["op"] == "stub":
+                record = journal.read_at(record["at"])
+            head.append(record)
+            count += S.rows(record)
+            if count >= max_rows or i >= 999:
+                break
+        return head
+
+    def _pop(self, n: int) -> None:
+        for _ in range(n):
+            record = self._backlog.popleft()
+            if record["op"] != "stub":
+                self._backlog_rows -= S.rows(record)
 
     def _went_down(self, exc: BaseException) -> None:
         self._down = True
@@ -167,11 +182,13 @@ class SpoolingSender:
                 self._spool(record)
                 return
             journal.append(record)  # write-ahead: a crash mid-request is replayed later
+            started = time.monotonic()
             try:
                 self._deliver(record, self._ids, None)
             except Transient as exc:
                 journal.sync()
-                self._backlog.append(record)
+                record["tried"] = True  # it may have reached the server: replay checks
+                self._keep(record, None)
                 self._went_down(exc)
                 self._start_replayer()
                 return
@@ -185,7 +202,11 @@ class SpoolingSender:
                 error.permanent = True
                 raise error from (exc if redact(str(exc)) == str(exc) else None)
             journal.append({"op": "ack", "id": record["id"]})
-            journal.compact()
+            if time.monotonic() - started > SLOW_WRITE_S:
+                self._slow = True  # later writes: to the spool, replayed in the background
+                self._start_replayer()
+            else:
+                journal.compact()
 
     def _deliver(self, record: S.Record, ids: dict[str, str],
                  seen: Seen | None) -> str | None:
@@ -271,26 +292,14 @@ class SpoolingSender:
                                    "rows_lost": 0}
         if not self.spool_enabled:
             return summary
-        seen: Seen = {}
-        while True:
-            with self._lock:
-                if not self._backlog:
-                    self._down = False
-                    break
-                record = merge_head(self._backlog)
-                if not self._replay_one(self._journal_(), record, self._ids, seen, summary):
-                    break
-                for _ in record["ids"]:
-                    self._backlog.popleft()
-        summary["left"] = len(self._backlog)
-        if self._journal is not None and not self._backlog:
-            self._journal.compact()
+        with self._replaying:  # one replay at a time; writes go on meanwhile
+            self._replay_backlog(summary)
         for journal in S.adopt_orphans(self.spool_folder):
             records, ids = S.pending(S.read_records(journal.path))
-            seen = {}
+            seen: Seen = {}
             left = len(records)
             while left:
-                record = merge_head(records[len(records) - left:])
+                record = S.merge_head(records[len(records) - left:])
                 if not self._replay_one(journal, record, ids, seen, summary):
                     break
                 left -= len(record["ids"])
@@ -299,9 +308,31 @@ class SpoolingSender:
             journal.close(remove=left == 0)
         return summary
 
+    def _replay_backlog(self, summary: dict[str, Any]) -> None:
+        """Send this process's backlog in order. The lock is held only to read the head and
+        to pop what was sent, never during a request: the writer and ``start_run`` append
+        to the backlog meanwhile, and the backlog is left (writes go live again) only when
+        it is empty."""
+        seen: Seen = {}
+        while True:
+            with self._lock:
+                if not self._backlog:
+                    self._down = self._slow = False
+                    break
+                journal = self._journal_()
+                record = S.merge_head(self._head(journal))
+            if not self._replay_one(journal, record, self._ids,
+                                    seen if record.get("tried") else None, summary):
+                break
+            with self._lock:
+                self._pop(len(record["ids"]))
+        with self._lock:
+            summary["left"] = len(self._backlog)
+            if self._journal is not None and not self._backlog:
+                self._journal.compact()
+
     def _replay_one(self, journal: S.Journal, record: S.Record, ids: dict[str, str],
-                    seen: Seen,
-                    summary: dict[str, Any]) -> bool:
+                    seen: Seen | None, summary: dict[str, Any]) -> bool:
         remote = None
         try:
             remote = self._deliver(record, ids, seen)

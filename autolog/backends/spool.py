@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import threading
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -152,7 +153,8 @@ class Journal:
             self._count += 1
             return f"{self.token}-{self._count}"
 
-    def append(self, record: Record, sync: bool = False) -> None:
+    def append(self, record: Record, sync: bool = False) -> int:
+        """Append ``record``; returns the byte offset of its line (for :meth:`read_at`)."""
         line = json.dumps(record, separators=(",", ":")) + "\n"
         with self._lock:
             if self._file is None or self._file.closed:
@@ -160,10 +162,19 @@ class Journal:
                 _try_lock(self._file)
                 self._finalizer.detach()
                 self._finalizer = _closer(self, self._file)
+            offset = self._file.tell()
             self._file.write(line)
             self._file.flush()
             if sync:
                 os.fsync(self._file.fileno())
+            return offset
+
+    def read_at(self, offset: int) -> Record:
+        """The record appended at ``offset`` (a spooled record kept on disk only)."""
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            record: Record = json.loads(f.readline())
+        return record
 
     def sync(self) -> None:
         with self._lock:
@@ -243,3 +254,35 @@ def _pid_alive(name: str) -> bool:  # pragma: no cover - Windows only
 
 def remove_artifacts(journal: Journal, record: Record) -> None:
     shutil.rmtree(journal.artifact_dir(str(record["id"])), ignore_errors=True)
+
+
+def rows(record: Record) -> int:
+    """The values a record carries (metrics, params and tags of a batch; 1 otherwise)."""
+    if record.get("op") != "batch":
+        return 1
+    return len(record.get("m", ())) + len(record.get("p", ())) + len(record.get("t", ()))
+
+
+def merge_head(records: Sequence[Record], max_metrics: int = 10_000) -> Record:
+    """The first record, with the batches of the same run right after it merged in (a
+    backlog of one-metric batches is replayed in a few requests, not thousands). ``ids``
+    lists the merged records; ``tried`` is set when one of them may have reached the server
+    already (its metrics are then checked against the server's before they are sent)."""
+    head = records[0]
+    if head["op"] != "batch":
+        return {**head, "ids": [head["id"]]}
+    group = [head]
+    count = len(head["m"])
+    for record in itertools.islice(records, 1, None):
+        if record["op"] != "batch" or record["run"] != head["run"] or count >= max_metrics:
+            break
+        group.append(record)
+        count += len(record["m"])
+    params: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for record in group:
+        params.update((k, v) for k, v in record["p"])
+        tags.update((k, v) for k, v in record["t"])
+    return {"op": "batch", "id": head["id"], "ids": [r["id"] for r in group], "run": head["run"],
+            "m": [m for r in group for m in r["m"]], "p": [list(x) for x in params.items()],
+            "t": [list(x) for x in tags.items()], "tried": any(r.get("tried") for r in group)}
