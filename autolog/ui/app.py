@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount
@@ -70,7 +69,7 @@ def create_app(tracking_uri: str, allowed_hosts: Sequence[str] | None = LOOPBACK
     ``warm``: read the runs of the most recent experiments in a thread from the start."""
     middleware = [Middleware(pages.SecurityHeaders)]
     if allowed_hosts is not None:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+        middleware.append(Middleware(pages.HostCheck, allowed=list(allowed_hosts)))
     app = Starlette(
         routes=[*pages.routes, *api.routes,
                 Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")],

@@ -9,11 +9,11 @@ found, never a page that breaks later or a stack trace.
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from autolog.errors import AutologError, RunNotFoundError
@@ -146,3 +146,33 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def host_name(header: str) -> str:
+    """The host of a Host header, without its port (``[::1]:5050`` -> ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class HostCheck:
+    """ASGI middleware: answer only requests whose Host header names one of ``allowed``
+    (a page of another site cannot reach a loopback UI through DNS rebinding)."""
+
+    def __init__(self, app: App, allowed: Sequence[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(host_name(h) for h in allowed)
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive,
+                       send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            host = host_name(headers.get(b"host", b"").decode("latin-1"))
+            if host not in self.allowed:
+                response = PlainTextResponse(
+                    f"Host {host!r} is not served here: open the UI at the address it "
+                    "was started on", status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from autolog.cli import main
 from autolog.ui import cli as ui_cli
+from autolog.ui import pages
 
 
 def test_ui_refuses_a_path_without_a_store(tmp_path: Path) -> None:
@@ -56,3 +57,11 @@ def test_every_interface_accepts_any_host_header() -> None:
     name and the loopback names."""
     assert ui_cli.allowed_hosts("0.0.0.0") is None
     assert "ui.example" in (ui_cli.allowed_hosts("ui.example") or [])
+
+
+@pytest.mark.parametrize(("header", "host"), [
+    ("127.0.0.1:5050", "127.0.0.1"), ("localhost", "localhost"), ("[::1]:5050", "::1"),
+    ("[::1]", "::1"), ("UI.Example:80", "ui.example"), ("::1", "::1")])
+def test_host_headers_are_read_with_or_without_port(header: str, host: str) -> None:
+    """The Host check compares the host without its port, IPv6 brackets included."""
+    assert pages.host_name(header) == host
