@@ -188,8 +188,6 @@ def test_run_page_shows_params_and_charts(ui_page: Session, store_data: UIStoreD
                         "percentage']\").uplot.data[0].length")
     assert cpu == ui_store.SYSTEM_SAMPLES
     ui_page.shot("run-system")
-    page.click("button.tab[data-tab='overview']")
-    ui_page.shot("run-overview")
 
 
 def test_a_search_run_lists_its_child_runs(ui_page: Session, store_data: UIStoreData) -> None:
@@ -206,10 +204,13 @@ def test_a_search_run_lists_its_child_runs(ui_page: Session, store_data: UIStore
 
 
 def test_plots_and_model_of_an_autologged_fit(ui_page: Session, store_data: UIStoreData) -> None:
-    """An autologged classifier's run draws its confusion matrix, ROC and PR curves, and
-    its model tab tells how to load the model."""
+    """An autologged classifier's run shows its training dataset, draws its confusion
+    matrix, ROC and PR curves, and its model tab tells how to load the model."""
     page = ui_page.page
-    ui_page.open(f"/runs/{store_data.lr_runs[0.5]}?tab=metrics")
+    ui_page.open(f"/runs/{store_data.lr_runs[0.5]}")
+    page.wait_for_selector(".dataset .pill:text('train')")  # the training set's input
+    ui_page.shot("run-overview")
+    page.click("button.tab[data-tab='metrics']")
     page.wait_for_selector("table.confusion")
     page.wait_for_selector(".plot.curve[data-plot='roc_curve'] .uplot")
     page.wait_for_selector(".plot.curve[data-plot='precision_recall_curve'] .uplot")

@@ -41,6 +41,26 @@
     return h("div", {}, box, holder);
   }
 
+  /* A dataset schema: MLflow's tensor or column specs as a table, anything else as JSON. */
+  function schemaView(schema) {
+    if (schema === null || schema === undefined) return h("p", { class: "muted", text: "none" });
+    const rows = [];
+    if (schema && typeof schema === "object" && schema.mlflow_tensorspec) {
+      for (const [part, specs] of Object.entries(schema.mlflow_tensorspec)) {
+        for (const spec of Array.isArray(specs) ? specs : [specs]) {
+          const t = spec && spec["tensor-spec"];
+          rows.push([spec && spec.name ? part + "." + spec.name : part, "tensor",
+            t ? t.dtype + " " + JSON.stringify(t.shape) : JSON.stringify(spec)]);
+        }
+      }
+    } else if (schema && typeof schema === "object" && Array.isArray(schema.mlflow_colspec)) {
+      for (const col of schema.mlflow_colspec) rows.push([col.name || "-", col.type, col.required === false ? "optional" : ""]);
+    }
+    if (!rows.length) return pre(schema);
+    return h("table", { class: "grid schema" }, h("thead", {}, h("tr", {}, ["name", "type", "details"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c, i) => h("td", { text: c, class: i === 2 ? "mono" : null }))))));
+  }
+
   function datasets(inputs) {
     if (!inputs.length) return h("p", { class: "muted", text: "no dataset inputs" });
     return inputs.map((d) => {
@@ -50,7 +70,7 @@
         h("h3", {}, h("span", { text: d.name }), " ", h("span", { class: "pill", text: d.context || "input" }),
           " ", h("span", { class: "mono muted", text: "digest " + d.digest })),
         h("div", { class: "two-col" },
-          h("div", {}, h("h4", { text: "Schema" }), schema === null ? h("p", { class: "muted", text: "none" }) : pre(schema)),
+          h("div", {}, h("h4", { text: "Schema" }), schemaView(schema)),
           h("div", {}, h("h4", { text: "Profile" }), profile && typeof profile === "object" ? AL.kvTable(
             Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : v])))
             : pre(profile || "none"),
