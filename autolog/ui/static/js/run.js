@@ -191,9 +191,10 @@
     const i = run.info;
     AL.setTitle(i.run_name || i.run_id);
     const status = h("span", {}, AL.statusBadge(i.status));
+    let crumb = null;
     main.appendChild(h("div", { class: "page-head" },
       h("h1", {}, h("a", { href: "/", text: "Experiments", class: "crumb" }), " / ",
-        h("a", { href: "/experiments/" + AL.enc(i.experiment_id), text: "experiment " + i.experiment_id, class: "crumb" }),
+        crumb = h("a", { href: "/experiments/" + AL.enc(i.experiment_id), text: "experiment " + i.experiment_id, class: "crumb" }),
         " / ", h("span", { class: "run-name", text: i.run_name || i.run_id })), status,
       h("span", { class: "mono muted", text: i.run_id })));
     const state = { mode: "step", smoothing: 0 };
@@ -209,6 +210,10 @@
       if (work) work.catch((e) => panel.appendChild(AL.errorBox(e.message)));
     });
     main.appendChild(tabs.el);
+    AL.api("/api/experiments").then((d) => {  // the experiment's name (the list is cheap)
+      const e = d.experiments.find((x) => x.experiment_id === i.experiment_id);
+      if (e && crumb) crumb.textContent = e.name;
+    }).catch(() => {});
     let current = AL.query().get("tab") || "overview";
     if (!["overview", "metrics", "system", "artifacts", "model"].includes(current)) current = "overview";
     tabs.show(current);
