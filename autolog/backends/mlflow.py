@@ -54,7 +54,7 @@ from autolog.backends.mlflow_errors import (
     mlflow_errors,
 )
 from autolog.backends.mlflow_registry import MlflowRegistry, version_of
-from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender, input_to_json
+from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender
 from autolog.backends.mlflow_transport import (
     ClientTransport,
     RestTransport,
@@ -262,7 +262,7 @@ class MlflowBackend(MlflowRegistry, MlflowArtifacts, SpoolingSender, Backend):
 
     def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
         self._submit({"op": "inputs", "run": self._remote(run_id),
-                      "inputs": [input_to_json(i) for i in inputs]})
+                      "inputs": [S.input_to_json(i) for i in inputs]})
 
     def get_run(self, run_id: str) -> Run:
         rest = self._rest()

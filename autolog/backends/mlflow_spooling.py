@@ -9,12 +9,14 @@ journal's format is in ``autolog.backends.spool``.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import os
 import threading
 import time
 from typing import Any
 
+from autolog import config
 from autolog.backends import spool as S
 from autolog.backends.mlflow_errors import (
     Transient,
@@ -25,32 +27,21 @@ from autolog.backends.mlflow_errors import (
 from autolog.errors import PartialWriteError, StoreError
 from autolog.redaction import redact
 from autolog.tracking import entities as E
-from autolog.tracking.entities import Dataset, DatasetInput, InputTag, Metric
+from autolog.tracking.entities import Metric
 
 _log = logging.getLogger("autolog")
 
 CLIENT_RUN_ID_TAG = "autolog.clientRunId"
 PROBE_DELAYS_S = (0.25, 0.5, 1.0, 2.0)
 REFUSED_MAX_DELAY_S = 60.0
-#: a write the server took longer than this to answer turns the later ones to the spool,
-#: replayed in the background, so that a slow server never holds the training back
+#: a write (or a large batch) the server took longer than this to take turns the later
+#: ones to the spool, replayed in the background: a slow server never holds training back
 SLOW_WRITE_S = 2.0
+#: metric values per part of a large batch (one request: MLflow's per-request limit)
+CHUNK_ROWS = 1000
 #: values of spooled records kept in memory; the rest are read back from the journal
 BACKLOG_MEMORY_ROWS = 20_000
 Seen = dict[tuple[str, str], set[tuple[int, int, str]]]
-
-
-def input_to_json(item: DatasetInput) -> dict[str, Any]:
-    d = item.dataset
-    return {"name": d.name, "digest": d.digest, "source_type": d.source_type,
-            "source": d.source, "schema": d.schema, "profile": d.profile,
-            "tags": [[t.key, t.value] for t in item.tags]}
-
-
-def input_from_json(x: dict[str, Any]) -> DatasetInput:
-    return DatasetInput(Dataset(x["name"], x["digest"], x["source_type"], x["source"],
-                                x.get("schema"), x.get("profile")),
-                        tuple(InputTag(k, v) for k, v in x.get("tags", ())))
 
 
 def _metric_key(m: Metric) -> tuple[int, int, str]:
@@ -77,8 +68,7 @@ class SpoolingSender:
         self._pid = os.getpid()
         self._lock = threading.RLock()
         self._journal: S.Journal | None = None
-        # spooled records in order; beyond BACKLOG_MEMORY_ROWS values, a stub holding the
-        # record's offset in the journal instead of the record
+        # spooled records in order (beyond BACKLOG_MEMORY_ROWS values: journal offsets)
         self._backlog: collections.deque[S.Record] = collections.deque()
         self._backlog_rows = 0
         self._replaying = threading.Lock()
@@ -111,7 +101,9 @@ class SpoolingSender:
 
     def _check_up(self) -> None:
         """Reads fail fast while the server is known to be down (MLflow's client would
-        retry for minutes)."""
+        retry for minutes); while it is slow, they first send this process's backlog."""
+        if self._slow and self._backlog:
+            self._drain()
         if self._down:
             raise StoreError(f"MLflow at {redact(self.target)} is unreachable ({self._cause}); "
                              "writes are being spooled and will be replayed")
@@ -130,8 +122,8 @@ class SpoolingSender:
         self._start_replayer()
 
     def _keep(self, record: S.Record, offset: int | None) -> None:
-        """Add a spooled record to the backlog: in memory while the backlog is small, else
-        a stub that names its place in the journal (memory stays bounded in an outage)."""
+        """Backlog a record: in memory while the backlog is small, else a stub naming its
+        place in the journal (memory stays bounded in an outage)."""
         size = S.rows(record)
         if offset is not None and self._backlog_rows + size > BACKLOG_MEMORY_ROWS:
             self._backlog.append({"op": "stub", "id": record["id"], "at": offset})
@@ -142,14 +134,11 @@ class SpoolingSender:
     def _head(self, journal: S.Journal, max_rows: int = 10_000) -> list[S.Record]:
         """The first records of the backlog (stubs read back), up to ``max_rows`` values."""
         head: list[S.Record] = []
-        count = 0
-        for i, record in enumerate(self._backlog):
-            if record["op"] == "stub":
-                record = journal.read_at(record["at"])
-            head.append(record)
-            count += S.rows(record)
-            if count >= max_rows or i >= 999:
-                break
+        for record in itertools.islice(self._backlog, 1000):
+            head.append(journal.read_at(record["at"]) if record["op"] == "stub" else record)
+            max_rows -= S.rows(head[-1])
+            if max_rows <= 0:
+                return head
         return head
 
     def _pop(self, n: int) -> None:
@@ -168,13 +157,38 @@ class SpoolingSender:
                          self.spool_folder)
 
     def _submit(self, record: S.Record) -> None:
-        """Send an asynchronous write (from the writer thread), or spool it."""
+        """Send an asynchronous write (from the writer thread), or spool it. A large batch
+        is sent in parts of one request each, so that once the server turns slow (or away)
+        the rest of it goes to the spool at once."""
         if not self.spool_enabled:
             with mlflow_errors(f"MLflow {record['op']}"):
                 self._deliver(record, self._ids, None)
             return
         if self._pid != os.getpid():
             self._reset()  # forked: never wait on a lock held by a thread of the parent
+        if record["op"] != "batch" or S.rows(record) <= CHUNK_ROWS:
+            self._submit_one(record)
+            return
+        partial: list[PartialWriteError] = []
+        metrics = record["m"]
+        began = time.monotonic()
+        for start in range(0, len(metrics), CHUNK_ROWS):
+            if not self._slow and time.monotonic() - began > SLOW_WRITE_S:
+                with self._lock:  # the server is slower than the training: spool the rest
+                    self._slow = True
+                    self._start_replayer()
+            first = start == 0
+            part = {**record, "m": metrics[start:start + CHUNK_ROWS],
+                    "p": record["p"] if first else [], "t": record["t"] if first else []}
+            try:
+                self._submit_one(part)
+            except PartialWriteError as exc:
+                partial.append(exc)
+        if partial:
+            raise PartialWriteError(str(partial[0]), lost=sum(e.lost for e in partial),
+                                    written=sum(e.written for e in partial))
+
+    def _submit_one(self, record: S.Record) -> None:
         with self._lock:
             journal = self._journal_()
             record["id"] = journal.new_id()
@@ -231,7 +245,7 @@ class SpoolingSender:
             t.log_batch(run, metrics, [tuple(p) for p in record["p"]],
                         [tuple(x) for x in record["t"]])
         elif op == "inputs":
-            t.log_inputs(run, [input_from_json(x) for x in record["inputs"]])
+            t.log_inputs(run, [S.input_from_json(x) for x in record["inputs"]])
         elif op == "update":
             t.update_run(run, record["status"], record["end"])
         elif op == "artifact":
@@ -285,11 +299,20 @@ class SpoolingSender:
         with self._lock:
             self._replayer = None
 
+    def _summary(self) -> dict[str, Any]:
+        return {"uri": S.strip_userinfo(self.target), "sent": 0, "dropped": 0, "left": 0,
+                "orphans_left": 0, "refusals": 0, "rows_lost": 0}
+
+    def _drain(self) -> None:
+        """Send this process's backlog now, within the flush deadline (a read waits for it
+        while the server is slow; so does the exit)."""
+        if self._backlog and not self._down and self._pid == os.getpid():
+            with self._replaying:
+                self._replay_backlog(self._summary(), time.monotonic() + config.flush_timeout())
+
     def replay(self) -> dict[str, Any]:
         """Replay this process's backlog and the journals of exited processes, now."""
-        summary: dict[str, Any] = {"uri": S.strip_userinfo(self.target), "sent": 0,
-                                   "dropped": 0, "left": 0, "orphans_left": 0, "refusals": 0,
-                                   "rows_lost": 0}
+        summary = self._summary()
         if not self.spool_enabled:
             return summary
         with self._replaying:  # one replay at a time; writes go on meanwhile
@@ -308,13 +331,13 @@ class SpoolingSender:
             journal.close(remove=left == 0)
         return summary
 
-    def _replay_backlog(self, summary: dict[str, Any]) -> None:
+    def _replay_backlog(self, summary: dict[str, Any], deadline: float | None = None) -> None:
         """Send this process's backlog in order. The lock is held only to read the head and
         to pop what was sent, never during a request: the writer and ``start_run`` append
         to the backlog meanwhile, and the backlog is left (writes go live again) only when
         it is empty."""
         seen: Seen = {}
-        while True:
+        while deadline is None or time.monotonic() < deadline:
             with self._lock:
                 if not self._backlog:
                     self._down = self._slow = False
@@ -364,6 +387,7 @@ class SpoolingSender:
         return True
 
     def close(self) -> None:
+        self._drain()
         self._closed = True
         self._wake.set()
         if self._pid != os.getpid() or not self._lock.acquire(timeout=0.5):

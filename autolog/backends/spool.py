@@ -38,6 +38,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from autolog import config
+from autolog.tracking.entities import Dataset, DatasetInput, InputTag
 
 try:  # POSIX; elsewhere a journal counts as orphaned once its writer's pid is gone
     import fcntl
@@ -286,3 +287,16 @@ def merge_head(records: Sequence[Record], max_metrics: int = 10_000) -> Record:
     return {"op": "batch", "id": head["id"], "ids": [r["id"] for r in group], "run": head["run"],
             "m": [m for r in group for m in r["m"]], "p": [list(x) for x in params.items()],
             "t": [list(x) for x in tags.items()], "tried": any(r.get("tried") for r in group)}
+
+
+def input_to_json(item: DatasetInput) -> dict[str, Any]:
+    d = item.dataset
+    return {"name": d.name, "digest": d.digest, "source_type": d.source_type,
+            "source": d.source, "schema": d.schema, "profile": d.profile,
+            "tags": [[t.key, t.value] for t in item.tags]}
+
+
+def input_from_json(x: dict[str, Any]) -> DatasetInput:
+    return DatasetInput(Dataset(x["name"], x["digest"], x["source_type"], x["source"],
+                                x.get("schema"), x.get("profile")),
+                        tuple(InputTag(k, v) for k, v in x.get("tags", ())))
