@@ -2,11 +2,14 @@
 training data.
 
 Training metrics are computed on the training thread from one prediction pass, with NumPy
-(a weighted confusion matrix, one sort for ROC AUC) instead of one ``sklearn.metrics`` call
-per metric: the values equal scikit-learn's (``zero_division=0`` where scikit-learn would
-warn), at a fraction of the cost. Multilabel and multioutput targets use scikit-learn's
-functions. Where ``predict`` is the argmax of ``predict_proba`` (forests, trees, logistic
-regression, also at the end of a pipeline), one ``predict_proba`` pass gives both.
+(one confusion matrix, one sort for ROC AUC) instead of one ``sklearn.metrics`` call per
+metric, each of which re-validates its inputs. The values are scikit-learn's to the last
+bit: for unweighted class labels through scikit-learn's own operations in its order
+(``_sklearn_metric_values``), otherwise (sample weights, float or object labels) by
+calling scikit-learn's functions as MLflow calls them. Multilabel and multioutput targets
+use scikit-learn's functions. Where ``predict`` is the argmax of ``predict_proba`` (forests,
+trees, logistic regression, also at the end of a pipeline), one ``predict_proba`` pass
+gives both.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from autolog.integrations import _sklearn_metric_values as values
 from autolog.integrations.sklearn import defining_class
 
 from autolog import session
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
     from autolog.session import Call
 
 PREFIX = "training_"
+_PRF = ("precision_score", "recall_score", "f1_score")
 
 
 # ============================================================================ training metrics
@@ -60,24 +65,15 @@ def classifier_metrics(
     tp = np.diag(cm)
     pred_sum, true_sum = cm.sum(axis=0), cm.sum(axis=1)
     out: dict[str, float] = {"accuracy_score": float(tp.sum() / total) if total else 0.0}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(pred_sum > 0, tp / np.where(pred_sum > 0, pred_sum, 1), 0.0)
-        recall = np.where(true_sum > 0, tp / np.where(true_sum > 0, true_sum, 1), 0.0)
-        denominator = pred_sum + true_sum
-        f1 = np.where(denominator > 0, 2 * tp / np.where(denominator > 0, denominator, 1), 0.0)
     if pos_label is None:
-        support = true_sum.sum()
-        if support > 0:
-            out["precision_score"] = float(np.dot(precision, true_sum) / support)
-            out["recall_score"] = float(np.dot(recall, true_sum) / support)
-            out["f1_score"] = float(np.dot(f1, true_sum) / support)
+        if true_sum.sum() > 0:
+            out.update(zip(_PRF, values.precision_recall_f1(tp, pred_sum, true_sum, None), strict=True))
     elif k <= 2:
         hits = np.flatnonzero(labels == pos_label)
         if hits.size:
-            i = int(hits[0])
-            out["precision_score"] = float(precision[i])
-            out["recall_score"] = float(recall[i])
-            out["f1_score"] = float(f1[i])
+            out.update(zip(_PRF, values.precision_recall_f1(tp, pred_sum, true_sum, int(hits[0])), strict=True))
+        elif k < 2:  # scikit-learn's counts for a label that never occurs: 0/0, so 0.0
+            out.update(dict.fromkeys(_PRF, 0.0))
     plots: dict[str, Any] = {"confusion_matrix": cm, "labels": labels}
     if proba is not None and classes is not None:
         _proba_metrics(out, plots, t, np.asarray(proba), np.asarray(classes), w)
@@ -105,28 +101,26 @@ def _proba_metrics(out: dict[str, float], plots: dict[str, Any], t: np.ndarray,
     idx = np.searchsorted(classes, t)
     if np.any(idx >= len(classes)) or np.any(classes[np.minimum(idx, len(classes) - 1)] != t):
         return  # a training label the model does not know: no log loss
-    rows = proba / np.where(proba.sum(axis=1, keepdims=True) > 0, proba.sum(axis=1, keepdims=True), 1)
-    eps = np.finfo(rows.dtype if rows.dtype.kind == "f" else np.float64).eps
-    picked = np.clip(rows[np.arange(len(t)), idx], eps, 1 - eps)
-    out["log_loss"] = float(-np.average(np.log(picked), weights=w))
+    loss = values.log_loss(t, proba, classes)
+    if loss is not None:
+        out["log_loss"] = loss
     if len(classes) == 2:
         positive = idx == 1
         if positive.all() or not positive.any():
             return
         fps, tps, _thresholds = binary_curve(positive, proba[:, 1], w)
-        fpr = np.concatenate([[0.0], fps / fps[-1]])
-        tpr = np.concatenate([[0.0], tps / tps[-1]])
-        out["roc_auc"] = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+        if w is None:
+            out["roc_auc"] = values.binary_roc_auc(fps, tps)
         plots["curve"] = (fps, tps)  # ROC and precision-recall data (autolog.plots)
         plots["positive"] = classes[1]
-    else:
+    elif loss is not None:  # as MLflow calls it (scikit-learn's one-vs-one average)
         try:
+            from sklearn import config_context
             from sklearn.metrics import roc_auc_score
 
-            with session.suppressed():
-                out["roc_auc"] = float(roc_auc_score(t, rows, average="weighted",
-                                                     multi_class="ovo", labels=classes,
-                                                     sample_weight=w))
+            with session.suppressed(), config_context(skip_parameter_validation=True):
+                out["roc_auc"] = float(roc_auc_score(t, proba, average="weighted",
+                                                     multi_class="ovo"))
         except ValueError:
             pass  # undefined (a class without samples): MLflow logs nothing either
 
@@ -207,8 +201,8 @@ def decision_curve(plots: dict[str, Any], estimator: Any, X: Any, y: Any, weight
 def exact_classifier_values(out: dict[str, float], y_true: Any, y_pred: Any, proba: Any,
                             sample_weight: Any, pos_label: Any) -> None:
     """Replace the values in ``out`` by scikit-learn's own functions' (called as MLflow
-    calls them), so that each is bit-identical to ``sklearn.metrics``: the NumPy versions
-    above agree only to the last digit. A metric that scikit-learn refuses is dropped."""
+    calls them), where the NumPy values above cannot be proven bit-identical (sample
+    weights sum in another order). A metric that scikit-learn refuses is dropped."""
     import warnings
 
     from sklearn import config_context
@@ -329,7 +323,9 @@ def compute(call: Call, estimator: Any, X: Any, y: Any, weight: Any,
         y_pred, proba = _predict_fast(estimator, X)
         metrics, plots = classifier_metrics(y, y_pred, proba, getattr(estimator, "classes_", None),
                                             weight, call.config.get("pos_label"))
-        exact_classifier_values(metrics, y, y_pred, proba, weight, call.config.get("pos_label"))
+        if not values.applies(np.asarray(y), np.asarray(y_pred), weight) or (
+                proba is not None and np.asarray(proba).dtype != np.float64):
+            exact_classifier_values(metrics, y, y_pred, proba, weight, call.config.get("pos_label"))
         if proba is None and "curve" not in plots:
             decision_curve(plots, estimator, X, y, weight)
         if _inherits_score(estimator, "ClassifierMixin") and "accuracy_score" in metrics:
