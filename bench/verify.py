@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def count_mlflow(folder: Path) -> dict[str, Any]:
     if not db.exists():
         return {"runs": 0}
     out = _zero()
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
         runs = con.execute("SELECT run_uuid, status, artifact_uri FROM runs "
                            "WHERE lifecycle_stage = 'active'").fetchall()
         for run_id, status, artifact_uri in runs:

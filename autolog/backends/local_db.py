@@ -149,6 +149,14 @@ class Database:
         except sqlite3.Error as exc:
             raise self._store_error(exc) from exc
 
+    def __del__(self) -> None:
+        # A store dropped without close() (one opened for a single read): its connections are
+        # closed here, as the garbage collector would, without Python 3.13's ResourceWarning.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            return
+
     def close(self) -> None:
         with self._open_lock:
             if self._pid == os.getpid():

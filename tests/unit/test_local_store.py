@@ -10,6 +10,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_first_write_creates_a_wal_database_an_artifact_folder_and_the_default_e
     default = store.get_experiment("0")
     assert (default.name, default.lifecycle_stage) == ("Default", "active")
     assert os.path.isdir(os.path.join(store.root, "artifacts"))
-    with sqlite3.connect(store.db_path) as conn:
+    with closing(sqlite3.connect(store.db_path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -434,3 +435,19 @@ def test_an_unwritable_store_path_raises_store_error_from_start_run(tmp_path: Pa
     with pytest.raises(StoreError, match=str(target)):
         autolog.start_run()
     assert fluent.active_run() is None
+
+
+def test_metric_history_arrays_equal_the_history_in_order_nan_included(store: LocalBackend) -> None:
+    """metric_history_arrays gives get_metric_history's steps, timestamps and values (NaN
+    and infinities kept) as arrays, in the same order, steps logged out of order included."""
+    run_id = new_run(store)
+    values = [1.5, float("nan"), float("inf"), -2.0, 0.0]
+    store.log_batch(run_id, [Metric("m", v, 1000 + i, 10 - 2 * i) for i, v in enumerate(values)]
+                    + [Metric("other", 9.0, 1, 0)])
+    history = store.get_metric_history(run_id, "m")
+    steps, timestamps, got = store.metric_history_arrays(run_id, "m")
+    assert steps.tolist() == [m.step for m in history] == [2, 4, 6, 8, 10]
+    assert timestamps.tolist() == [m.timestamp for m in history]
+    assert [("nan" if math.isnan(v) else v) for v in got.tolist()] == \
+        [("nan" if math.isnan(m.value) else m.value) for m in history]
+    assert len(store.metric_history_arrays(run_id, "absent")[2]) == 0

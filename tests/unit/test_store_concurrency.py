@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,7 @@ def test_a_writer_killed_with_sigkill_leaves_a_store_that_opens_and_lists_every_
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    with sqlite3.connect(os.path.join(store, "autolog.db")) as conn:
+    with closing(sqlite3.connect(os.path.join(store, "autolog.db"))) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     backend = LocalBackend(store)
     listed = {r.info.run_id: r for r in backend.search_runs(["0"])}
