@@ -310,6 +310,27 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
 
         return self._read(body)
 
+    def metric_history_arrays(self, run_id: str, key: str) -> tuple[Any, Any, Any]:
+        """``get_metric_history`` as three NumPy arrays in the same order: steps and
+        timestamps (int64) and values (float64, NaN where NaN was logged). A million points
+        are read in one pass into 24 MB, without a million ``Metric`` objects."""
+        import itertools
+
+        import numpy as np
+
+        def body(c: sqlite3.Connection) -> tuple[Any, Any, Any]:
+            run_key = self._check_run(c, run_id)[2]
+            where = "FROM metrics WHERE run_key = ? AND key = ?"
+            n = c.execute(f"SELECT COUNT(*) {where}", (run_key, key)).fetchone()[0]
+            rows = c.execute(f"SELECT step, timestamp, COALESCE(value, 0.0), value IS NULL {where} "
+                             "ORDER BY step, timestamp, rowid", (run_key, key))
+            flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=4 * n)
+            table = flat.reshape(n, 4)
+            values = np.where(table[:, 3] == 1.0, np.nan, table[:, 2])
+            return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), values
+
+        return self._read(body)
+
     # artifacts --------------------------------------------------------------------------
     def _artifact_dir(self, run_id: str) -> str:
         folder = self._artifact_dirs.get(run_id)

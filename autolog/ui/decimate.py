@@ -60,14 +60,23 @@ def decimate(history: Sequence[Metric], max_points: int = DEFAULT_POINTS) -> dic
     points (NaN and infinities as null), ``total`` points in the full series and whether
     it was ``decimated``."""
     n = len(history)
+    return decimate_arrays(np.fromiter((m.step for m in history), dtype=np.int64, count=n),
+                           np.fromiter((m.timestamp for m in history), dtype=np.int64, count=n),
+                           np.fromiter((m.value for m in history), dtype=np.float64, count=n),
+                           max_points)
+
+
+def decimate_arrays(steps: Any, timestamps: Any, values: Any,
+                    max_points: int = DEFAULT_POINTS) -> dict[str, Any]:
+    """``decimate`` of a history given as arrays (a store's ``metric_history_arrays``)."""
+    n = len(values)
     if n == 0:
         return {"total": 0, "decimated": False, "step": [], "timestamp": [], "value": []}
-    values = np.fromiter((m.value for m in history), dtype=np.float64, count=n)
     keep = kept_indices(values, max(MIN_POINTS, max_points))
     return {
         "total": n,
         "decimated": len(keep) < n,
-        "step": [history[i].step for i in keep.tolist()],
-        "timestamp": [history[i].timestamp for i in keep.tolist()],
+        "step": steps[keep].tolist(),
+        "timestamp": timestamps[keep].tolist(),
         "value": _finite_or_none(values[keep]),
     }
