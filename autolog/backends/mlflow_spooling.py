@@ -144,8 +144,7 @@ class SpoolingSender:
     def _pop(self, n: int) -> None:
         for _ in range(n):
             record = self._backlog.popleft()
-            if record["op"] != "stub":
-                self._backlog_rows -= S.rows(record)
+            self._backlog_rows -= 0 if record["op"] == "stub" else S.rows(record)
 
     def _went_down(self, exc: BaseException) -> None:
         self._down = True
@@ -170,23 +169,24 @@ class SpoolingSender:
             self._submit_one(record)
             return
         partial: list[PartialWriteError] = []
-        metrics = record["m"]
+        metrics, written = record["m"], 0
         began = time.monotonic()
         for start in range(0, len(metrics), CHUNK_ROWS):
             if not self._slow and time.monotonic() - began > SLOW_WRITE_S:
                 with self._lock:  # the server is slower than the training: spool the rest
                     self._slow = True
                     self._start_replayer()
-            first = start == 0
             part = {**record, "m": metrics[start:start + CHUNK_ROWS],
-                    "p": record["p"] if first else [], "t": record["t"] if first else []}
+                    "p": [] if start else record["p"], "t": [] if start else record["t"]}
             try:
                 self._submit_one(part)
+                written += S.rows(part)
             except PartialWriteError as exc:
                 partial.append(exc)
+                written += exc.written
         if partial:
             raise PartialWriteError(str(partial[0]), lost=sum(e.lost for e in partial),
-                                    written=sum(e.written for e in partial))
+                                    written=written)
 
     def _submit_one(self, record: S.Record) -> None:
         with self._lock:
