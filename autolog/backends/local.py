@@ -331,6 +331,40 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
 
         return self._read(body)
 
+    def metric_history_envelope(self, run_id: str, key: str,
+                                max_points: int) -> tuple[int, list[tuple[int, int, float]]] | None:
+        """The points of a long history that a chart of ``max_points`` needs, in step order,
+        and the number of points in the history: the first and the last and, in each of
+        ``max_points // 2 - 1`` equal step ranges, the point with the smallest and the one
+        with the largest value (and the first NaN), each found by SQLite in the history index
+        without loading the series. None when the history is short, or has too few distinct
+        steps for step ranges (``metric_history_arrays`` then reads it whole)."""
+        def body(c: sqlite3.Connection) -> tuple[int, list[tuple[int, int, float]]] | None:
+            run_key = self._check_run(c, run_id)[2]
+            where, args = "FROM metrics WHERE run_key = ? AND key = ?", (run_key, key)
+            n, low, high = c.execute(f"SELECT COUNT(*), MIN(step), MAX(step) {where}", args).fetchone()
+            buckets = max(1, (max_points - 2) // 2)
+            if n <= max_points or high - low + 1 < 2 * buckets:
+                return None
+            width = -(-(high - low + 1) // buckets)
+            kept = set(c.execute(f"SELECT * FROM (SELECT step, timestamp, value {where} ORDER BY "
+                                 f"step, timestamp LIMIT 1) UNION SELECT * FROM (SELECT step, "
+                                 f"timestamp, value {where} ORDER BY step DESC, timestamp DESC "
+                                 "LIMIT 1)", args + args))
+            queries = [f"SELECT step, timestamp, MIN(value) {where} AND step >= ? AND step < ?",
+                       f"SELECT step, timestamp, MAX(value) {where} AND step >= ? AND step < ?"]
+            if c.execute(f"SELECT 1 {where} AND value IS NULL LIMIT 1", args).fetchone():
+                queries.append(f"SELECT step, timestamp, value {where} AND step >= ? AND step < ? "
+                               "AND value IS NULL ORDER BY step, timestamp LIMIT 1")
+            for start in range(low, high + 1, width):
+                for query in queries:
+                    row = c.execute(query, (*args, start, start + width)).fetchone()
+                    if row is not None and row[0] is not None:
+                        kept.add(row)
+            return n, [(s, t, S.nan_of(v)) for s, t, v in sorted(kept, key=lambda r: r[:2])]
+
+        return self._read(body)
+
     # artifacts --------------------------------------------------------------------------
     def _artifact_dir(self, run_id: str) -> str:
         folder = self._artifact_dirs.get(run_id)

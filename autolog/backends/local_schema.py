@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from autolog.tracking import entities as E
 from autolog.tracking.entities import DatasetInput, Run, RunInfo
 
-SCHEMA_VERSION = 3  # 2: the model registry tables (REGISTRY_SCHEMA); 3: MLFLOW_GUARD
+SCHEMA_VERSION = 4  # 2: the model registry tables (REGISTRY_SCHEMA); 3: MLFLOW_GUARD; 4: metrics_history
 BUSY_TIMEOUT_S = 30.0
 RETRY_DEADLINE_S = 300.0
 
@@ -67,7 +67,10 @@ SCHEMA = (
         value REAL,
         timestamp INTEGER NOT NULL,
         step INTEGER NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS metrics_by_run_key ON metrics (run_key, key)",
+    # a run's history of one key in step order, read from the index alone (v4; it replaces
+    # the (run_key, key) index of v1-v3, which its prefix serves)
+    "CREATE INDEX IF NOT EXISTS metrics_history ON metrics (run_key, key, step, timestamp, value)",
+    "DROP INDEX IF EXISTS metrics_by_run_key",
     """CREATE TABLE IF NOT EXISTS latest_metrics (
         run_id TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -232,7 +235,8 @@ def create_schema(conn: sqlite3.Connection, default_artifact_location: str, now:
     def body(c: sqlite3.Connection) -> None:
         if c.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return  # another process created it while we waited for the lock
-        # IF NOT EXISTS: an older store gains what it lacks (v1: the registry, v2: the guard)
+        # IF NOT EXISTS: an older store gains what it lacks (v1: the registry, v2: the guard,
+        # v3: the history index)
         for statement in SCHEMA + REGISTRY_SCHEMA + MLFLOW_GUARD:
             c.execute(statement)
         c.execute(

@@ -224,11 +224,8 @@ class UIStore:
             return found
         if ended is None:
             ended = self.client.get_run(run_id).info.status in _ENDED
-        arrays = getattr(backends.backend_for(self.uri), "metric_history_arrays", None)
-        if arrays is not None:  # the local store: a million points without a million objects
-            steps, timestamps, values = arrays(run_id, key)
-            series = decimate.decimate_arrays(steps, timestamps, values, points)
-        else:
+        series = self._local_history(run_id, key, points)
+        if series is None:
             series = decimate.decimate(self.client.get_metric_history(run_id, key), points)
         series.update(run_id=run_id, key=key)
         if ended:
@@ -237,6 +234,29 @@ class UIStore:
                 while len(self._histories) > 256:
                     self._histories.popitem(last=False)
         return series
+
+
+    def _local_history(self, run_id: str, key: str, points: int) -> dict[str, Any] | None:
+        """The local store's decimation: the envelope found in its history index, or the
+        history read whole into arrays; None for other stores."""
+        import numpy as np
+
+        backend = backends.backend_for(self.uri)
+        envelope = getattr(backend, "metric_history_envelope", None)
+        found = envelope(run_id, key, points) if envelope is not None else None
+        if found is not None:
+            total, rows = found
+            series = decimate.decimate_arrays(np.array([r[0] for r in rows], dtype=np.int64),
+                                              np.array([r[1] for r in rows], dtype=np.int64),
+                                              np.array([r[2] for r in rows], dtype=np.float64),
+                                              points)
+            series.update(total=total, decimated=True)
+            return series
+        arrays = getattr(backend, "metric_history_arrays", None)
+        if arrays is None:
+            return None
+        steps, timestamps, values = arrays(run_id, key)
+        return decimate.decimate_arrays(steps, timestamps, values, points)
 
 
 def _sortable(value: Any) -> Any:

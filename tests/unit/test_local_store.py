@@ -451,3 +451,29 @@ def test_metric_history_arrays_equal_the_history_in_order_nan_included(store: Lo
     assert [("nan" if math.isnan(v) else v) for v in got.tolist()] == \
         [("nan" if math.isnan(m.value) else m.value) for m in history]
     assert len(store.metric_history_arrays(run_id, "absent")[2]) == 0
+
+
+def test_metric_history_envelope_keeps_every_spike_nan_and_both_ends(store: LocalBackend) -> None:
+    """A long history's envelope has the first and last points, each step range's smallest
+    and largest value (so a one-point spike and dip survive), its first NaN, and the total."""
+    run_id = new_run(store)
+    values = [math.sin(i / 50) for i in range(20_000)]
+    values[7_777], values[12_345], values[15_000] = 99.0, -99.0, float("nan")
+    store.log_batch(run_id, [Metric("loss", v, 1000 + i, i) for i, v in enumerate(values)])
+    total, rows = store.metric_history_envelope(run_id, "loss", 200)
+    assert total == 20_000 and len(rows) <= 200 + 100
+    steps = [s for s, _, _ in rows]
+    assert steps == sorted(steps) and steps[0] == 0 and steps[-1] == 19_999
+    assert (7_777, 1000 + 7_777, 99.0) in rows and (12_345, 1000 + 12_345, -99.0) in rows
+    assert any(s == 15_000 and math.isnan(v) for s, _, v in rows)
+
+
+def test_metric_history_envelope_leaves_short_or_single_step_histories_to_a_full_read(
+    store: LocalBackend,
+) -> None:
+    """A history shorter than the chart, or logged at one step, has no envelope (None)."""
+    run_id = new_run(store)
+    store.log_batch(run_id, [Metric("short", float(i), 1, i) for i in range(50)]
+                    + [Metric("same", float(i), 1000 + i, 0) for i in range(5_000)])
+    assert store.metric_history_envelope(run_id, "short", 100) is None
+    assert store.metric_history_envelope(run_id, "same", 100) is None

@@ -45,4 +45,4 @@ def test_a_v2_store_gains_the_guard_and_keeps_its_runs(tmp_path: Path) -> None:
     store.close()
     assert _guard_rows(root / "autolog.db") == [(local_schema.MLFLOW_GUARD_REVISION,)]
     version = sqlite3.connect(root / "autolog.db").execute("PRAGMA user_version").fetchone()[0]
-    assert version == local_schema.SCHEMA_VERSION == 3
+    assert version == local_schema.SCHEMA_VERSION == 4

@@ -217,7 +217,7 @@ def test_a_v1_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
     store.create_registered_model("m")
     assert [m.name for m in store.search_registered_models()] == ["m"]
     version = sqlite3.connect(root / "autolog.db").execute("PRAGMA user_version").fetchone()[0]
-    assert version == local_schema.SCHEMA_VERSION == 3
+    assert version == local_schema.SCHEMA_VERSION == 4
     store.close()
 
 
