@@ -1,7 +1,8 @@
 """The server side alone: the JSON requests each UI makes for a view, timed with urllib.
 
-Each request is sent once untimed, then ``repeat`` times; the figure is the median wall time
-from sending to the last byte of the answer, parsed. The requests are the ones each UI's
+Each request is sent once (its time kept as ``first_ms``: what the first visitor pays, before
+any cache of the server's), then ``repeat`` times; the figure is the median wall time from
+sending to the last byte of the answer, parsed. The requests are the ones each UI's
 own front end sends for the view (checked in the browser's network log): for MLflow, the
 runs search of its runs table and the sampled history (``get-history-bulk-interval``,
 at most 320 points a run) of its charts; for autolog, its paged runs API and its
@@ -40,10 +41,11 @@ def fetch(req: Request, timeout: float = 300.0) -> tuple[float, Any]:
     return (time.perf_counter() - began) * 1000, payload
 
 
-def median_ms(req: Request, repeat: int) -> tuple[float, Any]:
-    _, payload = fetch(req)
+def median_ms(req: Request, repeat: int) -> tuple[float, float, Any]:
+    """(median of ``repeat`` timed requests, the first request's time, the answer)."""
+    first, payload = fetch(req)
     times = [fetch(req)[0] for _ in range(repeat)]
-    return statistics.median(times), payload
+    return statistics.median(times), first, payload
 
 
 def _q(**params: Any) -> str:

@@ -1,11 +1,13 @@
 """Time views in a real Chromium (Debian's, driven by Playwright), the same way for both UIs.
 
-Each timing opens a fresh tab in one browser context (so the HTTP cache is warm after an
-untimed first visit, as for a user who has opened the UI before), navigates to the view's
+Each timing opens a fresh tab in one browser context (so the HTTP cache is warm after the
+first visit, as for a user who has opened the UI before; the first visit's time is kept
+apart), navigates to the view's
 URL and polls once per animation frame for the view's condition: the moment it holds, the
 page's own ``performance.now()`` (milliseconds since the navigation started) is the time.
 A frame in which the condition holds has been laid out, so the row or chart is on screen
-at the next paint.
+at the next paint. Before each visit the runner waits for the server to go idle, so that
+work a closed tab left behind (requests still being answered) does not slow the next.
 
 Conditions:
 
@@ -126,17 +128,23 @@ class Browser:
         return value
 
     def median(self, view: View, repeat: int, label: str,
-               log: Callable[[str], None] = print) -> dict[str, Any]:
-        """An untimed warm-up visit, then ``repeat`` timed ones: their median and all (none
-        when the warm-up visit timed out already)."""
-        if self.time_view(view, shot=label) is None:
+               log: Callable[[str], None] = print,
+               settle: Callable[[], object] = lambda: None) -> dict[str, Any]:
+        """A first visit (cold cache; its time kept apart), then ``repeat`` timed ones: their
+        median and all (none when the first visit timed out already)."""
+        settle()
+        first = self.time_view(view, shot=label)
+        if first is None:
             log(f"  {label}: timeout on the first visit, not repeated")
-            return {"median_ms": None, "times_ms": [None]}
-        times = [self.time_view(view) for _ in range(repeat)]
+            return {"median_ms": None, "first_ms": None, "times_ms": []}
+        times = []
+        for _ in range(repeat):
+            settle()
+            times.append(self.time_view(view))
         done = [t for t in times if t is not None]
         median = statistics.median(done) if len(done) == len(times) else None
-        log(f"  {label}: {_fmt(median)} ({', '.join(_fmt(t) for t in times)})")
-        return {"median_ms": median, "times_ms": times}
+        log(f"  {label}: {_fmt(median)} ({', '.join(_fmt(t) for t in times)}; first {_fmt(first)})")
+        return {"median_ms": median, "first_ms": first, "times_ms": times}
 
     def close(self) -> None:
         try:

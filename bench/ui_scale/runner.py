@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -26,23 +27,36 @@ from bench.ui_scale import workload as W
 
 
 class PeakRss:
-    """Samples a server's tree RSS every 0.2 s in a thread; ``peak`` in MB."""
+    """Samples a server's tree RSS every 0.2 s in a thread; ``peak`` in MB, and the peak
+    seen during each named step (``mark`` starts the next step)."""
 
     def __init__(self, server: servers.Server) -> None:
         self.server = server
         self.peak = server.rss_mb()
+        self.step = "start"
+        self.by_step: dict[str, float] = {self.step: self.peak}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            self.peak = max(self.peak, self.server.rss_mb())
+            self._sample()
+
+    def _sample(self) -> None:
+        rss = self.server.rss_mb()
+        self.peak = max(self.peak, rss)
+        self.by_step[self.step] = max(self.by_step.get(self.step, 0.0), rss)
+
+    def mark(self, step: str) -> None:
+        self._sample()
+        self.step = step
 
     def stop(self) -> float:
         self._stop.set()
         self._thread.join()
-        return max(self.peak, self.server.rss_mb())
+        self._sample()
+        return self.peak
 
 
 def make_stores(workdir: str, size: W.Size, log: Any = print) -> dict[str, Any]:
@@ -137,22 +151,27 @@ def measure(kind: str, facts: dict[str, Any], size: W.Size, args: argparse.Names
         compare = [ids[f"run-{i:05d}"] for i in size.compare_indices()]
         make = api.autolog_requests if kind == "autolog" else api.mlflow_requests
         for req in make(server.url, eid, ids["run-00000"], compare):
-            ms, payload = api.median_ms(req, args.api_repeat)
-            entry = {"median_ms": ms, "items": api.rows_in(req.name, payload)}
+            sampler.mark(f"API {req.name}")
+            ms, first, payload = api.median_ms(req, args.api_repeat)
+            entry = {"median_ms": ms, "first_ms": first, "items": api.rows_in(req.name, payload)}
             if req.name == "1M history":
                 entry["spikes"] = api.spikes_kept(req.name, payload)
             result["api"][req.name] = entry
-            log(f"  API {req.name}: {ms:.1f} ms ({entry['items']} items)")
+            log(f"  API {req.name}: {ms:.1f} ms, first {first:.1f} ms ({entry['items']} items)")
         shots = os.path.join(workdir, f"screenshots-{kind}")
         os.makedirs(shots, exist_ok=True)
         with browser.Browser(timeout_s=args.timeout, screenshots=shots) as chrome:
             for view in _views(kind, server.url, eid, ids, size):
+                sampler.mark(f"browser {view.name}")
                 result["browser"][view.name] = chrome.median(
-                    view, args.repeat, f"{kind} {view.name}".replace(" ", "-"), log)
+                    view, args.repeat, f"{kind} {view.name}".replace(" ", "-"), log,
+                    settle=server.settle)
         result["rss_after_mb"] = server.rss_mb()
         result["rss_peak_mb"] = sampler.stop()
+        result["rss_by_step_mb"] = sampler.by_step
         result["processes"] = _process_count(server)
-        log(f"  RSS: idle {result['rss_idle_mb']:.0f} MB, peak {result['rss_peak_mb']:.0f} MB")
+        log(f"  RSS: idle {result['rss_idle_mb']:.0f} MB, peak {result['rss_peak_mb']:.0f} MB; "
+            "peak by step: " + ", ".join(f"{k} {v:.0f}" for k, v in sampler.by_step.items()))
     return result
 
 
@@ -163,6 +182,18 @@ def _process_count(server: servers.Server) -> int:
         return 1 + len(psutil.Process(server.proc.pid).children(recursive=True))
     except psutil.NoSuchProcess:
         return 0
+
+
+def _commit() -> str:
+    """The checkout's commit, with '+changes' when autolog/ui differs from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=servers.ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD")
+    return head + ("+changes" if git("status", "--porcelain", "autolog/ui") else "")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -190,7 +221,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds, so that the servers are stopped
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     args = parse_args(argv)
     size = W.Size(runs=args.runs, params=args.params, metrics=args.metrics,
                   long_runs=args.long_runs, steps=args.steps, big_steps=args.big_steps)
@@ -203,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             "%Y-%m-%d %H:%M UTC", time.gmtime()), "repeat": args.repeat,
             "api_repeat": args.api_repeat, "mlflow_workers": args.mlflow_workers,
             "autolog_gen_s": facts.get("autolog_gen_s"),
-            "mlflow_gen_s": facts.get("mlflow_gen_s"), "load": os.getloadavg()}
+            "mlflow_gen_s": facts.get("mlflow_gen_s"), "load": os.getloadavg(),
+            "commit": _commit()}
         for kind in ("autolog", "mlflow"):
             if args.only in ("both", kind):
                 results[kind] = measure(kind, facts, size, args)

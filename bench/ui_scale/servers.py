@@ -79,6 +79,42 @@ class Server:
                 continue
         return total / 1e6
 
+    def settle(self, idle_percent: float = 5.0, quiet_s: float = 0.6,
+               limit_s: float = 60.0) -> float:
+        """Wait until the server's tree has used under ``idle_percent`` of a core for
+        ``quiet_s`` (work left from an earlier view, e.g. requests of a closed tab, done);
+        at most ``limit_s``. Returns the seconds waited."""
+        began = time.monotonic()
+        quiet_since: float | None = None
+        last = self._cpu_seconds()
+        while time.monotonic() - began < limit_s:
+            time.sleep(0.2)
+            now = self._cpu_seconds()
+            busy = (now - last) / 0.2 * 100 >= idle_percent
+            last = now
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                break
+        return time.monotonic() - began
+
+    def _cpu_seconds(self) -> float:
+        total = 0.0
+        try:
+            root = psutil.Process(self.proc.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             try:
