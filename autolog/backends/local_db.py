@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -28,6 +29,16 @@ T = TypeVar("T")
 _inherited: list[sqlite3.Connection] = []
 
 
+def _close_connections(conns: list[sqlite3.Connection], owner: list[int]) -> None:
+    if owner[0] == os.getpid():  # never a parent's connection in a forked child
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+    conns.clear()
+
+
 class Database:
     def __init__(self, root: str, db_path: str, artifact_root: str,
                  default_artifact_location: str, on_new_database: Callable[[], None]) -> None:
@@ -36,6 +47,13 @@ class Database:
         self.artifact_root = artifact_root
         self.default_artifact_location = default_artifact_location
         self._on_new_database = on_new_database
+        # This process's connections, in one list for the object's life, and the pid that
+        # owns them: closed when the object is collected even inside a reference cycle (the
+        # finalizer holds them, so they are never collected first and warn on Python 3.13).
+        self._conns: list[sqlite3.Connection] = []
+        self._owner = [os.getpid()]
+        finalizer = weakref.finalize(self, _close_connections, self._conns, self._owner)
+        finalizer.atexit = False  # at exit the writer still flushes through them
         self._reset()
 
     def _reset(self) -> None:
@@ -43,7 +61,8 @@ class Database:
         self._tls = threading.local()
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()  # in-process writers queue here, not on SQLite
-        self._conns: list[sqlite3.Connection] = []
+        self._conns.clear()  # a forked child's inherited ones were set aside in _inherited
+        self._owner[0] = self._pid
         self._ready = False
         self._identity: tuple[int, int] | None = None  # (device, inode) of the database
         self._sidecars: dict[str, tuple[int, int] | None] = {}  # the same of its WAL and index
@@ -66,7 +85,8 @@ class Database:
         with self._open_lock:
             if self._identity is None or self._database_identity() == self._identity:
                 return  # another thread reopened it meanwhile
-            stale, self._conns = self._conns, []
+            stale = list(self._conns)
+            self._conns.clear()
             for conn in stale:  # closing checkpoints into the unlinked file and drops its WAL
                 try:
                     conn.close()
@@ -149,14 +169,6 @@ class Database:
         except sqlite3.Error as exc:
             raise self._store_error(exc) from exc
 
-    def __del__(self) -> None:
-        # A store dropped without close() (one opened for a single read): its connections are
-        # closed here, as the garbage collector would, without Python 3.13's ResourceWarning.
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finalizer
-            return
-
     def close(self) -> None:
         with self._open_lock:
             if self._pid == os.getpid():
@@ -165,5 +177,5 @@ class Database:
                         conn.close()
                     except sqlite3.Error:
                         pass
-            self._conns = []
+            self._conns.clear()
             self._tls = threading.local()
