@@ -41,6 +41,8 @@ BACKGROUND_RELOAD_S = 0.5
 WARM_EXPERIMENTS = 5
 #: the most rows one page of the runs table holds
 MAX_PAGE = 1000
+#: decimated history points kept in memory for ended runs (least recently used evicted)
+HISTORY_CACHE_POINTS = 400_000
 _ENDED = frozenset({FINISHED, FAILED, KILLED})
 
 
@@ -104,6 +106,7 @@ class UIStore:
         self._gates: dict[str, threading.Lock] = {}
         self._reloading: set[str] = set()
         self._histories: OrderedDict[tuple[str, str, int], dict[str, Any]] = OrderedDict()
+        self._history_points = 0
         self._db_files: tuple[str, ...] = ()
         if backends.scheme_of(self.uri) == "file":
             from autolog.backends.local import DB_NAME, path_of
@@ -220,6 +223,8 @@ class UIStore:
         cache_key = (run_id, key, points)
         with self._lock:
             found = self._histories.get(cache_key)
+            if found is not None:
+                self._histories.move_to_end(cache_key)  # least recently used goes first
         if found is not None:
             return found
         if ended is None:
@@ -231,8 +236,10 @@ class UIStore:
         if ended:
             with self._lock:
                 self._histories[cache_key] = series
-                while len(self._histories) > 256:
-                    self._histories.popitem(last=False)
+                self._history_points += len(series["value"]) + 1
+                while self._history_points > HISTORY_CACHE_POINTS:
+                    evicted = self._histories.popitem(last=False)[1]
+                    self._history_points -= len(evicted["value"]) + 1
         return series
 
 

@@ -80,17 +80,31 @@
       }
       AL.charts.lines(target, { title: key, mode: state.mode, smoothing: state.smoothing, series });
     };
+    // Charts load as they come into view, two requests at a time, the one nearest the
+    // middle of the window first: a chart the user looks at never waits behind fifty others.
+    const waiting = [];
+    let inFlight = 0;
+    const middle = (el) => Math.abs(el.getBoundingClientRect().top - window.innerHeight / 2);
+    const next = () => {
+      if (inFlight >= 2 || !waiting.length) return;
+      waiting.sort((a, b) => middle(a) - middle(b));
+      const target = waiting.shift();
+      const key = target.dataset.key;
+      inFlight += 1;
+      AL.api("/api/history", { runs: ids.join(","), key, points: 1000 }).then((d) => {
+        loaded.set(key, d.series);
+        drawOne(key, target);
+      }).catch((e) => target.appendChild(AL.errorBox(e.message)))
+        .finally(() => { inFlight -= 1; next(); });
+      next();
+    };
     const observer = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
-        const target = entry.target;
-        observer.unobserve(target);
-        const key = target.dataset.key;
-        AL.api("/api/history", { runs: ids.join(","), key, points: 1000 }).then((d) => {
-          loaded.set(key, d.series);
-          drawOne(key, target);
-        }).catch((e) => target.appendChild(AL.errorBox(e.message)));
+        observer.unobserve(entry.target);
+        waiting.push(entry.target);
       }
+      next();
     }, { rootMargin: "300px" });
     for (const key of keys) {
       const target = h("div", { class: "chart", "data-key": key });
