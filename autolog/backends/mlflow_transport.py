@@ -20,6 +20,7 @@ credentials redacted (:func:`autolog.redaction.redact`) and says the cause in a 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ MAX_ENTITIES_PER_BATCH = 1000
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 15.0
 PROBE_TIMEOUT_S = 1.0
+INPUT_RACE_RETRIES = 3
 HISTORY_PAGE = 25000
 # a refusal of some rows of a batch (bisected), not of the whole run
 _SPLITTABLE_CODES = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "MALFORMED_REQUEST"}
@@ -70,6 +72,12 @@ def split_batch(metrics: Sequence[Metric], params: Sequence[Pair], tags: Sequenc
         n = min(MAX_METRICS_PER_BATCH, room)
         m, metrics = metrics[:n], metrics[n:]
         yield m, p, t
+
+
+def _lost_insert_race(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(marker in text for marker in ("UniqueViolation", "duplicate key value",
+                                              "UNIQUE constraint failed", "IntegrityError"))
 
 
 def _json_float(value: float) -> float | str:
@@ -245,7 +253,17 @@ class RestTransport:
                 dataset["profile"] = d.profile
             datasets.append({"dataset": dataset,
                              "tags": [{"key": t.key, "value": t.value} for t in item.tags]})
-        self._call("runs/log-inputs", {"run_id": run_id, "datasets": datasets})
+        for attempt in range(INPUT_RACE_RETRIES + 1):
+            try:
+                self._call("runs/log-inputs", {"run_id": run_id, "datasets": datasets})
+                return
+            except Refused as exc:
+                # two clients logging the same dataset into one experiment at once: the
+                # server inserts it twice and refuses the loser (a unique-key violation
+                # answered as BAD_REQUEST); the dataset exists now, so the next try links it
+                if attempt == INPUT_RACE_RETRIES or not _lost_insert_race(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def update_run(self, run_id: str, status: str, end_time: int | None) -> None:
         body: dict[str, Any] = {"run_id": run_id, "run_uuid": run_id, "status": status}

@@ -78,3 +78,31 @@ def test_a_slow_server_turns_writes_to_the_spool_and_every_value_lands_once(
     got = client.get_run(run.info.run_id)
     assert got.data.params == {"a": "1", "b": "2"} and got.data.tags["phase"] == "done"
     assert _steps(client, run.info.run_id) == list(range(STEPS))
+
+
+def test_a_dataset_insert_race_lost_on_the_server_is_retried_and_the_input_lands(
+        mlflow_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log-inputs refused with a unique-key violation (another client inserted the same
+    dataset into the experiment at that moment) is sent again, and the input is on the run."""
+    from autolog.backends import mlflow_transport
+    from autolog.tracking import entities as E
+
+    real = mlflow_transport.RestTransport._call
+    refused: list[str] = []
+
+    def racing(self: Any, endpoint: str, body: Any, *args: Any, **kwargs: Any) -> Any:
+        if endpoint == "runs/log-inputs" and not refused:
+            refused.append(endpoint)
+            raise mlflow_transport.Refused(
+                '(psycopg2.errors.UniqueViolation) duplicate key value violates unique '
+                'constraint "dataset_pk"', "BAD_REQUEST")
+        return real(self, endpoint, body, *args, **kwargs)
+
+    monkeypatch.setattr(mlflow_transport.RestTransport, "_call", racing)
+    autolog.set_tracking_uri(mlflow_server.url)
+    with autolog.start_run() as run:
+        autolog.log_input(E.Dataset("shared", "d1g3st", "code", "{}", '{"x": 1}', '{"n": 9}'),
+                          context="train")
+    assert autolog.flush() and refused
+    got = mlflow.MlflowClient(tracking_uri=mlflow_server.url).get_run(run.info.run_id)
+    assert [d.dataset.digest for d in got.inputs.dataset_inputs] == ["d1g3st"]
