@@ -13,10 +13,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .load import counts, problems, read_back, run_load
 from .servers import MlflowServer
 
 PROCESSES = int(os.environ.get("AUTOLOG_TEAM_PROCESSES", "4"))
+# a load of 16 processes with two server restarts takes minutes on two cores
+pytestmark = pytest.mark.timeout(300 + 60 * PROCESSES)
 
 
 def _experiment(server: MlflowServer, label: str) -> str:
