@@ -6,9 +6,12 @@ pictures MLflow's UI shows (PNGs of plot data, ``estimator.html``), LoggedModels
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 from autolog.backends import spool as S
@@ -20,6 +23,30 @@ _log = logging.getLogger("autolog")
 
 LOGGED_MODEL_MAX_BYTES = 50 * 1024 * 1024
 
+
+
+@contextlib.contextmanager
+def served_artifacts(target: str) -> Iterator[None]:
+    """MLflow 2 resolves the ``mlflow-artifacts:`` URIs of a server that serves its artifacts
+    with the process's tracking URI, not the client's: point that at ``target`` for the
+    call, then put back exactly what was there. Newer MLflow takes the client's; no-op."""
+    try:
+        from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
+        from mlflow.tracking._tracking_service import utils as _utils
+    except ImportError:
+        yield
+        return
+    takes_uri = "tracking_uri" in inspect.signature(MlflowArtifactsRepository.__init__).parameters
+    if takes_uri or not target.lower().startswith(("http://", "https://")):
+        yield
+        return
+    utils: Any = _utils  # MLflow's module global, set as its own set_tracking_uri does
+    previous = getattr(utils, "_tracking_uri", None)
+    utils._tracking_uri = target
+    try:
+        yield
+    finally:
+        utils._tracking_uri = previous
 
 class MlflowArtifacts:
     """Needs the backend's ``client``, ``transport``, ``target``, ``spool_enabled``, its
@@ -70,6 +97,10 @@ class MlflowArtifacts:
             self._spool(record)
 
     def _upload(self, run: str, local_path: str, artifact_path: str | None) -> None:
+        with served_artifacts(self.target):
+            self._upload_files(run, local_path, artifact_path)
+
+    def _upload_files(self, run: str, local_path: str, artifact_path: str | None) -> None:
         if os.path.isdir(local_path):
             self.client.log_artifacts(run, local_path, artifact_path)
             if os.path.isfile(os.path.join(local_path, "MLmodel")):
@@ -108,7 +139,7 @@ class MlflowArtifacts:
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
         self._reachable()
         run, found = self._remote(run_id), list[str]()
-        with mlflow_errors(f"artifacts of run {run_id!r}"):
+        with mlflow_errors(f"artifacts of run {run_id!r}"), served_artifacts(self.target):
             todo = [path]
             while todo:
                 for item in self.client.list_artifacts(run, todo.pop()):
@@ -125,7 +156,7 @@ class MlflowArtifacts:
         per folder)."""
         self._reachable()
         run, sizes = self._remote(run_id), dict[str, int]()
-        with mlflow_errors(f"artifacts of run {run_id!r}"):
+        with mlflow_errors(f"artifacts of run {run_id!r}"), served_artifacts(self.target):
             for parent in sorted({os.path.dirname(p) for p in paths}):
                 for item in self.client.list_artifacts(run, parent or None):
                     if not item.is_dir and item.file_size is not None:
