@@ -7,7 +7,6 @@ pictures MLflow's UI shows (PNGs of plot data, ``estimator.html``), LoggedModels
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import os
 import shutil
@@ -27,17 +26,17 @@ LOGGED_MODEL_MAX_BYTES = 50 * 1024 * 1024
 
 @contextlib.contextmanager
 def served_artifacts(target: str) -> Iterator[None]:
-    """MLflow 2 resolves the ``mlflow-artifacts:`` URIs of a server that serves its artifacts
-    with the process's tracking URI, not the client's: point that at ``target`` for the
-    call, then put back exactly what was there. Newer MLflow takes the client's; no-op."""
+    """MLflow resolves some artifact URIs with the process's tracking URI, not the client's:
+    MLflow 2 the ``mlflow-artifacts:`` URIs of a server that serves its artifacts, MLflow 3
+    the LoggedModel behind a run's ``model/`` folder (listing it otherwise fails with
+    "Logged model ... not found" and creates ``./mlflow.db``). Point that URI at ``target``
+    for the call, then put back exactly what was there."""
     try:
-        from mlflow.store.artifact.mlflow_artifacts_repo import MlflowArtifactsRepository
         from mlflow.tracking._tracking_service import utils as _utils
     except ImportError:
         yield
         return
-    takes_uri = "tracking_uri" in inspect.signature(MlflowArtifactsRepository.__init__).parameters
-    if takes_uri or not target.lower().startswith(("http://", "https://")):
+    if not target.lower().startswith(("http://", "https://")):
         yield
         return
     utils: Any = _utils  # MLflow's module global, set as its own set_tracking_uri does
@@ -167,6 +166,6 @@ class MlflowArtifacts:
         from mlflow.artifacts import download_artifacts
 
         self._reachable()
-        with mlflow_errors(f"downloading {path!r} of run {run_id!r}"):
+        with mlflow_errors(f"downloading {path!r} of run {run_id!r}"), served_artifacts(self.target):
             return str(download_artifacts(run_id=self._remote(run_id), artifact_path=path or None,
                                           dst_path=dst_path, tracking_uri=self.target))

@@ -23,16 +23,18 @@ if UI_TESTS not in sys.path:
 import ui_server  # noqa: E402
 
 
-def test_ui_shows_an_autologged_fit_on_an_mlflow_server(mlflow_server: Any) -> None:
+def test_ui_shows_an_autologged_fit_on_an_mlflow_server(mlflow_server: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """An autologged fit sent to an MLflow server is listed, filtered, charted, and its
-    artifacts and plots are read through the server; a wrong id is a 404."""
+    artifacts, model folder and plots are read through the server (MLflow 3 resolves the
+    model folder as a LoggedModel, through the process's tracking URI: no ./mlflow.db is
+    made on the way); a wrong id is a 404."""
     from sklearn.linear_model import LogisticRegression
 
     autolog.set_tracking_uri(mlflow_server.url)
     experiment_id = autolog.set_experiment("ui-over-mlflow").experiment_id
-    # log_models=False: MLflow 3 servers refuse to list the model folder that autolog logs
-    # ("Logged model with ID ... not found"), which fails every recursive listing of the run
-    autolog.autolog(silent=True, log_models=False)
+    monkeypatch.chdir(tmp_path)
+    autolog.autolog(silent=True)
     try:
         rng = np.random.RandomState(1)
         X = rng.normal(size=(80, 3))
@@ -60,7 +62,9 @@ def test_ui_shows_an_autologged_fit_on_an_mlflow_server(mlflow_server: Any) -> N
         listing = ui.get(f"/api/runs/{run.info.run_id}/artifacts").json()
         assert "entries" in listing, listing
         files = listing["entries"]
-        assert "estimator.txt" in [f["path"] for f in files]
+        assert {"estimator.txt", "model"} <= {f["path"] for f in files}
+        model = ui.get(f"/api/runs/{run.info.run_id}/artifacts", {"path": "model"}).json()
+        assert "model/MLmodel" in {f["path"] for f in model["entries"]}, model
         text = ui.get(f"/api/runs/{run.info.run_id}/artifact", {"path": "estimator.txt"})
         assert text.status == 200 and "LogisticRegression" in text.text
         plots = ui.get(f"/api/runs/{run.info.run_id}/plots").json()["plots"]
@@ -71,3 +75,4 @@ def test_ui_shows_an_autologged_fit_on_an_mlflow_server(mlflow_server: Any) -> N
         assert ui.get(f"/runs/{run.info.run_id}").status == 200
     finally:
         ui.stop()
+    assert not (tmp_path / "mlflow.db").exists()
