@@ -5,6 +5,7 @@ reads it. MLflow's side is tested in tests/integrations/mlflow/test_mlflow_guard
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from autolog.backends import local_schema
@@ -44,5 +45,6 @@ def test_a_v2_store_gains_the_guard_and_keeps_its_runs(tmp_path: Path) -> None:
     store.create_run("0", "r2", 2, {"mlflow.runName": "r2"})
     store.close()
     assert _guard_rows(root / "autolog.db") == [(local_schema.MLFLOW_GUARD_REVISION,)]
-    version = sqlite3.connect(root / "autolog.db").execute("PRAGMA user_version").fetchone()[0]
+    with closing(sqlite3.connect(root / "autolog.db")) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
     assert version == local_schema.SCHEMA_VERSION == 4

@@ -4,6 +4,7 @@ every model URI form loading the same model, and a v1 store migrated to the regi
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -216,7 +217,8 @@ def test_a_v1_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
     assert store.get_run(run_id).info.run_name == "r"
     store.create_registered_model("m")
     assert [m.name for m in store.search_registered_models()] == ["m"]
-    version = sqlite3.connect(root / "autolog.db").execute("PRAGMA user_version").fetchone()[0]
+    with closing(sqlite3.connect(root / "autolog.db")) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
     assert version == local_schema.SCHEMA_VERSION == 4
     store.close()
 
