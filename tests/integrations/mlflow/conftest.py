@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,26 @@ def _spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
     fluent.flush()
     backends.close_all()
+
+
+@pytest.fixture
+def down_server(tmp_path: Path, mlflow_db_template: Path) -> Any:
+    """A server of its own, not started: its port has nobody listening."""
+    folder = tmp_path / "down-server"
+    folder.mkdir()
+    server = MlflowServer(folder, mlflow_db_template)
+    yield server
+    server.stop()
+
+
+def wait_for(predicate: Any, timeout: float) -> bool:
+    """Poll ``predicate`` (an error counts as not yet) until it holds or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except Exception:  # noqa: BLE001 - the server may still be starting
+            pass
+        time.sleep(0.25)
+    return False

@@ -4,7 +4,6 @@ holds the training back; every value still lands once, in order."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,9 @@ import autolog  # noqa: E402
 from autolog.backends import mlflow_spooling  # noqa: E402
 from autolog.backends.mlflow_export import replay_spool  # noqa: E402
 
+from .conftest import wait_for  # noqa: E402
+
 STEPS = 3000
-
-
-def _wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception:  # noqa: BLE001 - the server may still be starting
-            pass
-        time.sleep(0.25)
-    return False
 
 
 def _steps(client: Any, run_id: str) -> list[int]:
@@ -52,7 +41,7 @@ def test_a_backlog_beyond_the_memory_bound_is_replayed_from_the_journal_exactly_
             autolog.flush()  # many small spooled records, as a slow loop writes them
     autolog.end_run()
     mlflow_server.start()
-    assert _wait_for(lambda: client.get_run(run.info.run_id).info.status == "FINISHED", 60)
+    assert wait_for(lambda: client.get_run(run.info.run_id).info.status == "FINISHED", 60)
     autolog.flush()
     assert replay_spool(mlflow_server.url)[mlflow_server.url]["left"] == 0
     assert _steps(client, run.info.run_id) == list(range(STEPS))
@@ -74,7 +63,7 @@ def test_a_slow_server_turns_writes_to_the_spool_and_every_value_lands_once(
                 autolog.flush()
         autolog.set_tag("phase", "done")
     assert list(_spool_dir.rglob("journal-*.jsonl")), "nothing went through the spool"
-    assert _wait_for(lambda: client.get_run(run.info.run_id).info.status == "FINISHED", 60)
+    assert wait_for(lambda: client.get_run(run.info.run_id).info.status == "FINISHED", 60)
     got = client.get_run(run.info.run_id)
     assert got.data.params == {"a": "1", "b": "2"} and got.data.tags["phase"] == "done"
     assert _steps(client, run.info.run_id) == list(range(STEPS))

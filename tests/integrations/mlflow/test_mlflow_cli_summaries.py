@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -79,16 +78,6 @@ def test_export_json_maps_local_ids_to_mlflow_ids(local_runs: tuple[str, dict[st
     client = mlflow.MlflowClient(tracking_uri=fresh_mlflow_sqlite)
     for entry in data["runs"]:
         assert client.get_run(entry["mlflow_run_id"]).info.run_name == entry["run_name"]
-
-
-@pytest.fixture
-def down_server(tmp_path: Path, mlflow_db_template: Path) -> Any:
-    """A server of its own, not started: its port has nobody listening."""
-    folder = tmp_path / "down-server"
-    folder.mkdir()
-    server = MlflowServer(folder, mlflow_db_template)
-    yield server
-    server.stop()
 
 
 def test_sync_prints_what_it_sent(down_server: MlflowServer) -> None:

@@ -17,6 +17,8 @@ import autolog  # noqa: E402
 from autolog.backends.mlflow_export import replay_spool  # noqa: E402
 from autolog.backends.spool import spool_dir  # noqa: E402
 
+from .conftest import wait_for  # noqa: E402
+
 STEPS = 2000
 SECRET = "tok-5f2d9c1e-never-store-me"
 
@@ -31,18 +33,6 @@ def _train(steps: int, on_step: Any = None) -> float:
         time.sleep(0.0005)  # the "training" work of one step
     autolog.end_run()
     return time.perf_counter() - start
-
-
-def _wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception:  # noqa: BLE001 - the server may still be starting
-            pass
-        time.sleep(0.25)
-    return False
 
 
 def test_outage_mid_training_costs_no_time_and_loses_nothing(
@@ -83,7 +73,7 @@ def test_outage_mid_training_costs_no_time_and_loses_nothing(
         return len(client.get_metric_history(run.info.run_id, "loss")) >= STEPS and bool(
             client.search_runs(["0"], "tags.kind = 'offline'"))
 
-    assert _wait_for(replayed, 60), (
+    assert wait_for(replayed, 60), (
         "the spool was not replayed automatically",
         [p.read_text()[-600:] for p in Path(spool_dir(mlflow_server.url)).glob("journal-*")],
         (mlflow_server.folder / "server.log").read_text()[-1500:])

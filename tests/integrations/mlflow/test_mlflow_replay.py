@@ -102,16 +102,6 @@ def _differences(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[
     return found
 
 
-@pytest.fixture
-def down_server(tmp_path: Path, mlflow_db_template: Path) -> Any:
-    """A server of its own, not started: its port has nobody listening."""
-    folder = tmp_path / "down-server"
-    folder.mkdir()
-    server = MlflowServer(folder, mlflow_db_template)
-    yield server
-    server.stop()
-
-
 @pytest.fixture(scope="module")
 def live(mlflow_server: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     """The workload against a live server, as MLflow's client reads it back."""
