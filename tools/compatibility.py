@@ -8,7 +8,7 @@ NumPy), the counts of pytest's last summary line and the result. An environment 
 ``<dir>/summary.txt`` (lines ``<env> rc=<code> <seconds>s``) without a result file is listed
 as not reported.
 
-    python tools/compatibility.py RESULTS_DIR [RESULTS_DIR...] [--commit SHA]
+    python tools/compatibility.py RESULTS_DIR [RESULTS_DIR...] [--log CI_LOG] [--commit SHA]
                                   [--date YYYY-MM-DD] [--output docs/compatibility.md]
 
 An environment found in several folders is taken from the last one named.
@@ -130,6 +130,44 @@ def read_results(folder: Path) -> list[EnvResult]:
     return sorted(results.values(), key=_order)
 
 
+_LOG_FREEZE = re.compile(r"^(?P<env>\S+): freeze> [^\n]*\n(?P=env): (?P<packages>[^\n]*)$",
+                         re.MULTILINE)
+_LOG_COMMANDS = re.compile(r"^(?P<env>\S+): commands\[0\]> ", re.MULTILINE)
+_LOG_END = re.compile(r"^(?P<env>[\w.-]+): (?P<state>OK|FAIL)\b[^\n]* in (?P<time>[^\n]+?)$",
+                      re.MULTILINE)
+
+
+def _seconds(text: str) -> float | None:
+    """``1 minute 9.46 seconds``, ``57.05 seconds``, ``1 hour 2 minutes 3 seconds``."""
+    parts = re.findall(r"([\d.]+) (hour|minute|second)", text)
+    scale = {"hour": 3600.0, "minute": 60.0, "second": 1.0}
+    return sum(float(n) * scale[u] for n, u in parts) if parts else None
+
+
+def read_log(path: Path) -> list[EnvResult]:
+    """Environments from the console output of a sequential ``tox`` run (the CI slice's
+    log, ``bash .ci/run``): packages from each ``freeze`` step, counts from its pytest
+    output, result and time from tox's line for it. Python is the one the name says."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    results: dict[str, EnvResult] = {}
+    for match in _LOG_END.finditer(text):
+        name = match["env"]
+        out = EnvResult(name, result="pass" if match["state"] == "OK" else "FAIL",
+                        duration_s=_seconds(match["time"]))
+        version = re.match(r"py3(\d+)", name)
+        out.python = f"3.{version[1]}" if version else ""
+        for freeze in _LOG_FREEZE.finditer(text):
+            if freeze["env"] == name:
+                out.versions = installed_versions(freeze["packages"].split(","))
+        start = next((m.end() for m in _LOG_COMMANDS.finditer(text) if m["env"] == name), None)
+        if start is not None:
+            output = text[start:match.start()]
+            out.counts = pytest_counts([output])
+            out.failures = _FAILED_TEST.findall(output)
+        results[name] = out
+    return list(results.values())
+
+
 def _order(result: EnvResult) -> tuple[int, str, str]:
     suite = result.name.split("-", 1)[1] if "-" in result.name else result.name
     kind = 0 if suite.startswith("core") else 2 if suite == "test-all" else 1
@@ -207,8 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", default=None, help="date of the run (default: the newest "
                         "result file's modification date)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "compatibility.md")
+    parser.add_argument("--log", type=Path, action="append", default=[],
+                        help="console output of a sequential tox run (e.g. the CI slice's); "
+                        "its environments are taken before the result folders'")
     args = parser.parse_args(argv)
-    by_name = {r.name: r for folder in args.results for r in read_results(folder)}
+    by_name = {r.name: r for log in args.log for r in read_log(log)}
+    by_name.update({r.name: r for folder in args.results for r in read_results(folder)})
     results = sorted(by_name.values(), key=_order)
     if not results:
         print(f"no tox result files in {', '.join(map(str, args.results))}", file=sys.stderr)

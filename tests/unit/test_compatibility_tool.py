@@ -72,3 +72,18 @@ def test_an_empty_folder_is_an_error(tool: ModuleType, tmp_path: Path,
     output = tmp_path / "out.md"
     assert tool.main([str(tmp_path), "--output", str(output)]) == 1
     assert str(tmp_path) in capsys.readouterr().err and not output.exists()
+
+
+def test_a_ci_console_log_gives_each_environments_versions_counts_result_and_time(
+    tool: ModuleType,
+) -> None:
+    """read_log takes the CI slice's console output (an excerpt of a real one): packages
+    from each freeze step, pytest's counts, OK as pass and tox's time in seconds."""
+    found = {r.name: r for r in tool.read_log(ROOT / "tests" / "unit" / "data" / "tox-log" / "ci.log")}
+    assert set(found) == {"py311-core-wrapt1", "py311-test-xgboost-0"}
+    core, xgb = found["py311-core-wrapt1"], found["py311-test-xgboost-0"]
+    assert (core.python, core.versions["wrapt"], core.result) == ("3.11", "1.17.3", "pass")
+    assert core.counts["passed"] == 527 and core.counts["skipped"] == 248
+    assert core.duration_s == pytest.approx(69.46)
+    assert (xgb.versions["xgboost"], xgb.counts["passed"], xgb.duration_s) == \
+        ("1.7.6", 225, pytest.approx(75.28))
