@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from urllib.parse import urlsplit
 
 from autolog import config, plugins
@@ -124,3 +125,17 @@ def close_all() -> None:
             except Exception:  # noqa: BLE001 - exit path, nothing to report to
                 pass
         _instances.clear()
+
+
+def drain_all(timeout: float) -> bool:
+    """Let every backend made so far send what it holds back within ``timeout`` (the MLflow
+    backend's spool backlog while its server is slow); False if some is still held back."""
+    deadline = time.monotonic() + timeout
+    with _lock:
+        instances = list(_instances.values())
+    done = True
+    for backend in instances:
+        drain = getattr(backend, "drain", None)
+        if drain is not None:
+            done = bool(drain(deadline)) and done
+    return done

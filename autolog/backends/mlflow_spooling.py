@@ -1,9 +1,8 @@
 """The spooling half of the MLflow backend: send a write now, or journal it and replay it.
 
 ``SpoolingSender`` holds the journal, the in-order backlog of records the server has not
-taken, the map of client-side run ids to server ids, and the background thread that
-probes the server and replays. ``autolog.backends.mlflow`` documents the behaviour; the
-journal's format is in ``autolog.backends.spool``.
+taken, the map of client-side run ids to server ids, and the thread that probes the server
+and replays (the behaviour: ``autolog.backends.mlflow``; the journal: ``...spool``).
 """
 
 from __future__ import annotations
@@ -103,7 +102,7 @@ class SpoolingSender:
         """Reads fail fast while the server is known to be down (MLflow's client would
         retry for minutes); while it is slow, they first send this process's backlog."""
         if self._slow and self._backlog:
-            self._drain()
+            self.drain()
         if self._down:
             raise StoreError(f"MLflow at {redact(self.target)} is unreachable ({self._cause}); "
                              "writes are being spooled and will be replayed")
@@ -303,12 +302,13 @@ class SpoolingSender:
         return {"uri": S.strip_userinfo(self.target), "sent": 0, "dropped": 0, "left": 0,
                 "orphans_left": 0, "refusals": 0, "rows_lost": 0}
 
-    def _drain(self) -> None:
-        """Send this process's backlog now, within the flush deadline (a read waits for it
-        while the server is slow; so does the exit)."""
+    def drain(self, deadline: float | None = None) -> bool:
+        """Send this process's backlog by ``deadline`` (reads, flush() and the exit wait for
+        it while the server is slow); True unless some is still held back from a live server."""
         if self._backlog and not self._down and self._pid == os.getpid():
             with self._replaying:
-                self._replay_backlog(self._summary(), time.monotonic() + config.flush_timeout())
+                self._replay_backlog(self._summary(), deadline or time.monotonic() + config.flush_timeout())
+        return self._down or not self._backlog
 
     def replay(self) -> dict[str, Any]:
         """Replay this process's backlog and the journals of exited processes, now."""
@@ -387,7 +387,7 @@ class SpoolingSender:
         return True
 
     def close(self) -> None:
-        self._drain()
+        self.drain()
         self._closed = True
         self._wake.set()
         if self._pid != os.getpid() or not self._lock.acquire(timeout=0.5):

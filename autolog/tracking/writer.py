@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autolog import config
+from autolog import backends, config
 from autolog.backends.base import Backend
 from autolog.errors import AutologWarning, InvalidInputError, PartialWriteError, RunNotFoundError
 from autolog.tracking.entities import Metric
@@ -181,6 +181,8 @@ class Writer:
         # deferred work may log metadata: wait for it, then for what it queued
         done = self._bulk.wait(max(0.0, deadline - time.monotonic())) and done
         done = self._meta.wait(max(0.0, deadline - time.monotonic())) and done
+        # what a backend held back (an MLflow server slower than the training) is sent too
+        done = backends.drain_all(max(0.0, deadline - time.monotonic())) and done
         with self._loss_lock:
             lost, self._lost_at_flush = self._lost - self._lost_at_flush, self._lost
         return done and lost == 0

@@ -91,9 +91,10 @@ def test_the_password_never_leaves_the_process_in_text(
             with pytest.raises(autolog.StoreError) as dead:
                 read()
             texts += _texts_of(dead.value)
-            # the cause in words: refused, or reset when the kill raced the connection
-            assert any(cause in str(dead.value) for cause in ("connection refused",
-                                                              "connection reset"))
+            # the cause in words: refused, or reset / aborted / timed out when the kill
+            # raced the connection on a busy machine
+            assert any(cause in str(dead.value) for cause in (
+                "connection refused", "connection reset", "aborted", "timed out")), dead.value
             assert f"http://***@127.0.0.1:{server.port}" in str(dead.value)
         fresh.close()
     texts += [str(w.message) for w in caught]
