@@ -54,20 +54,7 @@ def generate(root: str, size: W.Size, progress: bool = False) -> dict[str, float
 
 def counts(root: str) -> dict[str, int]:
     """Rows in the store, named as :meth:`Size.expected` names them."""
-    conn = sqlite3.connect(os.path.join(root, DB_NAME))
-    try:
-        def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
-
-        return {
-            "runs": one("SELECT COUNT(*) FROM runs"),
-            "params": one("SELECT COUNT(*) FROM params"),
-            "latest_metrics": one("SELECT COUNT(*) FROM latest_metrics"),
-            "metric_rows": one("SELECT COUNT(*) FROM metrics"),
-            "tags": one("SELECT COUNT(*) FROM tags"),
-        }
-    finally:
-        conn.close()
+    return W.count_rows(os.path.join(root, DB_NAME))
 
 
 def run_ids(root: str) -> dict[str, str]:

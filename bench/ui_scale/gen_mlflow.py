@@ -118,20 +118,7 @@ def _write_sql(db_path: str, experiment_id: str, artifact_root: str, size: W.Siz
 def counts(db_path: str) -> dict[str, int]:
     """Rows in the MLflow store, named as :meth:`Size.expected` names them (the tag
     ``mlflow.runName`` that MLflow keeps beside the name is not counted)."""
-    conn = sqlite3.connect(db_path)
-    try:
-        def one(sql: str) -> int:
-            return int(conn.execute(sql).fetchone()[0])
-
-        return {
-            "runs": one("SELECT COUNT(*) FROM runs"),
-            "params": one("SELECT COUNT(*) FROM params"),
-            "latest_metrics": one("SELECT COUNT(*) FROM latest_metrics"),
-            "metric_rows": one("SELECT COUNT(*) FROM metrics"),
-            "tags": one("SELECT COUNT(*) FROM tags WHERE key != 'mlflow.runName'"),
-        }
-    finally:
-        conn.close()
+    return W.count_rows(db_path, "WHERE key != 'mlflow.runName'")
 
 
 def run_ids(db_path: str) -> dict[str, str]:

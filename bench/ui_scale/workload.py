@@ -168,3 +168,16 @@ def first_rows(size: Size) -> dict[str, str]:
     assert best is not None
     return {"default": f"run-{size.runs - 1:05d}", "sorted": f"run-{best[1]:05d}",
             "filtered": f"run-{newest_match:05d}"}
+
+
+def count_rows(db_path: str, tags_where: str = "") -> dict[str, int]:
+    """Rows in either store's SQLite file (both name these tables alike), named as
+    :meth:`Size.expected` names them; ``tags_where`` leaves out tags one store adds."""
+    import sqlite3
+    from contextlib import closing
+
+    tables = {"runs": "runs", "params": "params", "latest_metrics": "latest_metrics",
+              "metric_rows": "metrics", "tags": f"tags {tags_where}"}
+    with closing(sqlite3.connect(db_path)) as conn:
+        return {name: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                for name, table in tables.items()}

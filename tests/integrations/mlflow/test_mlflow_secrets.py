@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,16 +28,6 @@ def _with_password(url: str) -> str:
     return url.replace("http://", f"http://user:{PASSWORD}@")
 
 
-@pytest.fixture
-def server(tmp_path: Path, mlflow_db_template: Path) -> Any:
-    """A server of its own (not started), so that the test can take it down and up."""
-    folder = tmp_path / "secret-server"
-    folder.mkdir()
-    own = MlflowServer(folder, mlflow_db_template)
-    yield own
-    own.stop()
-
-
 def _texts_of(exc: BaseException) -> list[str]:
     found = [str(exc), repr(exc)]
     if exc.__cause__ is not None:
@@ -47,10 +36,11 @@ def _texts_of(exc: BaseException) -> list[str]:
 
 
 def test_the_password_never_leaves_the_process_in_text(
-        server: MlflowServer, caplog: pytest.LogCaptureFixture, _spool_dir: Path,
+        down_server: MlflowServer, caplog: pytest.LogCaptureFixture, _spool_dir: Path,
         tmp_path: Path) -> None:
     """Up, down (spooled writes, failed reads), refused writes and replay: no warning, log
     record, raised message, tag or spool file holds the password."""
+    server = down_server  # its own server, taken down and up by the test
     caplog.set_level(logging.DEBUG, logger="autolog")
     uri = _with_password(server.url)
     texts: list[str] = []
