@@ -25,7 +25,10 @@ Runs started while the server is down get a client-side id (32 hex characters, l
 MLflow's); the run is created on the server at replay with the tag ``autolog.clientRunId``
 (so a second replay finds it instead of creating it twice), and later writes naming the
 client id are sent to the server's id. ``get_run`` of such a run after replay returns the
-server's run (whose ``run_id`` is the server's). Experiments cannot be created offline.
+server's run (whose ``run_id`` is the server's). A run whose creation request failed
+without an answer (the server may have died after its commit) is looked up at replay by its
+start time, name and tags before it is created, so it is never created twice. Experiments
+cannot be created offline.
 
 Refusals and reads. A batch the server refuses for its content is bisected: every good row
 is written once and ``log_batch`` raises ``autolog.errors.PartialWriteError`` naming the
@@ -54,8 +57,9 @@ from autolog.backends.mlflow_errors import (
     mlflow_errors,
 )
 from autolog.backends.mlflow_registry import MlflowRegistry, version_of
-from autolog.backends.mlflow_spooling import CLIENT_RUN_ID_TAG, SpoolingSender
+from autolog.backends.mlflow_spooling import SpoolingSender
 from autolog.backends.mlflow_transport import (
+    CLIENT_RUN_ID_TAG,
     ClientTransport,
     RestTransport,
 )
@@ -242,6 +246,7 @@ class MlflowBackend(MlflowRegistry, MlflowArtifacts, SpoolingSender, Backend):
                     if not self.spool_enabled:
                         raise StoreError(f"cannot create a run in {self!r}: {exc}") from None
                     self._went_down(exc)
+                    record["tried"] = True  # it may have been created: replay looks first
                 except Exception as exc:
                     with mlflow_errors(f"creating a run in experiment {experiment_id!r}"):
                         raise exc

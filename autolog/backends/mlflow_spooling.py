@@ -23,6 +23,7 @@ from autolog.backends.mlflow_errors import (
     is_permanent_mlflow_error,
     mlflow_errors,
 )
+from autolog.backends.mlflow_transport import CLIENT_RUN_ID_TAG
 from autolog.errors import PartialWriteError, StoreError
 from autolog.redaction import redact
 from autolog.tracking import entities as E
@@ -30,7 +31,6 @@ from autolog.tracking.entities import Metric
 
 _log = logging.getLogger("autolog")
 
-CLIENT_RUN_ID_TAG = "autolog.clientRunId"
 PROBE_DELAYS_S = (0.25, 0.5, 1.0, 2.0)
 REFUSED_MAX_DELAY_S = 60.0
 #: a write (or a large batch) the server took longer than this to take turns the later
@@ -232,6 +232,11 @@ class SpoolingSender:
                 tags[E.PARENT_RUN_ID_TAG] = ids.get(tags[E.PARENT_RUN_ID_TAG],
                                                     tags[E.PARENT_RUN_ID_TAG])
             remote = t.find_run(record["exp"], CLIENT_RUN_ID_TAG, record["local"])
+            if remote is None and record.get("tried"):
+                # the first request may have created it, its answer lost (the server died
+                # after its commit): that run has no client id, but its start and tags
+                remote = t.find_started_run(record["exp"], record["start"], record["name"],
+                                            tags)
             if remote is None:
                 remote, _ = t.create_run(record["exp"], record["user"], record["name"],
                                          record["start"], tags)

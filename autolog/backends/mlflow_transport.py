@@ -47,6 +47,11 @@ READ_TIMEOUT_S = 15.0
 PROBE_TIMEOUT_S = 1.0
 INPUT_RACE_RETRIES = 3
 HISTORY_PAGE = 25000
+#: runs started in the same millisecond looked at when finding a run whose creation's
+#: answer was lost (see ``find_started_run``)
+STARTED_RUN_CANDIDATES = 100
+#: the tag naming a run's client-side id, set on runs created at replay
+CLIENT_RUN_ID_TAG = "autolog.clientRunId"
 # a refusal of some rows of a batch (bisected), not of the whole run
 _SPLITTABLE_CODES = {"INVALID_PARAMETER_VALUE", "BAD_REQUEST", "MALFORMED_REQUEST"}
 
@@ -78,6 +83,14 @@ def _lost_insert_race(exc: BaseException) -> bool:
     text = str(exc)
     return any(marker in text for marker in ("UniqueViolation", "duplicate key value",
                                               "UNIQUE constraint failed", "IntegrityError"))
+
+
+def _same_start(found_name: str, found_tags: dict[str, str], run_name: str,
+                tags: dict[str, str]) -> bool:
+    """Whether a run found by its start time is the one a create request asked for: same
+    name, and every tag that request sent (but the client id, added only at spooling)."""
+    return found_name == run_name and all(
+        found_tags.get(k) == v for k, v in tags.items() if k != CLIENT_RUN_ID_TAG)
 
 
 def _json_float(value: float) -> float | str:
@@ -228,6 +241,17 @@ class RestTransport:
         runs = self._call("runs/search", body).get("runs") or []
         return str(runs[0]["info"]["run_id"]) if runs else None
 
+    def find_started_run(self, experiment_id: str, start_time: int, run_name: str,
+                         tags: dict[str, str]) -> str | None:
+        body = {"experiment_ids": [experiment_id], "max_results": STARTED_RUN_CANDIDATES,
+                "filter": f"attributes.start_time = {int(start_time)}"}
+        for run in self._call("runs/search", body).get("runs") or []:
+            info, data = run["info"], run.get("data") or {}
+            found = {t["key"]: t.get("value", "") for t in data.get("tags") or []}
+            if _same_start(info.get("run_name", ""), found, run_name, tags):
+                return str(info["run_id"])
+        return None
+
     def log_batch(self, run_id: str, metrics: Sequence[Metric], params: Sequence[Pair],
                   tags: Sequence[Pair]) -> None:
         def send(m: list[Metric], p: list[Pair], t: list[Pair]) -> None:
@@ -320,6 +344,16 @@ class ClientTransport:
         runs = self._guard(self.client.search_runs, [experiment_id],
                            f"tags.`{tag}` = '{value}'", max_results=1)
         return str(runs[0].info.run_id) if runs else None
+
+    def find_started_run(self, experiment_id: str, start_time: int, run_name: str,
+                         tags: dict[str, str]) -> str | None:
+        runs = self._guard(self.client.search_runs, [experiment_id],
+                           f"attributes.start_time = {int(start_time)}",
+                           max_results=STARTED_RUN_CANDIDATES)
+        for run in runs:
+            if _same_start(run.info.run_name or "", dict(run.data.tags), run_name, tags):
+                return str(run.info.run_id)
+        return None
 
     def log_batch(self, run_id: str, metrics: Sequence[Metric], params: Sequence[Pair],
                   tags: Sequence[Pair]) -> None:

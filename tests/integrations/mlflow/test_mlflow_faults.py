@@ -136,3 +136,45 @@ def test_journal_of_a_crashed_process_is_replayed_once(mlflow_server: Any) -> No
     got = client.get_run(run_id)
     assert got.info.status == "FAILED" and got.data.tags["t"] == "x"
     assert replay_spool(mlflow_server.url)[mlflow_server.url]["sent"] == 0
+
+
+@pytest.mark.parametrize("store", ["server", "sqlite"])
+def test_a_run_whose_creation_answer_was_lost_is_not_created_twice(
+        store: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store commits a new run and dies before it answers (a fault injected into our
+    transport: the real request is sent, then the answer is dropped). The client spools the
+    run; at replay it finds the run the store made instead of making a second one."""
+    from autolog.backends.mlflow_errors import Transient
+    from autolog.backends.mlflow_transport import ClientTransport, RestTransport
+
+    if store == "server":
+        uri = request.getfixturevalue("mlflow_server").url
+        transport: Any = RestTransport
+    else:
+        uri = "mlflow:" + request.getfixturevalue("fresh_mlflow_sqlite")
+        transport = ClientTransport
+    autolog.set_tracking_uri(uri)
+    client = mlflow.MlflowClient(tracking_uri=uri.removeprefix("mlflow:"))
+    experiment = client.create_experiment(f"lost-answer-{time.time_ns()}")
+    real_create = transport.create_run
+    created: list[str] = []
+
+    def create_then_lose_the_answer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        run_id, _ = real_create(self, *args, **kwargs)
+        created.append(run_id)
+        raise Transient("connection reset before the answer")
+
+    monkeypatch.setattr(transport, "create_run", create_then_lose_the_answer)
+    with autolog.start_run(run_name="lost-answer", experiment_id=experiment) as run:
+        monkeypatch.setattr(transport, "create_run", real_create)
+        autolog.log_param("p", "v")
+        autolog.log_metrics({"m": 1.0}, step=1)
+    autolog.flush()
+    assert all(summary["left"] == 0 for summary in replay_spool(uri).values())
+
+    runs = client.search_runs([experiment])
+    assert [r.info.run_id for r in runs] == created  # the store's one run, no second one
+    (remote,) = runs
+    assert remote.info.run_name == "lost-answer" and remote.info.status == "FINISHED"
+    assert remote.data.params == {"p": "v"} and remote.data.metrics == {"m": 1.0}
+    assert autolog.get_run(run.info.run_id).info.run_id == created[0]
