@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,13 +25,33 @@ LOGGED_MODEL_MAX_BYTES = 50 * 1024 * 1024
 
 
 
+class _Lent(str):
+    """MLflow's tracking URI while autolog lends it: the server's URL, told apart from the
+    same text set by the user meanwhile. It compares unequal to every other string, since
+    ``mlflow.set_tracking_uri`` does nothing when the value is equal to the current one."""
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = str.__hash__
+
+
+_lending = threading.Lock()
+_lent: dict[str, Any] = {"uses": 0, "before": None}
+
+
 @contextlib.contextmanager
 def served_artifacts(target: str) -> Iterator[None]:
     """MLflow resolves some artifact URIs with the process's tracking URI, not the client's:
     MLflow 2 the ``mlflow-artifacts:`` URIs of a server that serves its artifacts, MLflow 3
     the LoggedModel behind a run's ``model/`` folder (listing it otherwise fails with
     "Logged model ... not found" and creates ``./mlflow.db``). Point that URI at ``target``
-    for the call, then put back exactly what was there."""
+    for the call (an upload runs on the writer's thread while the user's code goes on), then
+    put back what was there before the first of the calls in flight, unless the user set
+    it meanwhile: their value is kept."""
     try:
         from mlflow.tracking._tracking_service import utils as _utils
     except ImportError:
@@ -40,12 +61,22 @@ def served_artifacts(target: str) -> Iterator[None]:
         yield
         return
     utils: Any = _utils  # MLflow's module global, set as its own set_tracking_uri does
-    previous = getattr(utils, "_tracking_uri", None)
-    utils._tracking_uri = target
+    with _lending:
+        current = getattr(utils, "_tracking_uri", None)
+        if not isinstance(current, _Lent):
+            _lent["before"] = current  # the first use, or the user set it since
+        if not isinstance(current, _Lent) or str.__ne__(current, target):
+            utils._tracking_uri = _Lent(target)
+        _lent["uses"] += 1
     try:
         yield
     finally:
-        utils._tracking_uri = previous
+        with _lending:
+            _lent["uses"] -= 1
+            if not _lent["uses"] and isinstance(getattr(utils, "_tracking_uri", None), _Lent):
+                utils._tracking_uri = _lent["before"]
+                _lent["before"] = None
+
 
 class MlflowArtifacts:
     """Needs the backend's ``client``, ``transport``, ``target``, ``spool_enabled``, its
