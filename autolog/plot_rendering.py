@@ -30,6 +30,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from autolog import drawing_guard
 from autolog.plots import IMPORTANCE_PREFIX, is_plot_file, png_name
 
 _log = logging.getLogger("autolog")
@@ -167,14 +168,17 @@ def drawable(data: Any, name: str = "") -> bool:
 
 def render(data: dict[str, Any], path: str, name: str = "") -> None:
     """Draw the plot JSON ``data`` (read from the artifact ``name``, which names a feature
-    importance's type) as a PNG at ``path``. Needs matplotlib; raises what drawing raises."""
+    importance's type) as a PNG at ``path``. Needs matplotlib; raises what drawing raises,
+    and ``drawing_guard.DrawingStopped`` on a thread other than the main one once the process exits."""
     kind = data.get("type") if isinstance(data, dict) else None
-    if isinstance(kind, str) and kind in _DRAW:
-        _DRAW[kind](data, path)
-        return
     base = os.path.basename(name)
+    if isinstance(kind, str) and kind in _DRAW:
+        with drawing_guard.counted():
+            _DRAW[kind](data, path)
+        return
     if base.startswith(IMPORTANCE_PREFIX) and _is_importance(data):
-        _draw_importance(data, path, base[len(IMPORTANCE_PREFIX):].rsplit(".", 1)[0])
+        with drawing_guard.counted():
+            _draw_importance(data, path, base[len(IMPORTANCE_PREFIX):].rsplit(".", 1)[0])
         return
     raise ValueError(f"{name or 'data'!r} is not a plot autolog can draw")
 

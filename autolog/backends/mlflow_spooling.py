@@ -7,8 +7,6 @@ and replays (the behaviour: ``autolog.backends.mlflow``; the journal: ``...spool
 
 from __future__ import annotations
 
-import collections
-import itertools
 import logging
 import os
 import threading
@@ -24,6 +22,7 @@ from autolog.backends.mlflow_errors import (
     mlflow_errors,
 )
 from autolog.backends.mlflow_transport import CLIENT_RUN_ID_TAG
+from autolog.backends.spool_backlog import Backlog
 from autolog.errors import PartialWriteError, StoreError
 from autolog.redaction import redact
 from autolog.tracking import entities as E
@@ -38,8 +37,8 @@ REFUSED_MAX_DELAY_S = 60.0
 SLOW_WRITE_S = 2.0
 #: metric values per part of a large batch (one request: MLflow's per-request limit)
 CHUNK_ROWS = 1000
-#: values of spooled records kept in memory; the rest are read back from the journal
-BACKLOG_MEMORY_ROWS = 20_000
+#: at close, the longest wait for the replay thread to finish the record it is sending
+REPLAYER_STOP_S = 5.0
 Seen = dict[tuple[str, str], set[tuple[int, int, str]]]
 
 
@@ -67,9 +66,8 @@ class SpoolingSender:
         self._pid = os.getpid()
         self._lock = threading.RLock()
         self._journal: S.Journal | None = None
-        # spooled records in order (beyond BACKLOG_MEMORY_ROWS values: journal offsets)
-        self._backlog: collections.deque[S.Record] = collections.deque()
-        self._backlog_rows = 0
+        # spooled records in order, not sent yet
+        self._backlog = Backlog()
         self._replaying = threading.Lock()
         self._down = False
         self._slow = False
@@ -117,33 +115,8 @@ class SpoolingSender:
         journal = self._journal_()
         record.setdefault("id", journal.new_id())
         offset = journal.append(record, sync=True)
-        self._keep(record, offset)
+        self._backlog.keep(record, offset)
         self._start_replayer()
-
-    def _keep(self, record: S.Record, offset: int | None) -> None:
-        """Backlog a record: in memory while the backlog is small, else a stub naming its
-        place in the journal (memory stays bounded in an outage)."""
-        size = S.rows(record)
-        if offset is not None and self._backlog_rows + size > BACKLOG_MEMORY_ROWS:
-            self._backlog.append({"op": "stub", "id": record["id"], "at": offset})
-        else:
-            self._backlog.append(record)
-            self._backlog_rows += size
-
-    def _head(self, journal: S.Journal, max_rows: int = 10_000) -> list[S.Record]:
-        """The first records of the backlog (stubs read back), up to ``max_rows`` values."""
-        head: list[S.Record] = []
-        for record in itertools.islice(self._backlog, 1000):
-            head.append(journal.read_at(record["at"]) if record["op"] == "stub" else record)
-            max_rows -= S.rows(head[-1])
-            if max_rows <= 0:
-                return head
-        return head
-
-    def _pop(self, n: int) -> None:
-        for _ in range(n):
-            record = self._backlog.popleft()
-            self._backlog_rows -= 0 if record["op"] == "stub" else S.rows(record)
 
     def _went_down(self, exc: BaseException) -> None:
         self._down = True
@@ -201,7 +174,7 @@ class SpoolingSender:
             except Transient as exc:
                 journal.sync()
                 record["tried"] = True  # it may have reached the server: replay checks
-                self._keep(record, None)
+                self._backlog.keep(record, None)
                 self._went_down(exc)
                 self._start_replayer()
                 return
@@ -326,7 +299,7 @@ class SpoolingSender:
             records, ids = S.pending(S.read_records(journal.path))
             seen: Seen = {}
             left = len(records)
-            while left:
+            while left and not self._closed:
                 record = S.merge_head(records[len(records) - left:])
                 if not self._replay_one(journal, record, ids, seen, summary):
                     break
@@ -342,18 +315,18 @@ class SpoolingSender:
         to the backlog meanwhile, and the backlog is left (writes go live again) only when
         it is empty."""
         seen: Seen = {}
-        while deadline is None or time.monotonic() < deadline:
+        while (deadline is None or time.monotonic() < deadline) and not self._closed:
             with self._lock:
                 if not self._backlog:
                     self._down = self._slow = False
                     break
                 journal = self._journal_()
-                record = S.merge_head(self._head(journal))
+                record = S.merge_head(self._backlog.head(journal))
             if not self._replay_one(journal, record, self._ids,
                                     seen if record.get("tried") else None, summary):
                 break
             with self._lock:
-                self._pop(len(record["ids"]))
+                self._backlog.pop(len(record["ids"]))
         with self._lock:
             summary["left"] = len(self._backlog)
             if self._journal is not None and not self._backlog:
@@ -395,6 +368,12 @@ class SpoolingSender:
         self.drain()
         self._closed = True
         self._wake.set()
+        replayer = self._replayer
+        if replayer is not None and replayer is not threading.current_thread() \
+                and self._pid == os.getpid():
+            # it stops after the record in flight; a daemon thread still sending (or drawing
+            # a plot's PNG for it) when the interpreter finalizes would be cut off mid-way
+            replayer.join(REPLAYER_STOP_S)
         if self._pid != os.getpid() or not self._lock.acquire(timeout=0.5):
             return  # a request in flight: its write-ahead record stays for a later replay
         try:

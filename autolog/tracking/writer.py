@@ -354,22 +354,29 @@ def get_writer() -> Writer:
 
 # ------------------------------------------------------------------------------ exit
 _exit_hooks: list[Callable[[], None]] = []
+_final_hooks: list[Callable[[], None]] = []
 
 
-def at_exit(hook: Callable[[], None]) -> None:
-    """Run ``hook`` at interpreter exit, before the final flush (in registration order)."""
-    if hook not in _exit_hooks:
-        _exit_hooks.append(hook)
+def at_exit(hook: Callable[[], None], after_flush: bool = False) -> None:
+    """Run ``hook`` at interpreter exit, before the final flush (in registration order),
+    or with ``after_flush`` once the flush is done and the backends are closed."""
+    hooks = _final_hooks if after_flush else _exit_hooks
+    if hook not in hooks:
+        hooks.append(hook)
 
 
-def _flush_at_exit() -> None:
-    for hook in list(_exit_hooks):
+def _run_hooks(hooks: list[Callable[[], None]]) -> None:
+    for hook in list(hooks):
         try:
             hook()
         except Exception as exc:  # noqa: BLE001 - exit work must not stop the flush
             import logging
 
             logging.getLogger("autolog").debug("autolog: exit hook failed: %r", exc)
+
+
+def _flush_at_exit() -> None:
+    _run_hooks(_exit_hooks)
     try:
         if not _writer.flush(config.flush_timeout()):
             pending = len(_writer._meta.queue) + len(_writer._bulk.queue)
@@ -380,6 +387,7 @@ def _flush_at_exit() -> None:
         from autolog.backends import close_all
 
         close_all()
+        _run_hooks(_final_hooks)
 
 
 atexit.register(_flush_at_exit)

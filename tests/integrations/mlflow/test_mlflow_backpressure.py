@@ -12,7 +12,7 @@ import pytest
 mlflow = pytest.importorskip("mlflow")
 
 import autolog  # noqa: E402
-from autolog.backends import mlflow_spooling  # noqa: E402
+from autolog.backends import mlflow_spooling, spool_backlog  # noqa: E402
 from autolog.backends.mlflow_export import replay_spool  # noqa: E402
 
 from .conftest import wait_for  # noqa: E402
@@ -28,7 +28,7 @@ def test_a_backlog_beyond_the_memory_bound_is_replayed_from_the_journal_exactly_
         mlflow_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """With room for 50 values in memory, an outage's 3,000 one-metric writes are kept on
     disk and all replayed once, in order, with the params and the run's end."""
-    monkeypatch.setattr(mlflow_spooling, "BACKLOG_MEMORY_ROWS", 50)
+    monkeypatch.setattr(spool_backlog, "MEMORY_ROWS", 50)
     autolog.set_tracking_uri(mlflow_server.url)
     client = mlflow.MlflowClient(tracking_uri=mlflow_server.url)
     run = autolog.start_run(run_name="long-outage")

@@ -17,6 +17,7 @@ pytest.importorskip("sklearn")
 xgb = pytest.importorskip("xgboost")
 
 import autolog  # noqa: E402
+from autolog import backends  # noqa: E402
 from autolog.backends.mlflow_export import replay_spool  # noqa: E402
 from autolog.backends.spool import spool_dir  # noqa: E402
 
@@ -208,3 +209,26 @@ def test_artifacts_logged_offline_are_copied_when_logged(
                                                dst_path=str(tmp_path / "dl"),
                                                tracking_uri=down_server.url)
     assert Path(path).read_bytes() == bytes(range(256))
+
+
+def test_closing_stops_the_replay_of_another_processs_journal_between_records(
+        down_server: MlflowServer, tmp_path: Path) -> None:
+    """A process that adopted the journal of one that exited replays it on a daemon thread.
+    Its close (at exit) stops that thread after the record in flight and waits for it: a
+    daemon thread cut off by the interpreter's finalization while drawing a plot's PNG for
+    an upload aborts the whole process. What it did not send is left for a later sync."""
+    _run_script(tmp_path, down_server.url)  # exits offline, its journal left behind
+    down_server.start()
+    autolog.set_tracking_uri(down_server.url)
+    with autolog.start_run(run_name="adopter"):  # its first write adopts the journal
+        autolog.log_param("p", "v")
+    assert autolog.flush()
+    replayers = [t for t in threading.enumerate() if t.name == "autolog-mlflow-replay"]
+    assert replayers, "the adopted journal is not being replayed"
+    backends.close_all()
+    assert not any(t.is_alive() for t in replayers)
+    summary = replay_spool(down_server.url)[down_server.url]
+    assert summary["dropped"] == 0 and summary["left"] == 0, summary
+    runs = mlflow.MlflowClient(tracking_uri=down_server.url).search_runs(["0"])
+    assert sorted(r.info.status for r in runs) == ["FINISHED"] * 7
+    assert len({r.info.run_name for r in runs}) == 7  # six runs of the script, once each
