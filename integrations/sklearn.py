@@ -260,6 +260,7 @@ class SklearnIntegration(Integration):
         super().__init__()
         self._fit_hook = FitHook(self)
         self._done: set[tuple[type, str]] = set()
+        self._swept: set[type] = set()  # classes patch_class has seen
         self._modules_seen = 0
 
     def _patch(self, module: ModuleType) -> None:
@@ -280,6 +281,7 @@ class SklearnIntegration(Integration):
         post_training.unpatch_metrics()
         wrapping.revert(self.name)
         self._done.clear()
+        self._swept.clear()
 
     def _on_new_class(self, call: Call, result: Any) -> None:
         if isinstance(call.instance, type):
@@ -290,7 +292,8 @@ class SklearnIntegration(Integration):
         base = sys.modules.get("sklearn.base")
         if base is not None:
             for cls in _subclasses(base.BaseEstimator):
-                self.patch_class(cls)
+                if cls not in self._swept:  # a sweep after a lazy import: only new classes
+                    self.patch_class(cls)
 
     def rescan_if_imported(self) -> None:
         """Classes created inside a fit (lazy imports) missed the class hook: sweep again."""
@@ -299,6 +302,7 @@ class SklearnIntegration(Integration):
                 self._sweep()
 
     def patch_class(self, cls: type) -> None:
+        self._swept.add(cls)
         if _foreign(cls):
             return  # XGBoost/LightGBM estimators belong to their own integration
         if excluded(cls):
