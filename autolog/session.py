@@ -174,6 +174,36 @@ def safe_patch(integration: Integration, owner: Any, name: str, hook: Hook, *,
     wrapping.wrap(integration.name, owner, name, _Handler(integration, owner, name, hook, creates_run))
 
 
+def on_return(integration: Integration, owner: Any, name: str,
+              fn: Callable[[Any, Any], None]) -> None:
+    """Wrap ``owner.name`` with a light hook for calls that log nothing (a class statement
+    runs it): ``fn(instance, result)`` once the original returned, outside any session,
+    with no run looked up; its errors are reported, never raised into the call."""
+    place = f"{wrapping.qualname(owner)}.{name}"
+    wrapping.wrap(integration.name, owner, name, _OnReturn(integration, place, fn))
+
+
+class _OnReturn:
+    __slots__ = ("fn", "integration", "place")
+
+    def __init__(self, integration: Integration, place: str, fn: Callable[[Any, Any], None]
+                 ) -> None:
+        self.integration = integration
+        self.place = place
+        self.fn = fn
+
+    def __call__(self, wrapped: Any, instance: Any, args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Any:
+        result = wrapped(*args, **kwargs)
+        if _SESSION.get() is None and self.integration.active:
+            try:
+                self.fn(instance, result)
+            except Exception as exc:  # noqa: BLE001 - isolation is the point
+                report_error(self.integration, self.place, "after", exc,
+                             bool(self.integration.config.get("silent")))
+        return result
+
+
 class _Handler:
     """What the wrapper calls: opens the session for an outermost call."""
 

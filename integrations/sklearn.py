@@ -267,8 +267,7 @@ class SklearnIntegration(Integration):
         if module.__name__ == "sklearn":
             from sklearn.base import BaseEstimator
 
-            session.safe_patch(self, BaseEstimator, "__init_subclass__", session.After(self._on_new_class),
-                                creates_run=False)
+            session.on_return(self, BaseEstimator, "__init_subclass__", self._on_new_class)
             self._sweep()
         elif module.__name__ == "sklearn.metrics":
             post_training.patch_metrics(self, module)
@@ -283,9 +282,9 @@ class SklearnIntegration(Integration):
         self._done.clear()
         self._swept.clear()
 
-    def _on_new_class(self, call: Call, result: Any) -> None:
-        if isinstance(call.instance, type):
-            self.patch_class(call.instance)
+    def _on_new_class(self, cls: Any, result: Any) -> None:
+        if isinstance(cls, type):
+            self.patch_class(cls)
 
     def _sweep(self) -> None:
         self._modules_seen = len(sys.modules)
