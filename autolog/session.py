@@ -184,20 +184,22 @@ def on_return(integration: Integration, owner: Any, name: str,
 
 
 class _OnReturn:
-    __slots__ = ("fn", "integration", "place")
+    """The wrapper's handler; ``hook.fn`` is the function (as for a session hook)."""
+
+    __slots__ = ("hook", "integration", "place")
 
     def __init__(self, integration: Integration, place: str, fn: Callable[[Any, Any], None]
                  ) -> None:
         self.integration = integration
         self.place = place
-        self.fn = fn
+        self.hook = After(fn)
 
     def __call__(self, wrapped: Any, instance: Any, args: tuple[Any, ...],
                  kwargs: dict[str, Any]) -> Any:
         result = wrapped(*args, **kwargs)
         if _SESSION.get() is None and self.integration.active:
             try:
-                self.fn(instance, result)
+                self.hook.fn(instance, result)
             except Exception as exc:  # noqa: BLE001 - isolation is the point
                 report_error(self.integration, self.place, "after", exc,
                              bool(self.integration.config.get("silent")))
