@@ -9,8 +9,10 @@ is logged with steps 0, 1, 2 … under MLflow's names (``system/cpu_utilization_
 
 One daemon thread per process serves every monitored run: each run has its own schedule,
 step counter and sample buffer, the thread sleeps until the nearest due time and exits when
-no run remains. The tracking core tells it that a run ended (a run-end listener); it never
-asks the backend, stops at once (no interval is waited out) and never delays exit.
+no run remains. Monitoring starts ``START_DELAY_S`` (1 s, or the interval if shorter) into
+a run: a run that ends before imports nothing and samples nothing (the network counters count
+from then). The tracking core tells it that a run ended (a run-end listener); it never asks
+the backend, stops at once (no interval is waited out) and never delays exit.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ __all__ = ["DEFAULT_SAMPLES_BEFORE_LOGGING", "DEFAULT_SAMPLING_INTERVAL_S", "THR
 _log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLING_INTERVAL_S = 10.0
+#: a run is monitored from this long after its start (its interval, if shorter): most
+#: single fits end before, and cost no sampler at all
+START_DELAY_S = 1.0
 DEFAULT_SAMPLES_BEFORE_LOGGING = 1
 THREAD_NAME = "autolog-system-metrics"
 _DUE_SLACK_S = 0.005  # runs due within this of each other share one sample
@@ -122,6 +127,8 @@ class _RunMonitor:
         self.samples = settings.samples_before_logging
         self.prefix = "system/" + (f"{settings.node_id}/" if settings.node_id else "")
         self.next_due = now + settings.sampling_interval
+        # sampling starts this late: a shorter run costs no psutil import and no sample
+        self.starts = now + min(START_DELAY_S, settings.sampling_interval)
         self.step = 0
         self.taken = 0
         self.sums: dict[str, float] = {}
@@ -182,7 +189,23 @@ class _Sampler:
                 monitor.stopped = True
 
     # the thread ---------------------------------------------------------------------------
+    def _lasting_run(self) -> bool:
+        """Wait until some run has lasted ``START_DELAY_S`` (True), or none is left (False:
+        the thread ends, having imported nothing)."""
+        with self.cond:
+            while True:
+                if not self.runs:
+                    self.thread = None  # under the lock: add() starts a new thread
+                    return False
+                now = time.monotonic()
+                starts = min(m.starts for m in self.runs.values())
+                if starts <= now:
+                    return True
+                self.cond.wait(starts - now)
+
     def _main(self) -> None:
+        if not self._lasting_run():
+            return
         try:
             ctx = probes.ProbeContext()
         except Exception as exc:  # noqa: BLE001 - psutil missing or broken: nothing to sample

@@ -308,6 +308,25 @@ def test_psutil_is_imported_lazily(tmp_path: Path) -> None:
     assert out.split() == ["False", "False"]
 
 
+def test_a_run_shorter_than_the_start_delay_costs_no_sampling(tmp_path: Path) -> None:
+    """Monitoring starts a little into a run (its interval here, 0.5 s): a run that ends
+    before (most single fits) never imports psutil; one that lasts is sampled."""
+    _, out = _run_script(tmp_path, """
+        import sys, time, autolog
+        autolog.set_tracking_uri("store")
+        with autolog.start_run(log_system_metrics=True):
+            time.sleep(0.1)
+        time.sleep(0.6)  # a sampler that had started sampling would have imported psutil
+        print("psutil" in sys.modules)
+        with autolog.start_run(log_system_metrics=True) as run:
+            time.sleep(1.2)
+        autolog.flush()
+        print("psutil" in sys.modules,
+              any(k.startswith("system/") for k in autolog.get_run(run.info.run_id).data.metrics))
+        """, {config.AUTOLOG_SYSTEM_METRICS_SAMPLING_INTERVAL: "0.5"})
+    assert out.split() == ["False", "True", "True"]
+
+
 def test_gpu_metrics_when_a_gpu_is_present() -> None:
     """Each GPU reports utilization, memory, power and temperature (skipped without one)."""
     pynvml = pytest.importorskip("pynvml")
