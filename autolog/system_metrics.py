@@ -9,7 +9,7 @@ is logged with steps 0, 1, 2 … under MLflow's names (``system/cpu_utilization_
 
 One daemon thread per process serves every monitored run: each run has its own schedule,
 step counter and sample buffer, the thread sleeps until the nearest due time and exits when
-no run remains. Monitoring starts ``START_DELAY_S`` (1 s, or the interval if shorter) into
+no run remains. Monitoring starts ``START_DELAY_S`` (1 s, or half the interval if shorter) into
 a run: a run that ends before imports nothing and samples nothing (the network counters count
 from then). The tracking core tells it that a run ended (a run-end listener); it never asks
 the backend, stops at once (no interval is waited out) and never delays exit.
@@ -37,8 +37,9 @@ __all__ = ["DEFAULT_SAMPLES_BEFORE_LOGGING", "DEFAULT_SAMPLING_INTERVAL_S", "THR
 _log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLING_INTERVAL_S = 10.0
-#: a run is monitored from this long after its start (its interval, if shorter): most
-#: single fits end before, and cost no sampler at all
+#: a run is monitored from this long after its start (half its interval, if shorter, so
+#: that the counters primed then cover a while before the first sample): most single fits
+#: end before, and cost no sampler at all
 START_DELAY_S = 1.0
 DEFAULT_SAMPLES_BEFORE_LOGGING = 1
 THREAD_NAME = "autolog-system-metrics"
@@ -128,7 +129,7 @@ class _RunMonitor:
         self.prefix = "system/" + (f"{settings.node_id}/" if settings.node_id else "")
         self.next_due = now + settings.sampling_interval
         # sampling starts this late: a shorter run costs no psutil import and no sample
-        self.starts = now + min(START_DELAY_S, settings.sampling_interval)
+        self.starts = now + min(START_DELAY_S, settings.sampling_interval / 2)
         self.step = 0
         self.taken = 0
         self.sums: dict[str, float] = {}

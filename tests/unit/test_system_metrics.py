@@ -309,7 +309,7 @@ def test_psutil_is_imported_lazily(tmp_path: Path) -> None:
 
 
 def test_a_run_shorter_than_the_start_delay_costs_no_sampling(tmp_path: Path) -> None:
-    """Monitoring starts a little into a run (its interval here, 0.5 s): a run that ends
+    """Monitoring starts a little into a run (half its interval here, 0.25 s): a run that ends
     before (most single fits) never imports psutil; one that lasts is sampled."""
     _, out = _run_script(tmp_path, """
         import sys, time, autolog
