@@ -88,8 +88,10 @@ def _lost_insert_race(exc: BaseException) -> bool:
 def _same_start(found_name: str, found_tags: dict[str, str], run_name: str,
                 tags: dict[str, str]) -> bool:
     """Whether a run found by its start time is the one a create request asked for: same
-    name, and every tag that request sent (but the client id, added only at spooling)."""
-    return found_name == run_name and all(
+    name, every tag that request sent (but the client id, added only at spooling), and no
+    other record's client id (a run created at replay for another record)."""
+    mine = tags.get(CLIENT_RUN_ID_TAG)
+    return found_name == run_name and found_tags.get(CLIENT_RUN_ID_TAG, mine) == mine and all(
         found_tags.get(k) == v for k, v in tags.items() if k != CLIENT_RUN_ID_TAG)
 
 

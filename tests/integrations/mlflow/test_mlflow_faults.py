@@ -178,3 +178,20 @@ def test_a_run_whose_creation_answer_was_lost_is_not_created_twice(
     assert remote.info.run_name == "lost-answer" and remote.info.status == "FINISHED"
     assert remote.data.params == {"p": "v"} and remote.data.metrics == {"m": 1.0}
     assert autolog.get_run(run.info.run_id).info.run_id == created[0]
+
+
+@pytest.mark.parametrize(("name", "found", "same"), [
+    ("lost-answer", {"kind": "k", "mlflow.user": "u"}, True),
+    ("lost-answer", {"kind": "k", "mlflow.user": "u", "autolog.clientRunId": "mine"}, True),
+    ("lost-answer", {"kind": "k", "mlflow.user": "u", "autolog.clientRunId": "other"}, False),
+    ("lost-answer", {"kind": "other", "mlflow.user": "u"}, False),
+    ("lost-answer", {"mlflow.user": "u"}, False),
+    ("another-name", {"kind": "k", "mlflow.user": "u"}, False),
+])
+def test_a_run_found_by_its_start_time_is_adopted_only_when_it_is_the_one_asked_for(
+        name: str, found: dict[str, str], same: bool) -> None:
+    """Same name, every tag the lost request sent, and no other record's client id."""
+    from autolog.backends.mlflow_transport import _same_start
+
+    sent = {"kind": "k", "mlflow.user": "u", "autolog.clientRunId": "mine"}
+    assert _same_start(name, found, "lost-answer", sent) is same
