@@ -7,7 +7,8 @@ What is patched
     imported, later ones through a patched ``BaseEstimator.__init_subclass__``), so enabling
     imports nothing. ``predict``, ``predict_proba``, ``predict_log_proba``,
     ``decision_function`` and ``score`` are patched too (for post-training metrics; they
-    never create runs), as are the ``sklearn.metrics`` scoring functions and the
+    never create runs), on the classes of autologged models when their fit returns, as
+    are the ``sklearn.metrics`` scoring functions (at import) and the
     cross-validation helpers (whose fold fits are not runs). ``autolog.sklearn.autolog(
     disable=True)`` reverts all of it.
 
@@ -200,6 +201,8 @@ class FitHook(session.Hook):
             call.state["sample"] = sklearn_log.model_sample(call, sklearn_log.fit_inputs(call)[0])
 
     def after(self, call: Call, result: Any) -> None:
+        if call.run_id is not None and call.instance is not None:
+            self.integration.patch_scoring(type(call.instance))
         after_fit.log(call, result)
 
 
@@ -304,25 +307,28 @@ class SklearnIntegration(Integration):
         self._swept.add(cls)
         if _foreign(cls):
             return  # XGBoost/LightGBM estimators belong to their own integration
-        if excluded(cls):
-            # their fits, own or inherited (TransformerMixin.fit_transform), open a session
-            # that makes no run, right on the class
+        if excluded(cls):  # their fits, own or inherited, open a session that makes no run
             for name in FIT_METHODS:
                 if callable(getattr(cls, name, None)) and (cls, name) not in self._done:
                     self._done.add((cls, name))
                     session.safe_patch(self, cls, name, _passthrough, creates_run=False)
-        for names, hook in ((FIT_METHODS, self._fit_hook), (SCORE_METHODS, None)):
-            for name in names:
+        for name in FIT_METHODS:
+            owner = defining_class(cls, name)
+            if owner is not None and (owner, name) not in self._done and not excluded(owner):
+                self._done.add((owner, name))
+                session.safe_patch(self, owner, name, self._fit_hook)
+
+    def patch_scoring(self, cls: type) -> None:
+        """Patch the predict and score methods of ``cls`` (post-training metrics) once an
+        estimator of it is autologged, not every class's at import: few are ever fitted."""
+        with self._lock:
+            for name in SCORE_METHODS:
                 owner = defining_class(cls, name)
-                if owner is None or (owner, name) in self._done or \
-                        (hook is not None and excluded(owner)):
+                if owner is None or (owner, name) in self._done:
                     continue
                 self._done.add((owner, name))
-                if hook is None:
-                    target: Any = _score_hook if name == "score" else _predict_hook
-                    session.safe_patch(self, owner, name, target, creates_run=False)
-                else:
-                    session.safe_patch(self, owner, name, hook)
+                target: Any = _score_hook if name == "score" else _predict_hook
+                session.safe_patch(self, owner, name, target, creates_run=False)
 
 
 def _foreign(cls: type) -> bool:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from autolog.errors import StoreError
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
-from autolog.tracking.registry_entities import ModelVersion, RegisteredModel
+
+if TYPE_CHECKING:
+    from autolog.tracking.registry_entities import ModelVersion, RegisteredModel
 
 #: artifact files whose name starts so are being written (hidden name, renamed when
 #: complete) or were left by a killed process: never listed as artifacts

@@ -37,7 +37,6 @@ from autolog.errors import (
     RunNotFoundError,
 )
 from autolog.tracking import entities as E
-from autolog.tracking import search as Q
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
 
 T = TypeVar("T")
@@ -289,6 +288,8 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
         order_by: Sequence[str] | None = None,
         max_results: int = 1000,
     ) -> list[Run]:
+        from autolog.tracking import search as Q  # the filter grammar: loaded on first search
+
         Q.parse_filter(filter_string)  # a bad filter fails before touching the store
         Q.parse_order_by(order_by)
         ids = sorted({int(i) for i in experiment_ids if str(i).isdigit()})

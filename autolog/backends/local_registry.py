@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autolog.errors import InvalidInputError, ModelNotFoundError
-from autolog.tracking import registry_search
 from autolog.tracking.entities import Run
 from autolog.tracking.registry_entities import (
     ModelVersion,
@@ -183,6 +182,8 @@ class LocalRegistry:
 
     def search_registered_models(self, filter_string: str | None = None, max_results: int = 100,
                                  order_by: list[str] | None = None) -> list[RegisteredModel]:
+        from autolog.tracking import registry_search  # loaded on first search
+
         registry_search.parse_filter(filter_string, registry_search.MODEL_KEYS)
         found = self._read(lambda c: _models(c, "1", ()))
         return registry_search.search(found, filter_string, order_by, max_results, False)
@@ -273,6 +274,8 @@ class LocalRegistry:
 
     def search_model_versions(self, filter_string: str | None = None, max_results: int = 10000,
                               order_by: list[str] | None = None) -> list[ModelVersion]:
+        from autolog.tracking import registry_search  # loaded on first search
+
         registry_search.parse_filter(filter_string, registry_search.VERSION_KEYS)
         found = self._read(lambda c: _versions(c, "1", ()))
         return registry_search.search(found, filter_string, order_by, max_results, True)

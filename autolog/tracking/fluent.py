@@ -9,7 +9,7 @@ policy that joins them: whether a run samples system metrics, and model registra
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autolog.errors import InvalidInputError
 from autolog.tracking import runs
@@ -47,8 +47,10 @@ from autolog.tracking.log import (
     set_tags,
 )
 from autolog.tracking.reading import get_metric_history, get_run, last_active_run, search_runs
-from autolog.tracking.registry_entities import ModelVersion
 from autolog.tracking.runs import ActiveRun, active_run, end_run, on_run_end
+
+if TYPE_CHECKING:
+    from autolog.tracking.registry_entities import ModelVersion
 
 __all__ = [
     "DEFAULT_EXPERIMENT_ID", "DEFAULT_EXPERIMENT_NAME", "ActiveRun", "active_run",
@@ -115,6 +117,8 @@ def register_model(model_uri: str, name: str, tags: Mapping[str, Any] | None = N
     backend = runs.backend_of(run_id)
 
     def register() -> ModelVersion | None:
+        from autolog.tracking.registry_entities import ModelVersion
+
         found: Any = backend.register_model(run_id, path, name)
         if isinstance(found, str):  # a backend of the older protocol returns the number
             found = backend.get_model_version(name, found)

@@ -8,7 +8,6 @@ from typing import Any
 
 from autolog.errors import InvalidInputError
 from autolog.tracking import context, experiments, runs
-from autolog.tracking import search as Q
 from autolog.tracking.entities import Metric, Run
 from autolog.tracking.writer import get_writer
 
@@ -44,6 +43,8 @@ def search_runs(
         raise InvalidInputError(f"output_format {output_format!r} must be 'list' or 'pandas'")
     if not isinstance(max_results, int) or isinstance(max_results, bool) or max_results <= 0:
         raise InvalidInputError(f"max_results {max_results!r} must be a positive integer")
+    from autolog.tracking import search as Q  # the filter grammar: loaded on first search
+
     Q.parse_filter(filter_string)  # bad input fails before any wait or request
     Q.parse_order_by(order_by)
     ids = Q.validate_experiment_ids(experiment_ids)
@@ -59,7 +60,5 @@ def search_runs(
     text = "" if filter_string is None else filter_string
     runs_found = backend.search_runs(ids, text, list(order_by or []), max_results)
     if output_format == "pandas":
-        from autolog.tracking.search import runs_to_frame
-
-        return runs_to_frame(runs_found)
+        return Q.runs_to_frame(runs_found)
     return runs_found

@@ -57,6 +57,9 @@ CASES = [
 
 def _enable(case: Case, **flags: Any) -> None:
     get_integration(case.integration).enable(log_system_metrics=False, log_models=False, **flags)
+    if case.prepare is not None:
+        with capture_runs():
+            case.prepare()
 
 
 def _raw(case: Case) -> Any:

@@ -20,3 +20,6 @@ class Case:
     fingerprint: Callable[[Any], Any]  # what must be equal with and without autolog
     script: str = ""  # code performing the call, for import-order subprocess tests
     creates_run: bool = True
+    #: what makes the target patched once the integration is enabled, where enabling alone
+    #: does not (scikit-learn's predict and score: an autologged fit of the class)
+    prepare: Callable[[], Any] | None = None

@@ -130,6 +130,7 @@ CASES = [
         error=ValueError,
         fingerprint=lambda r: r,
         creates_run=False,
+        prepare=lambda: _cls("sklearn.neighbors", "KNeighborsClassifier")(n_neighbors=1).fit(X, Y),
     ),
     Case(
         id="sklearn-classifier-predict-proba",
@@ -142,6 +143,7 @@ CASES = [
         error=ValueError,
         fingerprint=lambda r: np.round(r, 12).tolist(),
         creates_run=False,
+        prepare=lambda: _cls("sklearn.linear_model", "LogisticRegression")().fit(X, Y),
     ),
 ]
 
