@@ -48,7 +48,23 @@ class _Patch:
 
 
 _patches: dict[str, list[_Patch]] = {}
-_patch_index: dict[tuple[str, int, str], _Patch] = {}  # (group, id(owner), name)
+# Keys are strings and the wrapper's location is found through the index, not stored on
+# it: a patch then adds three objects to the user's process, not six (each object counts
+# toward the interpreter's garbage-collection thresholds).
+_patch_index: dict[str, _Patch] = {}  # _key(group, owner, name)
+_by_wrapper: dict[int, _Patch] = {}  # id(wrapper)
+
+
+def _key(group: str, owner: Any, name: str) -> str:
+    return f"{group}\0{id(owner)}\0{name}"
+
+
+def _installed_location(wrapper: Any) -> tuple[str, str]:
+    patch = _by_wrapper.get(id(wrapper))
+    if patch is None:  # reverted since: where the original was defined
+        original = wrapper.__wrapped__
+        return original.__module__, original.__qualname__
+    return _location(patch.owner, patch.name)
 _patches_lock = threading.RLock()
 
 
@@ -96,15 +112,11 @@ def _patched_class() -> type:
 
             __bound_function_wrapper__ = _BoundPatched
 
-            def __init__(self, wrapped: Any, wrapper: Any, module: str, path: str) -> None:
-                super().__init__(wrapped, wrapper)
-                self._self_location = (module, path)
-
             def __reduce_ex__(self, protocol: Any) -> Any:
-                return _resolve, self._self_location
+                return _resolve, _installed_location(self)
 
             def __reduce__(self) -> Any:
-                return _resolve, self._self_location
+                return _resolve, _installed_location(self)
 
         _wrapper_classes = (_Patched, _BoundPatched)
     return _wrapper_classes[0]
@@ -120,17 +132,17 @@ def wrap(group: str, owner: Any, name: str, handler: Handler) -> bool:
     """Replace ``owner.name`` (a module function, or a method, classmethod or staticmethod of
     a class, possibly inherited) with a wrapper that calls
     ``handler(wrapped, instance, args, kwargs)``. False when ``group`` already wraps it."""
-    key = (group, id(owner), name)
+    key = _key(group, owner, name)
     with _patches_lock:
         if key in _patch_index:
             return False
         original, had_own = _lookup(owner, name)
         patch = _Patch(group, owner, name, original, had_own, handler)
-        module, path = _location(owner, name)
-        patch.wrapper = _patched_class()(original, handler, module, path)
+        patch.wrapper = _patched_class()(original, handler)
         setattr(owner, name, patch.wrapper)
         _patches.setdefault(group, []).append(patch)
         _patch_index[key] = patch
+        _by_wrapper[id(patch.wrapper)] = patch
         return True
 
 
@@ -203,7 +215,8 @@ def revert(group: str) -> None:
     with _patches_lock:
         patches = _patches.pop(name, [])
         for patch in reversed(patches):
-            _patch_index.pop((name, id(patch.owner), patch.name), None)
+            _patch_index.pop(_key(name, patch.owner, patch.name), None)
+            _by_wrapper.pop(id(patch.wrapper), None)
             current = patch.owner.__dict__.get(patch.name, None)
             if current is not patch.wrapper:
                 continue  # someone patched on top of us: leave their wrapper alone

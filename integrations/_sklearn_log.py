@@ -139,7 +139,6 @@ def log_plots(plots: dict[str, Any], prefix: str, run_id: str, mode: Any = True)
     and written on the writer thread; with ``mode="png"`` their PNGs too, drawn there."""
     if not plots or mode is False:
         return
-    from autolog import plot_rendering
     from autolog import plots as plot_data
 
     cm = plots.get("confusion_matrix")
@@ -161,6 +160,8 @@ def log_plots(plots: dict[str, Any], prefix: str, run_id: str, mode: Any = True)
             text = plot_data.dumps(data)
             fluent.log_text(text, f"{prefix}{name}.json", run_id=run_id)
             if mode == "png":
+                from autolog import plot_rendering  # matplotlib: only for eager PNGs
+
                 plot_rendering.log_png(data, f"{prefix}{name}.png", run_id)
 
     fluent.defer(run_id, write)
@@ -195,22 +196,27 @@ def _data_module() -> Any:
     return _data[0]
 
 
-def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> None:
-    """Record ``X`` (and ``y``) as an input of the run (the data module fingerprints a
-    bounded sample; nothing is copied here)."""
+def dataset_of(X: Any, y: Any, name: str | None) -> Any:
+    """``X`` (and ``y``) as a dataset (the data module fingerprints a bounded sample;
+    nothing is copied here), or None for data it does not describe."""
     datasets = _data_module()
     if datasets is None:
-        return  # the data module is not available in this build
+        return None  # the data module is not available in this build
     if hasattr(X, "iloc") and hasattr(X, "columns"):
-        dataset = datasets.from_pandas(X, name=name)
-    else:
-        if not isinstance(X, np.ndarray) and not hasattr(X, "tocsr"):
-            return  # lists and other containers: scikit-learn copies them, we do not
-        targets = y.to_numpy() if hasattr(y, "to_numpy") else y
-        if targets is not None and not isinstance(targets, np.ndarray):
-            targets = None
-        dataset = datasets.from_numpy(X, name=name, targets=targets)
-    fluent.log_input(dataset, context=context, run_id=run_id)
+        return datasets.from_pandas(X, name=name)
+    if not isinstance(X, np.ndarray) and not hasattr(X, "tocsr"):
+        return None  # lists and other containers: scikit-learn copies them, we do not
+    targets = y.to_numpy() if hasattr(y, "to_numpy") else y
+    if targets is not None and not isinstance(targets, np.ndarray):
+        targets = None
+    return datasets.from_numpy(X, name=name, targets=targets)
+
+
+def log_dataset(X: Any, y: Any, name: str | None, context: str, run_id: str) -> None:
+    """Record ``X`` (and ``y``) as an input of the run."""
+    dataset = dataset_of(X, y, name)
+    if dataset is not None:
+        fluent.log_input(dataset, context=context, run_id=run_id)
 
 
 def model_sample(call: Call, X: Any) -> Any:
@@ -309,6 +315,8 @@ def log_search(call: Call, search: Any, run_id: str, X: Any = None, y: Any = Non
         base_params = seed.get_params(deep=not is_search(seed))
     base_tags = {"mlflow.autologging": "sklearn", "autolog.integration": "sklearn",
                  **(estimator_tags(seed) if seed is not None else {})}
+    # the same data for every child: fingerprinted once
+    dataset = dataset_of(X, y, None) if order and call.config.get("log_datasets") and X is not None else None
     for i in order:
         child = fluent.start_run(nested=True, parent_run_id=run_id, tags=base_tags,
                                  log_system_metrics=False)
@@ -317,8 +325,8 @@ def log_search(call: Call, search: Any, run_id: str, X: Any = None, y: Any = Non
             log_params({**base_params, **cv_results["params"][i]}, child_id)
             fluent.log_metrics({k: float(cv_results[k][i]) for k in metric_columns},
                                run_id=child_id)
-            if call.config.get("log_datasets") and X is not None:
-                log_dataset(X, y, None, "train", child_id)
+            if dataset is not None:
+                fluent.log_input(dataset, context="train", run_id=child_id)
         finally:
             runs.end(child_id, "FINISHED")
     if order:

@@ -262,7 +262,7 @@ class SklearnIntegration(Integration):
     def __init__(self) -> None:
         super().__init__()
         self._fit_hook = FitHook(self)
-        self._done: set[tuple[type, str]] = set()
+        self._done: dict[str, set[type]] = {n: set() for n in (*FIT_METHODS, *SCORE_METHODS)}  # patched
         self._swept: set[type] = set()  # classes patch_class has seen
         self._modules_seen = 0
 
@@ -282,7 +282,8 @@ class SklearnIntegration(Integration):
     def _unpatch(self) -> None:
         post_training.unpatch_metrics()
         wrapping.revert(self.name)
-        self._done.clear()
+        for patched in self._done.values():
+            patched.clear()
         self._swept.clear()
 
     def _on_new_class(self, cls: Any, result: Any) -> None:
@@ -309,13 +310,13 @@ class SklearnIntegration(Integration):
             return  # XGBoost/LightGBM estimators belong to their own integration
         if excluded(cls):  # their fits, own or inherited, open a session that makes no run
             for name in FIT_METHODS:
-                if callable(getattr(cls, name, None)) and (cls, name) not in self._done:
-                    self._done.add((cls, name))
+                if callable(getattr(cls, name, None)) and cls not in self._done[name]:
+                    self._done[name].add(cls)
                     session.safe_patch(self, cls, name, _passthrough, creates_run=False)
         for name in FIT_METHODS:
             owner = defining_class(cls, name)
-            if owner is not None and (owner, name) not in self._done and not excluded(owner):
-                self._done.add((owner, name))
+            if owner is not None and owner not in self._done[name] and not excluded(owner):
+                self._done[name].add(owner)
                 session.safe_patch(self, owner, name, self._fit_hook)
 
     def patch_scoring(self, cls: type) -> None:
@@ -324,9 +325,9 @@ class SklearnIntegration(Integration):
         with self._lock:
             for name in SCORE_METHODS:
                 owner = defining_class(cls, name)
-                if owner is None or (owner, name) in self._done:
+                if owner is None or owner in self._done[name]:
                     continue
-                self._done.add((owner, name))
+                self._done[name].add(owner)
                 target: Any = _score_hook if name == "score" else _predict_hook
                 session.safe_patch(self, owner, name, target, creates_run=False)
 

@@ -220,6 +220,20 @@ def test_patched_functions_pickle_by_reference(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
+def test_a_wrapper_kept_after_disabling_pickles_as_the_original(case: Case) -> None:
+    """A reference to the wrapper taken while enabled still pickles once autolog is
+    disabled: to what is installed where the original was defined."""
+    _enable(case)
+    patched = case.owner().__dict__[case.name]
+    autolog.autolog(disable=True)
+    if not hasattr(patched, "__qualname__") or "<" in patched.__qualname__:
+        pytest.skip("not a named function or method")
+    restored = pickle.loads(pickle.dumps(patched))
+    assert restored.__qualname__ == patched.__qualname__
+    assert not isinstance(restored, wrapping._patched_class())
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_unsupported_version_warns_or_skips(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside the supported range: a warning and patching, or no patching at all with
     disable_for_unsupported_versions=True."""

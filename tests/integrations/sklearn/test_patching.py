@@ -138,3 +138,56 @@ def test_fit_transform_and_fit_predict_each_log_a_run() -> None:
     assert len(runs) == 2
     assert runs[0].data.params["n_components"] == "2"
     assert runs[1].data.params["n_clusters"] == "2"
+
+
+def test_predict_and_score_are_patched_once_a_model_of_the_class_is_autologged() -> None:
+    """Post-training hooks go on the classes of autologged models when their fit returns
+    (only such models' predictions are attributed to runs), not on every class at import."""
+    script = textwrap.dedent("""
+        import autolog
+        autolog.autolog(log_system_metrics=False, log_models=False)
+        from sklearn.base import ClassifierMixin
+        from sklearn.datasets import make_classification
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.neighbors import KNeighborsClassifier
+        from autolog import wrapping
+        X, y = make_classification(n_samples=60, random_state=0)
+        before = [wrapping.is_patched(LogisticRegression, "predict_proba"),
+                  wrapping.is_patched(ClassifierMixin, "score")]
+        LogisticRegression().fit(X, y)
+        after = [wrapping.is_patched(LogisticRegression, "predict_proba"),
+                 wrapping.is_patched(ClassifierMixin, "score"),
+                 wrapping.is_patched(KNeighborsClassifier, "predict_proba")]
+        print(before, after)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[False, False] [True, True, False]"
+
+
+def test_a_fit_that_logs_no_model_loads_only_what_logging_a_run_needs(tmp_path) -> None:
+    """Every module is objects and import time in the user's process: a fit with
+    ``log_models=False`` loads no model-directory code, no search grammar and no
+    matplotlib-drawing module."""
+    script = textwrap.dedent(f"""
+        import sys
+        import autolog
+        autolog.set_tracking_uri({str(tmp_path / "store")!r})
+        autolog.autolog(log_models=False)
+        from sklearn.datasets import make_classification
+        from sklearn.linear_model import LogisticRegression
+        X, y = make_classification(n_samples=60, random_state=0)
+        LogisticRegression().fit(X, y)
+        assert autolog.flush()
+        print(" ".join(sorted(m for m in sys.modules if m.startswith("autolog"))))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = set(out.stdout.split())
+    assert "autolog.backends.local" in loaded  # the run was logged
+    assert loaded.isdisjoint({
+        "autolog.models.model_io", "autolog.models.flavors", "autolog.tracking.search",
+        "autolog.tracking.search_syntax", "autolog.tracking.registry_search",
+        "autolog.plot_rendering", "autolog.drawing_guard"})

@@ -48,6 +48,11 @@ def test_grid_search_logs_a_parent_and_the_best_five_children(binary: tuple) -> 
     assert {(c.data.params["C"], c.data.params["fit_intercept"]) for c in children} <= {
         (str(p["C"]), str(p["fit_intercept"])) for p in search.cv_results_["params"]}
     assert parent.data.tags["estimator_name"] == "GridSearchCV"
+    # the training data is every child's input too: the same dataset (fingerprinted once)
+    (trained,) = parent.inputs.dataset_inputs
+    for child in children:
+        (used,) = child.inputs.dataset_inputs
+        assert used.context == "train" and used.dataset == trained.dataset
 
 
 def test_max_tuning_runs_limits_the_children(binary: tuple) -> None:
