@@ -296,8 +296,10 @@ def log_search(call: Call, search: Any, run_id: str, X: Any = None, y: Any = Non
     best_score = getattr(search, "best_score_", None)
     if isinstance(best_score, numbers.Real):
         fluent.log_metric("best_cv_score", float(best_score), run_id=run_id)
-    text = cv_results_csv(cv_results)
-    fluent.defer(run_id, lambda: fluent.log_text(text, "cv_results.csv", run_id=run_id))
+    # formatted on the writer thread: a search never changes its cv_results_ once fitted
+    # (a new fit makes a new dict)
+    fluent.defer(run_id, lambda: fluent.log_text(cv_results_csv(cv_results), "cv_results.csv",
+                                                 run_id=run_id))
     limit = call.config.get("max_tuning_runs")
     rank_key = _rank_key(cv_results, getattr(search, "refit", None))
     n = len(cv_results["params"])

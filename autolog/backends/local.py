@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -38,6 +37,7 @@ from autolog.errors import (
 )
 from autolog.tracking import entities as E
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
+from autolog.tracking.ids import new_id
 
 T = TypeVar("T")
 
@@ -95,17 +95,17 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
                     f"experiment {name!r} already exists (id {row[0]}); names are unique, "
                     "deleted experiments included"
                 )
-            new_id = c.execute("SELECT COALESCE(MAX(experiment_id), -1) + 1 FROM experiments"
+            next_id = c.execute("SELECT COALESCE(MAX(experiment_id), -1) + 1 FROM experiments"
                                ).fetchone()[0]
             now = _now()
             c.execute(
                 "INSERT INTO experiments (experiment_id, name, artifact_location, "
                 "lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?)",
-                (new_id, name, os.path.join(ARTIFACTS_DIR, str(new_id)), E.ACTIVE, now, now),
+                (next_id, name, os.path.join(ARTIFACTS_DIR, str(next_id)), E.ACTIVE, now, now),
             )
             c.executemany("INSERT INTO experiment_tags VALUES (?, ?, ?)",
-                          [(new_id, k, v) for k, v in (tags or {}).items()])
-            return str(new_id)
+                          [(next_id, k, v) for k, v in (tags or {}).items()])
+            return str(next_id)
 
         return self._write(body)
 
@@ -171,7 +171,7 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
         tags: dict[str, str],
         parent_run_id: str | None = None,
     ) -> RunInfo:
-        run_id = uuid.uuid4().hex
+        run_id = new_id()
         relative = os.path.join(ARTIFACTS_DIR, str(experiment_id), run_id)
         user = tags.get(E.USER_TAG, "")
 

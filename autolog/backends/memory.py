@@ -14,7 +14,6 @@ import shutil
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from autolog.errors import InvalidInputError, RunNotFoundError
 from autolog.tracking import entities as E
 from autolog.tracking import search as Q
 from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
+from autolog.tracking.ids import new_id
 
 
 def _now() -> int:
@@ -139,7 +139,7 @@ class MemoryBackend(MemoryRegistry, FileArtifacts, Backend):
             if experiment.lifecycle_stage != E.ACTIVE:
                 raise InvalidInputError(f"experiment id {experiment_id!r} is deleted; restore "
                                         "it before starting runs in it")
-            run_id = uuid.uuid4().hex
+            run_id = new_id()
             folder = os.path.join(self._artifact_root(), experiment.experiment_id, run_id)
             info = RunInfo(run_id, experiment.experiment_id, run_name, E.RUNNING, start_time,
                            None, folder, parent_run_id, E.ACTIVE, tags.get(E.USER_TAG, ""))

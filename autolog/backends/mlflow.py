@@ -42,7 +42,6 @@ in a message, log line or spool file (``autolog.redaction.redact``).
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,6 +74,7 @@ from autolog.tracking.entities import (
     Run,
     RunInfo,
 )
+from autolog.tracking.ids import new_id
 from autolog.tracking.registry_entities import ModelVersion
 
 _log = logging.getLogger("autolog")
@@ -231,7 +231,7 @@ class MlflowBackend(MlflowRegistry, MlflowArtifacts, SpoolingSender, Backend):
                    tags: dict[str, str], parent_run_id: str | None = None) -> RunInfo:
         tags = dict(tags)
         user = tags.get(E.USER_TAG, "")
-        record: S.Record = {"op": "create_run", "local": uuid.uuid4().hex, "exp": experiment_id,
+        record: S.Record = {"op": "create_run", "local": new_id(), "exp": experiment_id,
                             "name": run_name, "start": start_time, "user": user, "tags": tags}
         with self._lock:
             if parent_run_id is not None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-import random
 import sys
 
 from autolog.tracking import entities as E
+from autolog.tracking import ids
 
 _ADJECTIVES = (
     "able", "bold", "brave", "bright", "calm", "clever", "crisp", "eager", "fair", "gentle",
@@ -24,8 +24,7 @@ _NOUNS = (
 
 def generate_run_name() -> str:
     """MLflow-style ``<adjective>-<animal>-<number>``."""
-    rng = random.SystemRandom()
-    return f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{rng.randrange(1000)}"
+    return f"{ids.choice(_ADJECTIVES)}-{ids.choice(_NOUNS)}-{ids.below(1000)}"
 
 
 def _git_commit(start: str) -> str | None:
