@@ -9,7 +9,7 @@ call from several threads. Keys and values arrive validated.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from autolog.errors import StoreError
@@ -62,6 +62,21 @@ class Backend(abc.ABC):
     ) -> RunInfo:
         """Create a RUNNING run. ``tags`` already holds ``mlflow.runName`` and, for a
         nested run, ``mlflow.parentRunId``."""
+
+    def prepare_run(
+        self,
+        experiment_id: str,
+        run_name: str,
+        start_time: int,
+        tags: dict[str, str],
+        parent_run_id: str | None = None,
+    ) -> tuple[RunInfo, Callable[[], None]] | None:
+        """Optional: a run checked now and written later, as ``(info, write)``: the core
+        queues ``write`` on the writer thread ahead of the run's other writes, so that
+        starting a run does not wait for the store. The checks ``create_run`` makes (the
+        experiment exists and is active) raise here; ``write`` makes them again. None (the
+        default): the core calls ``create_run``."""
+        return None
 
     @abc.abstractmethod
     def update_run(self, run_id: str, status: str, end_time: int | None) -> None: ...

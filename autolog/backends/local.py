@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -30,19 +29,19 @@ from autolog.backends import local_schema as S
 from autolog.backends.artifact_files import FileArtifacts
 from autolog.backends.base import Backend
 from autolog.backends.local_db import Database
+from autolog.backends.local_experiments import ARTIFACTS_DIR, LocalExperiments
 from autolog.backends.local_registry import LocalRegistry
 from autolog.errors import (
-    InvalidInputError,
     RunNotFoundError,
+    StoreNotFoundError,
 )
 from autolog.tracking import entities as E
-from autolog.tracking.entities import DatasetInput, Experiment, Metric, Run, RunInfo
+from autolog.tracking.entities import DatasetInput, Metric, Run, RunInfo
 from autolog.tracking.ids import new_id
 
 T = TypeVar("T")
 
 DB_NAME = "autolog.db"
-ARTIFACTS_DIR = "artifacts"
 
 
 def path_of(uri: str) -> str:
@@ -56,13 +55,10 @@ def path_of(uri: str) -> str:
     return os.path.abspath(os.path.expanduser(uri))
 
 
-def _now() -> int:
-    return int(time.time() * 1000)
-
-
-class LocalBackend(LocalRegistry, FileArtifacts, Backend):
+class LocalBackend(LocalExperiments, LocalRegistry, FileArtifacts, Backend):
     """SQLite in WAL mode plus an artifact folder, safe from many threads and processes;
-    the model registry's methods come from :class:`LocalRegistry`."""
+    the experiments' methods come from :class:`LocalExperiments`, the model registry's
+    from :class:`LocalRegistry`."""
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
@@ -85,83 +81,6 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
     def close(self) -> None:
         self._db.close()
 
-    # experiments ------------------------------------------------------------------------
-    def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
-        def body(c: sqlite3.Connection) -> str:
-            row = c.execute("SELECT experiment_id FROM experiments WHERE name = ?",
-                            (name,)).fetchone()
-            if row is not None:
-                raise InvalidInputError(
-                    f"experiment {name!r} already exists (id {row[0]}); names are unique, "
-                    "deleted experiments included"
-                )
-            next_id = c.execute("SELECT COALESCE(MAX(experiment_id), -1) + 1 FROM experiments"
-                               ).fetchone()[0]
-            now = _now()
-            c.execute(
-                "INSERT INTO experiments (experiment_id, name, artifact_location, "
-                "lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?)",
-                (next_id, name, os.path.join(ARTIFACTS_DIR, str(next_id)), E.ACTIVE, now, now),
-            )
-            c.executemany("INSERT INTO experiment_tags VALUES (?, ?, ?)",
-                          [(next_id, k, v) for k, v in (tags or {}).items()])
-            return str(next_id)
-
-        return self._write(body)
-
-    def _experiment(self, c: sqlite3.Connection, row: tuple[Any, ...]) -> Experiment:
-        exp_id, name, location, stage, created = row
-        tags = dict(c.execute("SELECT key, value FROM experiment_tags WHERE experiment_id = ?",
-                              (exp_id,)).fetchall())
-        return Experiment(str(exp_id), name, os.path.join(self.root, location), stage, tags,
-                          created)
-
-    _EXP_SELECT = ("SELECT experiment_id, name, artifact_location, lifecycle_stage, "
-                   "creation_time FROM experiments")
-
-    def get_experiment(self, experiment_id: str) -> Experiment:
-        def body(c: sqlite3.Connection) -> Experiment:
-            row = c.execute(self._EXP_SELECT + " WHERE experiment_id = ?",
-                            (_int_id(experiment_id),)).fetchone()
-            if row is None:
-                raise RunNotFoundError(f"experiment id {experiment_id!r} does not exist in "
-                                       f"the store at {self.root!r}")
-            return self._experiment(c, row)
-
-        return self._read(body)
-
-    def get_experiment_by_name(self, name: str) -> Experiment | None:
-        def body(c: sqlite3.Connection) -> Experiment | None:
-            row = c.execute(self._EXP_SELECT + " WHERE name = ?", (name,)).fetchone()
-            return None if row is None else self._experiment(c, row)
-
-        return self._read(body)
-
-    def search_experiments(self, include_deleted: bool = False) -> list[Experiment]:
-        def body(c: sqlite3.Connection) -> list[Experiment]:
-            where = "" if include_deleted else " WHERE lifecycle_stage = 'active'"
-            rows = c.execute(self._EXP_SELECT + where + " ORDER BY experiment_id").fetchall()
-            return [self._experiment(c, row) for row in rows]
-
-        return self._read(body)
-
-    def _set_stage(self, experiment_id: str, stage: str) -> None:
-        def body(c: sqlite3.Connection) -> None:
-            cursor = c.execute(
-                "UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? "
-                "WHERE experiment_id = ?", (stage, _now(), _int_id(experiment_id)))
-            if cursor.rowcount == 0:
-                raise RunNotFoundError(f"experiment id {experiment_id!r} does not exist in "
-                                       f"the store at {self.root!r}")
-
-        self._write(body)
-
-    def delete_experiment(self, experiment_id: str) -> None:
-        self._set_stage(experiment_id, E.DELETED)
-
-    def restore_experiment(self, experiment_id: str) -> None:
-        self._set_stage(experiment_id, E.ACTIVE)
-
     # runs -------------------------------------------------------------------------------
     def create_run(
         self,
@@ -171,30 +90,48 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
         tags: dict[str, str],
         parent_run_id: str | None = None,
     ) -> RunInfo:
+        info, write = self._new_run(experiment_id, run_name, start_time, tags, parent_run_id)
+        write()
+        return info
+
+    def prepare_run(
+        self,
+        experiment_id: str,
+        run_name: str,
+        start_time: int,
+        tags: dict[str, str],
+        parent_run_id: str | None = None,
+    ) -> tuple[RunInfo, Callable[[], None]] | None:
+        """Check the experiment with a read (which never waits for a writer) and leave the
+        insert to the writer thread; its artifact folder is known from now on."""
+        try:
+            self._read(lambda c: self._check_experiment(c, experiment_id))
+        except StoreNotFoundError:
+            return None  # no store yet: create_run creates it
+        info, write = self._new_run(experiment_id, run_name, start_time, tags, parent_run_id)
+        self._artifact_dirs[info.run_id] = info.artifact_uri
+        return info, write
+
+    def _new_run(self, experiment_id: str, run_name: str, start_time: int,
+                 tags: dict[str, str], parent_run_id: str | None
+                 ) -> tuple[RunInfo, Callable[[], None]]:
         run_id = new_id()
         relative = os.path.join(ARTIFACTS_DIR, str(experiment_id), run_id)
         user = tags.get(E.USER_TAG, "")
+        rows = [(run_id, k, v) for k, v in tags.items()]
 
         def body(c: sqlite3.Connection) -> None:
-            row = c.execute("SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?",
-                            (_int_id(experiment_id),)).fetchone()
-            if row is None:
-                raise RunNotFoundError(f"experiment id {experiment_id!r} does not exist in "
-                                       f"the store at {self.root!r}")
-            if row[0] != E.ACTIVE:
-                raise InvalidInputError(f"experiment id {experiment_id!r} is deleted; restore "
-                                        "it before starting runs in it")
+            self._check_experiment(c, experiment_id)
             c.execute(
                 f"INSERT INTO runs ({S.RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
                 (run_id, int(experiment_id), run_name, E.RUNNING, start_time, relative,
                  parent_run_id, E.ACTIVE, user),
             )
-            c.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
-                          [(run_id, k, v) for k, v in tags.items()])
+            c.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", rows)
 
-        self._write(body)
-        return RunInfo(run_id, str(experiment_id), run_name, E.RUNNING, start_time, None,
+        info = RunInfo(run_id, str(experiment_id), run_name, E.RUNNING, start_time, None,
                        os.path.join(self.root, relative), parent_run_id, E.ACTIVE, user)
+        return info, lambda: self._write(body)
 
     def _check_run(self, c: sqlite3.Connection, run_id: str) -> tuple[Any, ...]:
         """(experiment_id, artifact folder relative to the store, run_key) of a run."""
@@ -373,10 +310,3 @@ class LocalBackend(LocalRegistry, FileArtifacts, Backend):
             relative = self._read(lambda c: self._check_run(c, run_id))[1]
             folder = self._artifact_dirs[run_id] = os.path.join(self.root, relative)
         return folder
-
-
-
-
-def _int_id(experiment_id: str) -> int:
-    text = str(experiment_id)
-    return int(text) if text.isdigit() else -1

@@ -24,6 +24,7 @@ from autolog.backends.base import Backend
 from autolog.tracking import context, reading
 from autolog.tracking.entities import Experiment, Metric, Run
 from autolog.tracking.registry_entities import ModelVersion, RegisteredModel
+from autolog.tracking.writer import get_writer
 
 __all__ = ["AutologClient", "MlflowClient"]
 
@@ -126,18 +127,24 @@ class AutologClient:
         return self._store.get_model_version_by_alias(name, alias)
 
     # runs and experiments (reads) -------------------------------------------------------
+    @property
+    def _synced(self) -> Backend:
+        """The store, once what this process queued so far is written (its own runs)."""
+        get_writer().sync()
+        return self._store
+
     def get_run(self, run_id: str) -> Run:
         return reading.get_run(run_id) if self._tracking_uri is None else \
-            self._store.get_run(run_id)
+            self._synced.get_run(run_id)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         return reading.get_metric_history(run_id, key) if self._tracking_uri is None else \
-            self._store.get_metric_history(run_id, key)
+            self._synced.get_metric_history(run_id, key)
 
     def search_runs(self, experiment_ids: Sequence[str], filter_string: str = "",
                     max_results: int = 1000, order_by: Sequence[str] | None = None) -> list[Run]:
-        return self._store.search_runs(list(experiment_ids), filter_string, order_by,
-                                       max_results)
+        return self._synced.search_runs(list(experiment_ids), filter_string, order_by,
+                                        max_results)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[str]:
         return self._store.list_artifacts(run_id, path)

@@ -35,6 +35,15 @@ class InputsRecord(NamedTuple):
     inputs: Sequence[DatasetInput]
 
 
+class CreateRunRecord(NamedTuple):
+    """The write that creates a run the store handed out before writing it
+    (``Backend.prepare_run``): queued first, so it lands before the run's other writes."""
+
+    backend: Backend
+    run_id: str
+    write: Callable[[], None]
+
+
 class EndRunRecord(NamedTuple):
     backend: Backend
     run_id: str

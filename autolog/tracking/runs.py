@@ -28,7 +28,7 @@ from autolog.tracking import context, experiments
 from autolog.tracking import entities as E
 from autolog.tracking import validation as V
 from autolog.tracking.entities import Run
-from autolog.tracking.records import EndRunRecord
+from autolog.tracking.records import CreateRunRecord, EndRunRecord
 from autolog.tracking.run_tags import default_run_tags, generate_run_name
 from autolog.tracking.writer import at_exit, get_writer
 
@@ -135,7 +135,13 @@ def start_run(
             all_tags[E.PARENT_RUN_ID_TAG] = parent_run_id
         exp_id = (str(experiment_id) if experiment_id is not None
                   else experiments.active_experiment_id())
-        info = backend.create_run(exp_id, name, now_ms(), all_tags, parent_run_id)
+        start = now_ms()
+        prepared = backend.prepare_run(exp_id, name, start, all_tags, parent_run_id)
+        if prepared is None:
+            info = backend.create_run(exp_id, name, start, all_tags, parent_run_id)
+        else:  # written by the writer thread, ahead of the run's other writes
+            info, write = prepared
+            _writer.put(CreateRunRecord(backend, info.run_id, write))
         run = Run(info, E.RunData(tags=dict(all_tags)))
         with _states_lock:
             _states[info.run_id] = RunState(info.run_id, backend, owned=True)
@@ -152,6 +158,7 @@ def start_run(
 
 
 def _resume(backend: Backend, run_id: str) -> Run:
+    _writer.sync()  # a run started in this process may not be written yet
     run = backend.get_run(run_id)
     if run.info.status != E.RUNNING:
         backend.update_run(run_id, E.RUNNING, None)

@@ -19,7 +19,6 @@ total. Work registered with :func:`at_exit` runs before the final flush (ending 
 from __future__ import annotations
 
 import atexit
-import collections
 import os
 import threading
 import time
@@ -31,7 +30,9 @@ from autolog import backends, config
 from autolog.backends.base import Backend
 from autolog.errors import AutologWarning, InvalidInputError, PartialWriteError, RunNotFoundError
 from autolog.tracking.entities import Metric
+from autolog.tracking.lanes import Lane
 from autolog.tracking.records import (
+    CreateRunRecord,
     EndRunRecord,
     InputsRecord,
     Marker,
@@ -42,11 +43,11 @@ from autolog.tracking.records import (
 )
 
 MAX_PENDING = 200_000
-MAX_BATCH = 50_000
 RETRY_DELAYS_S = (0.05, 0.2, 1.0)
 
 
-Record = MetricRecord | ParamRecord | TagRecord | InputsRecord | EndRunRecord | Marker
+Record = (MetricRecord | ParamRecord | TagRecord | InputsRecord | EndRunRecord | CreateRunRecord
+          | Marker)
 _ROWS = (MetricRecord, ParamRecord, TagRecord)
 
 
@@ -64,90 +65,21 @@ def _refused(exc: BaseException) -> bool:
     return isinstance(exc, InvalidInputError) or bool(getattr(exc, "refused", False))
 
 
-class _Lane:
-    """A queue served by one daemon thread, started on first use."""
-
-    def __init__(self, name: str, serve: Callable[[list[Any]], None]) -> None:
-        self.name = name
-        self.serve = serve
-        self.queue: collections.deque[Any] = collections.deque()
-        self.wake = threading.Event()
-        self.idle = True
-        self.space = threading.Condition()
-        self.thread: threading.Thread | None = None
-        self.start_lock = threading.Lock()
-
-    def put(self, item: Any) -> None:
-        self.queue.append(item)
-        if self.idle:
-            self.idle = False
-            if self.thread is None and not self._start():
-                self._serve_here()
-                return
-            self.wake.set()
-
-    def _start(self) -> bool:
-        with self.start_lock:
-            if self.thread is None:
-                thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                try:
-                    thread.start()
-                except RuntimeError:  # interpreter exit (3.12+ starts no new thread then)
-                    return False
-                self.thread = thread
-        return True
-
-    def _serve_here(self) -> None:
-        """Serve the queue in the caller's thread: no thread can be started any more (the
-        first write of a process came during its exit)."""
-        queue = self.queue
-        while queue:
-            items: list[Any] = []
-            while queue and len(items) < MAX_BATCH:
-                items.append(queue.popleft())
-            self.serve(items)
-        self.idle = True
-
-    def _run(self) -> None:
-        queue = self.queue
-        while True:
-            self.wake.wait()
-            self.wake.clear()
-            self.idle = True
-            while queue:
-                items: list[Any] = []
-                while queue and len(items) < MAX_BATCH:
-                    items.append(queue.popleft())
-                self.serve(items)
-                with self.space:
-                    self.space.notify_all()
-
-    def on_own_thread(self) -> bool:
-        return self.thread is not None and threading.current_thread() is self.thread
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until what is queued now has been served."""
-        if self.thread is None and not self.queue:
-            return True
-        if self.on_own_thread():
-            return True  # work flushing from the lane's own thread
-        done = threading.Event()
-        self.put(Marker(done))
-        return done.wait(timeout)
-
-
 class Writer:
     def __init__(self, max_pending: int = MAX_PENDING) -> None:
         self._max_pending = max_pending
-        self._meta = _Lane("autolog-writer", self._serve_meta)
-        self._bulk = _Lane("autolog-artifacts", self._serve_bulk)
+        self._meta = Lane("autolog-writer", self._serve_meta)
+        self._bulk = Lane("autolog-artifacts", self._serve_bulk)
         self._loss_lock = threading.Lock()
         self._lost = 0
         self._lost_at_flush = 0
         self._lost_by_run: dict[str, int] = {}
+        self._creating: set[str] = set()  # runs whose CreateRunRecord is not written yet
 
     # producer side ----------------------------------------------------------------------
     def put(self, record: Record) -> None:
+        if type(record) is CreateRunRecord:
+            self._creating.add(record.run_id)
         self._meta.put(record)
         if len(self._meta.queue) > self._max_pending:
             self._wait_for_space()
@@ -205,6 +137,8 @@ class Writer:
                 item.done.set()
                 continue
             assert isinstance(item, Work)
+            if item.run_id in self._creating:  # deferred work may read the run's row
+                self._meta.wait(config.flush_timeout())
             try:
                 self._retrying(item.fn)
             except BaseException as exc:  # noqa: BLE001 - reported as a loss, never raised
@@ -245,6 +179,9 @@ class Writer:
             elif kind is InputsRecord:
                 self._write(record.run_id, len(record.inputs), "dataset inputs",
                             record.backend.log_inputs, record.run_id, record.inputs)
+            elif kind is CreateRunRecord:
+                self._write(record.run_id, 1, "the run's creation", record.write)
+                self._creating.discard(record.run_id)
             elif kind is EndRunRecord:
                 self._write(record.run_id, 1, "run status", record.backend.update_run,
                             record.run_id, record.status, record.end_time)
@@ -334,9 +271,10 @@ class Writer:
             pass
 
     def _after_fork(self) -> None:
-        self._meta = _Lane("autolog-writer", self._serve_meta)
-        self._bulk = _Lane("autolog-artifacts", self._serve_bulk)
+        self._meta = Lane("autolog-writer", self._serve_meta)
+        self._bulk = Lane("autolog-artifacts", self._serve_bulk)
         self._loss_lock = threading.Lock()
+        self._creating = set()
 
 
 def _rows_text(metrics: Sequence[Any], params: Sequence[Any], tags: Sequence[Any]) -> str:

@@ -14,7 +14,7 @@ import pytest
 import autolog
 from autolog.backends.memory import MemoryBackend
 from autolog.errors import AutologWarning
-from autolog.tracking import records
+from autolog.tracking import records, runs
 from autolog.tracking import writer as W
 from autolog.tracking.entities import Metric
 
@@ -162,3 +162,95 @@ def test_exit_does_not_hang_on_a_stuck_backend(tmp_path: Any) -> None:
                          env={**__import__("os").environ, "AUTOLOG_FLUSH_TIMEOUT": "1"})
     assert out.returncode == 0, out.stderr
     assert time.monotonic() - start < 15
+
+
+def test_starting_a_run_on_the_local_store_does_not_wait_for_the_writer() -> None:
+    """While another writer holds the local store's write lock, start_run returns (the
+    run's creation is queued on the writer, ahead of its other writes); once the lock is
+    free, the run is in the store with its tags, params and status."""
+    from autolog.tracking import context
+
+    autolog.start_run().__exit__(None, None, None)  # the store and experiment exist
+    autolog.flush()
+    backend = context.backend()
+    started: list[str] = []
+    backend._db._write_lock.acquire()
+    try:
+        def start() -> None:
+            run = autolog.start_run(tags={"k": "v"})
+            started.append(run.info.run_id)
+            autolog.log_param("p", 1)
+            runs.end(run.info.run_id, "FINISHED")  # queued, as autologging ends its runs
+
+        thread = threading.Thread(target=start)
+        thread.start()
+        thread.join(30)  # liveness, not timing: with a synchronous creation it blocks
+        assert started, "start_run waited for the store's write lock"
+    finally:
+        backend._db._write_lock.release()
+    autolog.flush()
+    run = autolog.get_run(started[0])
+    assert run.data.tags["k"] == "v" and run.data.params == {"p": "1"}
+    assert run.info.status == "FINISHED"
+
+
+def test_a_run_whose_creation_cannot_be_written_is_reported_with_every_loss(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A queued creation the store refuses is a loss, reported with the run, and so is each
+    value logged to that run; flush() says so."""
+    from autolog.errors import StoreError
+    from autolog.tracking import context
+
+    monkeypatch.delenv("AUTOLOG_TESTING")
+    monkeypatch.setattr(W, "RETRY_DELAYS_S", (0.0,))
+    autolog.start_run().__exit__(None, None, None)
+    autolog.flush()
+    backend = context.backend()
+    prepare = backend.prepare_run
+
+    def refused(*args: Any, **kwargs: Any) -> Any:  # fault injection into our own store
+        info, _write = prepare(*args, **kwargs)
+
+        def write() -> None:
+            raise StoreError("injected: the store is read-only", permanent=True)
+
+        return info, write
+
+    monkeypatch.setattr(backend, "prepare_run", refused)
+    with pytest.warns(AutologWarning) as seen:
+        run = autolog.start_run()
+        autolog.log_metric("m", 1.0)
+        autolog.log_metric("m", 2.0, step=1)
+        autolog.end_run()
+        assert autolog.flush() is False
+    messages = " | ".join(str(w.message) for w in seen)
+    assert f"run {run.info.run_id}: the run's creation not written" in messages
+    assert W.get_writer().lost(run.info.run_id) >= 1 + 2  # the creation and both values
+
+
+def test_deferred_work_of_a_run_waits_for_its_creation_to_be_written() -> None:
+    """Deferred work may read its run's row: it starts once the run's queued creation is
+    written, whichever thread gets there first."""
+    backend = Recording()
+    writer = W.Writer()
+    run_id = "r" * 32
+    release = threading.Event()
+    created: list[bool] = []
+
+    def create() -> None:
+        release.wait(30)
+        backend.create_run("0", "r", 0, {})
+        created.append(True)
+
+    seen: list[bool] = []
+    writer.put(records.CreateRunRecord(backend, run_id, create))
+    writer.defer(run_id, "work", lambda: seen.append(bool(created)))
+    # release the creation once the work has run (the bug) or waits for the metadata lane
+    deadline = time.monotonic() + 30
+    while not seen and not any(type(r) is records.Marker for r in list(writer._meta.queue)):
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    release.set()
+    assert writer.flush(30)
+    assert seen == [True]
