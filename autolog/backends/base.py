@@ -63,14 +63,8 @@ class Backend(abc.ABC):
         """Create a RUNNING run. ``tags`` already holds ``mlflow.runName`` and, for a
         nested run, ``mlflow.parentRunId``."""
 
-    def prepare_run(
-        self,
-        experiment_id: str,
-        run_name: str,
-        start_time: int,
-        tags: dict[str, str],
-        parent_run_id: str | None = None,
-    ) -> tuple[RunInfo, Callable[[], None]] | None:
+    def prepare_run(self, experiment_id: str, run_name: str, start_time: int, tags: dict[str, str],
+                    parent_run_id: str | None = None) -> tuple[RunInfo, Callable[[], None]] | None:
         """Optional: a run checked now and written later, as ``(info, write)``: the core
         queues ``write`` on the writer thread ahead of the run's other writes, so that
         starting a run does not wait for the store. The checks ``create_run`` makes (the

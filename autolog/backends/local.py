@@ -82,26 +82,14 @@ class LocalBackend(LocalExperiments, LocalRegistry, FileArtifacts, Backend):
         self._db.close()
 
     # runs -------------------------------------------------------------------------------
-    def create_run(
-        self,
-        experiment_id: str,
-        run_name: str,
-        start_time: int,
-        tags: dict[str, str],
-        parent_run_id: str | None = None,
-    ) -> RunInfo:
+    def create_run(self, experiment_id: str, run_name: str, start_time: int, tags: dict[str, str],
+                   parent_run_id: str | None = None) -> RunInfo:
         info, write = self._new_run(experiment_id, run_name, start_time, tags, parent_run_id)
         write()
         return info
 
-    def prepare_run(
-        self,
-        experiment_id: str,
-        run_name: str,
-        start_time: int,
-        tags: dict[str, str],
-        parent_run_id: str | None = None,
-    ) -> tuple[RunInfo, Callable[[], None]] | None:
+    def prepare_run(self, experiment_id: str, run_name: str, start_time: int, tags: dict[str, str],
+                    parent_run_id: str | None = None) -> tuple[RunInfo, Callable[[], None]] | None:
         """Check the experiment with a read (which never waits for a writer) and leave the
         insert to the writer thread; its artifact folder is known from now on."""
         try:

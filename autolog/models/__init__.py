@@ -22,36 +22,35 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from autolog.models.flavors import (
-        Flavor,
-        SavedFlavor,
-        get_flavor,
-        known_flavors,
-        register_flavor,
-    )
-    from autolog.models.model_io import ModelInfo, load_model, load_pyfunc, log_model, save_model
-    from autolog.models.signature import ModelSignature, infer_signature
+if TYPE_CHECKING:  # the names, for type checkers (re-exported: "X as X")
+    from autolog.models.flavors import Flavor as Flavor
+    from autolog.models.flavors import SavedFlavor as SavedFlavor
+    from autolog.models.flavors import get_flavor as get_flavor
+    from autolog.models.flavors import known_flavors as known_flavors
+    from autolog.models.flavors import register_flavor as register_flavor
+    from autolog.models.model_io import ModelInfo as ModelInfo
+    from autolog.models.model_io import load_model as load_model
+    from autolog.models.model_io import load_pyfunc as load_pyfunc
+    from autolog.models.model_io import log_model as log_model
+    from autolog.models.model_io import save_model as save_model
+    from autolog.models.signature import ModelSignature as ModelSignature
+    from autolog.models.signature import infer_signature as infer_signature
 
-__all__ = [
-    "Flavor",
-    "ModelInfo",
-    "ModelSignature",
-    "SavedFlavor",
-    "get_flavor",
-    "infer_signature",
-    "known_flavors",
-    "load_model",
-    "load_pyfunc",
-    "log_model",
-    "register_flavor",
-    "save_model",
-]
+#: each exported name and the module that defines it
+_HOMES = {
+    "Flavor": "flavors", "SavedFlavor": "flavors", "get_flavor": "flavors",
+    "known_flavors": "flavors", "register_flavor": "flavors",
+    "ModelSignature": "signature", "infer_signature": "signature",
+    "ModelInfo": "model_io", "load_model": "model_io", "load_pyfunc": "model_io",
+    "log_model": "model_io", "save_model": "model_io",
+}
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    home = _HOMES.get(name)
+    if home is None:
         raise AttributeError(f"module 'autolog.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module("autolog.models.model_io"), name)
+    value = getattr(importlib.import_module(f"autolog.models.{home}"), name)
     globals()[name] = value
     return value

@@ -16,29 +16,12 @@ from autolog.models.flavors import (
     SavedFlavor,
     flavor_for_mlmodel,
     get_flavor,
-    known_flavors,
-    register_flavor,
 )
 from autolog.models.signature import ModelSignature, infer_signature
 from autolog.scratch import scratch_dir
 
 if TYPE_CHECKING:
     from autolog.models.pyfunc import PyFuncModel
-
-__all__ = [
-    "Flavor",
-    "ModelInfo",
-    "ModelSignature",
-    "SavedFlavor",
-    "get_flavor",
-    "infer_signature",
-    "known_flavors",
-    "load_model",
-    "load_pyfunc",
-    "log_model",
-    "register_flavor",
-    "save_model",
-]
 
 
 @dataclass(frozen=True)
