@@ -270,6 +270,11 @@ class Writer:
         except Exception:  # noqa: BLE001 - warnings turned into errors in a thread
             pass
 
+    def _before_fork(self) -> None:
+        """A forked child logs into the runs it inherits: write their creations first."""
+        if self._creating and not self._meta.on_own_thread():
+            self._meta.wait(config.flush_timeout())
+
     def _after_fork(self) -> None:
         self._meta = Lane("autolog-writer", self._serve_meta)
         self._bulk = Lane("autolog-artifacts", self._serve_bulk)
@@ -330,4 +335,4 @@ def _flush_at_exit() -> None:
 
 atexit.register(_flush_at_exit)
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_writer._after_fork)
+    os.register_at_fork(before=_writer._before_fork, after_in_child=_writer._after_fork)

@@ -254,3 +254,42 @@ def test_deferred_work_of_a_run_waits_for_its_creation_to_be_written() -> None:
     release.set()
     assert writer.flush(30)
     assert seen == [True]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork only")
+def test_a_child_forked_right_after_start_run_logs_into_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run's creation is written before the fork, so what the child logs lands."""
+    import os
+
+    from autolog.tracking import context
+
+    autolog.start_run().__exit__(None, None, None)
+    autolog.flush()
+    backend = context.backend()
+    prepare = backend.prepare_run
+
+    def slow(*args: Any, **kwargs: Any) -> Any:  # the writer is busy: the creation waits
+        info, write = prepare(*args, **kwargs)
+
+        def later() -> None:
+            time.sleep(0.5)
+            write()
+
+        return info, later
+
+    monkeypatch.setattr(backend, "prepare_run", slow)
+    run = autolog.start_run()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            autolog.log_metric("from_child", 1.0)
+            code = 0 if autolog.flush() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    autolog.end_run()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert autolog.get_run(run.info.run_id).data.metrics == {"from_child": 1.0}
