@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from autolog.backends.local_schema import now_ms
 from autolog.errors import InvalidInputError, RunNotFoundError
 from autolog.tracking import entities as E
 from autolog.tracking.entities import Experiment
@@ -15,10 +15,6 @@ from autolog.tracking.entities import Experiment
 T = TypeVar("T")
 
 ARTIFACTS_DIR = "artifacts"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def int_id(experiment_id: str) -> int:

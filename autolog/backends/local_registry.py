@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from autolog.backends.local_schema import now_ms
 from autolog.errors import InvalidInputError, ModelNotFoundError
 from autolog.tracking.entities import Run
 from autolog.tracking.registry_entities import (
@@ -32,10 +32,6 @@ from autolog.tracking.registry_entities import (
 T = TypeVar("T")
 _MV_COLUMNS = ("name, version, creation_time, last_updated_time, description, user_id, "
                "current_stage, source, run_id, artifact_path, status")
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
 
 
 def _missing_model(name: str) -> ModelNotFoundError:
@@ -105,7 +101,7 @@ def _version(c: sqlite3.Connection, name: str, version: str | int) -> ModelVersi
 
 
 def _touch(c: sqlite3.Connection, name: str, version: int | None = None) -> None:
-    now = _now()
+    now = now_ms()
     if c.execute("UPDATE registered_models SET last_updated_time = ? WHERE name = ?",
                  (now, name)).rowcount == 0:
         raise _missing_model(name)
@@ -133,7 +129,7 @@ class LocalRegistry:
         def body(c: sqlite3.Connection) -> RegisteredModel:
             if c.execute("SELECT 1 FROM registered_models WHERE name = ?", (name,)).fetchone():
                 raise InvalidInputError(f"registered model {name!r} already exists")
-            now = _now()
+            now = now_ms()
             c.execute("INSERT INTO registered_models (name, creation_time, last_updated_time, "
                       "description) VALUES (?, ?, ?, ?)", (name, now, now, description or ""))
             c.executemany("INSERT INTO registered_model_tags VALUES (?, ?, ?)",
@@ -209,7 +205,7 @@ class LocalRegistry:
 
         def body(c: sqlite3.Connection) -> None:
             if not c.execute("SELECT 1 FROM registered_models WHERE name = ?", (name,)).fetchone():
-                now = _now()
+                now = now_ms()
                 c.execute("INSERT INTO registered_models (name, creation_time, "
                           "last_updated_time) VALUES (?, ?, ?)", (name, now, now))
 
@@ -236,7 +232,7 @@ class LocalRegistry:
                             (name,)).fetchone()
             if row is None:
                 raise _missing_model(name)
-            version, now = row[0], _now()
+            version, now = row[0], now_ms()
             c.execute(f"INSERT INTO model_versions ({_MV_COLUMNS}) VALUES "
                       "(?, ?, ?, ?, ?, ?, 'None', ?, ?, ?, 'READY')",
                       (name, version, now, now, description or "", user, source, run_id,
@@ -300,7 +296,7 @@ class LocalRegistry:
             if archive_existing_versions:
                 c.execute("UPDATE model_versions SET current_stage = 'Archived', "
                           "last_updated_time = ? WHERE name = ? AND current_stage = ? AND "
-                          "version != ?", (_now(), name, target, number))
+                          "version != ?", (now_ms(), name, target, number))
             _touch(c, name, number)
             return _version(c, name, number)
 

@@ -166,6 +166,11 @@ UPSERT_LATEST = """
 """
 
 
+def now_ms() -> int:
+    """Epoch milliseconds, as the store records times."""
+    return int(time.time() * 1000)
+
+
 def connect(db_path: str) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit) with WAL and a busy
     timeout; usable from any thread, though each thread gets its own."""

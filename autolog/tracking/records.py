@@ -39,7 +39,6 @@ class CreateRunRecord(NamedTuple):
     """The write that creates a run the store handed out before writing it
     (``Backend.prepare_run``): queued first, so it lands before the run's other writes."""
 
-    backend: Backend
     run_id: str
     write: Callable[[], None]
 

@@ -141,7 +141,7 @@ def start_run(
             info = backend.create_run(exp_id, name, start, all_tags, parent_run_id)
         else:  # written by the writer thread, ahead of the run's other writes
             info, write = prepared
-            _writer.put(CreateRunRecord(backend, info.run_id, write))
+            _writer.put(CreateRunRecord(info.run_id, write))
         run = Run(info, E.RunData(tags=dict(all_tags)))
         with _states_lock:
             _states[info.run_id] = RunState(info.run_id, backend, owned=True)

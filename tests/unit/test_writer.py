@@ -244,7 +244,7 @@ def test_deferred_work_of_a_run_waits_for_its_creation_to_be_written() -> None:
         created.append(True)
 
     seen: list[bool] = []
-    writer.put(records.CreateRunRecord(backend, run_id, create))
+    writer.put(records.CreateRunRecord(run_id, create))
     writer.defer(run_id, "work", lambda: seen.append(bool(created)))
     # release the creation once the work has run (the bug) or waits for the metadata lane
     deadline = time.monotonic() + 30
