@@ -27,9 +27,22 @@ def _sections(text: str) -> dict[str, dict[str, str]]:
     return found
 
 
+_PREFIX = "autolog."
+_groups: dict[str, dict[str, str]] | None = None
+
+
 def entry_points(group: str) -> dict[str, str]:
-    """``{name: "module:attr"}`` for every entry point in ``group``."""
-    result: dict[str, str] = {}
+    """``{name: "module:attr"}`` for every entry point in ``group`` (an ``autolog.*``
+    group). The distributions are read once per process, for every such group together:
+    enabling reads the integrations, the first run the backends."""
+    global _groups
+    if _groups is None:
+        _groups = _scan()
+    return dict(_groups.get(group, {}))
+
+
+def _scan() -> dict[str, dict[str, str]]:
+    groups: dict[str, dict[str, str]] = {}
     seen: set[str] = set()
     for entry in sys.path:
         try:
@@ -49,8 +62,11 @@ def entry_points(group: str) -> dict[str, str]:
                     text = f.read()
             except OSError:
                 continue
-            if group not in text:
+            if _PREFIX not in text:
                 continue
-            for ep_name, value in _sections(text).get(group, {}).items():
-                result.setdefault(ep_name, value)
-    return result
+            for group, points in _sections(text).items():
+                if group.startswith(_PREFIX):
+                    found = groups.setdefault(group, {})
+                    for ep_name, value in points.items():
+                        found.setdefault(ep_name, value)
+    return groups

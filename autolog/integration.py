@@ -141,15 +141,20 @@ class Integration:
         return re.split(r"[\s<>=!~;\[]", self.requirements[0].strip(), maxsplit=1)[0]
 
     def framework_version(self, module: ModuleType | None = None) -> str | None:
-        """The installed version (cached: ``importlib.metadata`` is slow, and a version does
-        not change within a process)."""
-        key = module.__name__ if module is not None else ""
+        """The installed version, read once per process (a version does not change within
+        one): the ``__version__`` of the framework's top-level package, else the
+        distribution's metadata (``importlib.metadata`` takes milliseconds per call)."""
         cache: dict[str, str | None] = self.__dict__.setdefault("_versions", {})
-        if key not in cache:
-            cache[key] = self._read_version(module)
-        return cache[key]
+        if "" not in cache:
+            cache[""] = self._read_version(module)
+        return cache[""]
 
     def _read_version(self, module: ModuleType | None) -> str | None:
+        if module is not None:
+            package = sys.modules.get(module.__name__.partition(".")[0], module)
+            version = getattr(package, "__version__", None)
+            if isinstance(version, str) and version:
+                return str(version)
         dist = self.distribution()
         if dist:
             try:
@@ -158,8 +163,7 @@ class Integration:
                 return metadata.version(dist)
             except Exception:  # noqa: BLE001 - metadata can be missing or broken
                 pass
-        version = getattr(module, "__version__", None) if module is not None else None
-        return version if isinstance(version, str) else None
+        return None
 
     def requirements_text(self) -> str:
         return ", ".join(self.requirements) or self.name

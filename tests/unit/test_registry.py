@@ -25,6 +25,38 @@ def test_builtin_integrations_register_through_entry_points() -> None:
     assert {"sklearn", "xgboost", "lightgbm", "pytorch"} <= set(points)
 
 
+def test_every_autolog_group_comes_from_one_reading_of_the_installed_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Enabling reads the integrations and the first run the backends: the distributions
+    are read once for both (each reading lists and opens every distribution on sys.path)."""
+    from autolog import entry_points as E
+
+    monkeypatch.setattr(E, "_groups", None)
+    assert E.entry_points("autolog.integrations")["sklearn"].startswith("autolog.")
+    assert E._groups is not None and E._groups["autolog.backends"]["file"] == \
+        "autolog.backends.local:LocalBackend"
+    assert set(E._groups) >= {"autolog.integrations", "autolog.backends", "autolog.flavors"}
+    assert all(group.startswith("autolog.") for group in E._groups)
+
+
+def test_a_frameworks_version_is_its_packages_own_and_is_read_once() -> None:
+    """The version comes from the framework package's ``__version__`` (reading a
+    distribution's metadata takes milliseconds per call), read once per process; a
+    package without one falls back to its distribution's metadata."""
+    from importlib import metadata
+
+    from autolog.integrations.sklearn import SklearnIntegration
+
+    package = ModuleType("sklearn_stand_in")
+    package.__version__ = "9.9.9"  # type: ignore[attr-defined]
+    integration = SklearnIntegration()
+    assert integration.framework_version(package) == "9.9.9"
+    assert integration.framework_version(ModuleType("another")) == "9.9.9"  # read once
+    bare = SklearnIntegration()
+    assert bare.framework_version(ModuleType("no_version_here")) == metadata.version("scikit-learn")
+
+
 def _group(monkeypatch: pytest.MonkeyPatch, name: str, points: dict[str, str]) -> str:
     """A plugin group of our own, declared as built-ins (no installed metadata needed)."""
     from autolog import plugins
