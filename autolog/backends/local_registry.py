@@ -18,16 +18,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from autolog.backends.local_schema import now_ms
 from autolog.errors import InvalidInputError, ModelNotFoundError
+from autolog.lazy import lazy_module
 from autolog.tracking.entities import Run
-from autolog.tracking.registry_entities import (
-    ModelVersion,
-    RegisteredModel,
-    canonical_stage,
-    latest_per_stage,
-    validate_alias,
-    validate_name,
-    validate_version,
-)
+
+if TYPE_CHECKING:
+    from autolog.tracking.registry_entities import ModelVersion, RegisteredModel
+
+# the registry's entities and rules, imported when the registry is first used (a script
+# that only logs runs never does)
+R: Any = lazy_module("autolog.tracking.registry_entities")
 
 T = TypeVar("T")
 _MV_COLUMNS = ("name, version, creation_time, last_updated_time, description, user_id, "
@@ -43,7 +42,7 @@ def _versions(c: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[Mo
     for row in c.execute(f"SELECT {_MV_COLUMNS} FROM model_versions WHERE {where}", args):
         name, version, created, updated, description, user, stage, source, run_id, path, \
             status = row
-        found[(name, version)] = ModelVersion(
+        found[(name, version)] = R.ModelVersion(
             name, str(version), created, updated, description, user, stage, source, run_id,
             status, artifact_path=path)
     if found:
@@ -63,7 +62,7 @@ def _versions(c: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[Mo
 
 
 def _models(c: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[RegisteredModel]:
-    models = {row[0]: RegisteredModel(*row) for row in c.execute(
+    models = {row[0]: R.RegisteredModel(*row) for row in c.execute(
         "SELECT name, creation_time, last_updated_time, description FROM registered_models "
         f"WHERE {where}", args)}
     if not models:
@@ -80,20 +79,20 @@ def _models(c: sqlite3.Connection, where: str, args: Sequence[Any]) -> list[Regi
     for mv in _versions(c, scope, args):
         by_model.setdefault(mv.name, []).append(mv)
     for name, model in models.items():
-        model.latest_versions = latest_per_stage(by_model.get(name, []))
+        model.latest_versions = R.latest_per_stage(by_model.get(name, []))
     return list(models.values())
 
 
 def _model(c: sqlite3.Connection, name: str) -> RegisteredModel:
-    found = _models(c, "name = ?", (validate_name(name),))
+    found = _models(c, "name = ?", (R.validate_name(name),))
     if not found:
         raise _missing_model(name)
     return found[0]
 
 
 def _version(c: sqlite3.Connection, name: str, version: str | int) -> ModelVersion:
-    number = validate_version(version)
-    found = _versions(c, "name = ? AND version = ?", (validate_name(name), number))
+    number = R.validate_version(version)
+    found = _versions(c, "name = ? AND version = ?", (R.validate_name(name), number))
     if not found:
         _model(c, name)  # names the model when it is the model that is missing
         raise ModelNotFoundError(f"model {name!r} has no version {number}")
@@ -124,7 +123,7 @@ class LocalRegistry:
     # registered models ------------------------------------------------------------------
     def create_registered_model(self, name: str, tags: dict[str, str] | None = None,
                                 description: str | None = None) -> RegisteredModel:
-        validate_name(name)
+        R.validate_name(name)
 
         def body(c: sqlite3.Connection) -> RegisteredModel:
             if c.execute("SELECT 1 FROM registered_models WHERE name = ?", (name,)).fetchone():
@@ -142,7 +141,7 @@ class LocalRegistry:
         return self._read(lambda c: _model(c, name))
 
     def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
-        validate_name(new_name, "new registered model name")
+        R.validate_name(new_name, "new registered model name")
 
         def body(c: sqlite3.Connection) -> RegisteredModel:
             _model(c, name)
@@ -201,7 +200,7 @@ class LocalRegistry:
 
     # versions ---------------------------------------------------------------------------
     def register_model(self, run_id: str, artifact_path: str, name: str) -> ModelVersion:
-        validate_name(name)
+        R.validate_name(name)
 
         def body(c: sqlite3.Connection) -> None:
             if not c.execute("SELECT 1 FROM registered_models WHERE name = ?", (name,)).fetchone():
@@ -215,7 +214,7 @@ class LocalRegistry:
     def create_model_version(self, name: str, source: str, run_id: str | None = None,
                              tags: dict[str, str] | None = None,
                              description: str | None = None) -> ModelVersion:
-        validate_name(name)
+        R.validate_name(name)
         artifact_path: str | None = None
         user = ""
         if source.startswith("runs:/"):
@@ -278,13 +277,13 @@ class LocalRegistry:
 
     def get_latest_versions(self, name: str,
                             stages: list[str] | None = None) -> list[ModelVersion]:
-        wanted = {canonical_stage(s) for s in stages or ()}
+        wanted = {R.canonical_stage(s) for s in stages or ()}
         model = self.get_registered_model(name)
         return [mv for mv in model.latest_versions if not wanted or mv.current_stage in wanted]
 
     def transition_model_version_stage(self, name: str, version: str | int, stage: str,
                                        archive_existing_versions: bool = False) -> ModelVersion:
-        target = canonical_stage(stage)
+        target = R.canonical_stage(stage)
         if archive_existing_versions and target not in ("Staging", "Production"):
             raise InvalidInputError(
                 f"archive_existing_versions=True needs stage Staging or Production, not {stage!r}")
@@ -322,7 +321,7 @@ class LocalRegistry:
 
     # aliases ----------------------------------------------------------------------------
     def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
-        validate_alias(alias)
+        R.validate_alias(alias)
 
         def body(c: sqlite3.Connection) -> None:
             number = int(_version(c, name, version).version)

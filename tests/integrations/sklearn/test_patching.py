@@ -168,8 +168,8 @@ def test_predict_and_score_are_patched_once_a_model_of_the_class_is_autologged()
 
 def test_a_fit_that_logs_no_model_loads_only_what_logging_a_run_needs(tmp_path) -> None:
     """Every module is objects and import time in the user's process: a fit with
-    ``log_models=False`` loads no model-directory code, no search grammar and no
-    matplotlib-drawing module."""
+    ``log_models=False`` loads no model-directory code, no search grammar, no model
+    registry and no matplotlib-drawing module."""
     script = textwrap.dedent(f"""
         import sys
         import autolog
@@ -190,4 +190,4 @@ def test_a_fit_that_logs_no_model_loads_only_what_logging_a_run_needs(tmp_path) 
     assert loaded.isdisjoint({
         "autolog.models.model_io", "autolog.models.flavors", "autolog.tracking.search",
         "autolog.tracking.search_syntax", "autolog.tracking.registry_search",
-        "autolog.plot_rendering", "autolog.drawing_guard"})
+        "autolog.tracking.registry_entities", "autolog.plot_rendering", "autolog.drawing_guard"})
