@@ -48,6 +48,8 @@ _DUE_SLACK_S = 0.005  # runs due within this of each other share one sample
 
 @dataclass(frozen=True)
 class Settings:
+    """How a run is sampled: seconds between samples, samples per logged value, node id."""
+
     sampling_interval: float
     samples_before_logging: int
     node_id: str | None

@@ -163,6 +163,8 @@ class _ImportWatcher:
     wrapt's post-import hooks for it and lets wrapt's finder load it."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in _pending_hooks:  # every import of the process passes here
+            return None
         with _watch_lock:
             callbacks = _pending_hooks.pop(fullname, None)
             if not _pending_hooks:

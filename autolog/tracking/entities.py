@@ -40,18 +40,24 @@ class Metric(NamedTuple):
 
 @dataclass(frozen=True)
 class Param:
+    """A run's parameter: its value as the text that was logged."""
+
     key: str
     value: str
 
 
 @dataclass(frozen=True)
 class RunTag:
+    """A run's tag."""
+
     key: str
     value: str
 
 
 @dataclass(frozen=True)
 class Experiment:
+    """An experiment: the runs' folder, with its id, name and where its artifacts go."""
+
     experiment_id: str
     name: str
     artifact_location: str
@@ -62,6 +68,8 @@ class Experiment:
 
 @dataclass
 class RunInfo:
+    """What identifies a run and its state: ids, name, status, times, artifact URI."""
+
     run_id: str
     experiment_id: str
     run_name: str
@@ -80,6 +88,8 @@ class RunInfo:
 
 @dataclass
 class RunData:
+    """A run's params, latest metric values and tags."""
+
     params: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
@@ -99,12 +109,16 @@ class Dataset:
 
 @dataclass(frozen=True)
 class InputTag:
+    """A tag of a run's dataset input (``mlflow.data.context``: train, eval …)."""
+
     key: str
     value: str
 
 
 @dataclass(frozen=True)
 class DatasetInput:
+    """A dataset a run used, with its input tags."""
+
     dataset: Dataset
     tags: tuple[InputTag, ...] = ()
 
@@ -118,11 +132,15 @@ class DatasetInput:
 
 @dataclass
 class RunInputs:
+    """A run's dataset inputs."""
+
     dataset_inputs: list[DatasetInput] = field(default_factory=list)
 
 
 @dataclass
 class Run:
+    """A run as read back: its info, data and inputs."""
+
     info: RunInfo
     data: RunData = field(default_factory=RunData)
     inputs: RunInputs = field(default_factory=RunInputs)
