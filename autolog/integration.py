@@ -150,11 +150,13 @@ class Integration:
         return cache[""]
 
     def _read_version(self, module: ModuleType | None) -> str | None:
-        if module is not None:
-            package = sys.modules.get(module.__name__.partition(".")[0], module)
-            version = getattr(package, "__version__", None)
-            if isinstance(version, str) and version:
-                return str(version)
+        # the package of the first watched module is the framework (a watched module of
+        # another package must not lend its version)
+        main = self.modules[0].partition(".")[0] if self.modules else None
+        package = sys.modules.get(main) if main else module
+        version = getattr(package, "__version__", None)
+        if isinstance(version, str) and version:
+            return str(version)
         dist = self.distribution()
         if dist:
             try:

@@ -40,21 +40,31 @@ def test_every_autolog_group_comes_from_one_reading_of_the_installed_metadata(
     assert all(group.startswith("autolog.") for group in E._groups)
 
 
-def test_a_frameworks_version_is_its_packages_own_and_is_read_once() -> None:
-    """The version comes from the framework package's ``__version__`` (reading a
-    distribution's metadata takes milliseconds per call), read once per process; a
-    package without one falls back to its distribution's metadata."""
+def test_a_frameworks_version_is_its_packages_own_and_is_read_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The version comes from the ``__version__`` of the package of the first watched module
+    (reading a distribution's metadata takes milliseconds per call), read once per
+    process; a framework not imported falls back to its distribution's metadata."""
     from importlib import metadata
 
-    from autolog.integrations.sklearn import SklearnIntegration
+    class Framework(I.Integration):
+        name = "framework-version-test"
+        modules = ("toyfw.core", "otherpkg")
+        requirements = ("scikit-learn >= 1.0",)
 
-    package = ModuleType("sklearn_stand_in")
+    package = ModuleType("toyfw")
     package.__version__ = "9.9.9"  # type: ignore[attr-defined]
-    integration = SklearnIntegration()
-    assert integration.framework_version(package) == "9.9.9"
-    assert integration.framework_version(ModuleType("another")) == "9.9.9"  # read once
-    bare = SklearnIntegration()
-    assert bare.framework_version(ModuleType("no_version_here")) == metadata.version("scikit-learn")
+    other = ModuleType("otherpkg")
+    other.__version__ = "0.0.1"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "toyfw", package)
+    monkeypatch.setitem(sys.modules, "otherpkg", other)
+    integration = Framework()
+    assert integration.framework_version(other) == "9.9.9"  # the framework's, not otherpkg's
+    package.__version__ = "10.0"  # type: ignore[attr-defined]
+    assert integration.framework_version(package) == "9.9.9"  # read once
+    monkeypatch.delitem(sys.modules, "toyfw")
+    assert Framework().framework_version(other) == metadata.version("scikit-learn")
 
 
 def _group(monkeypatch: pytest.MonkeyPatch, name: str, points: dict[str, str]) -> str:
