@@ -8,11 +8,14 @@ is logged with steps 0, 1, 2 … under MLflow's names (``system/cpu_utilization_
 …), or ``system/<node id>/…`` with ``node_id`` (``AUTOLOG_SYSTEM_METRICS_NODE_ID``).
 
 One daemon thread per process serves every monitored run: each run has its own schedule,
-step counter and sample buffer, the thread sleeps until the nearest due time and exits when
-no run remains. Monitoring starts ``START_DELAY_S`` (1 s, or half the interval if shorter) into
-a run: a run that ends before imports nothing and samples nothing (the network counters count
-from then). The tracking core tells it that a run ended (a run-end listener); it never asks
-the backend, stops at once (no interval is waited out) and never delays exit.
+step counter and sample buffer, and the thread sleeps until the nearest due time. It is
+started with the first monitored run and kept, asleep, between runs: a thread started and
+ended for each run cost every short fit about a millisecond of the training thread's time.
+Monitoring starts ``START_DELAY_S`` (1 s, or half the interval if shorter) into a run: a run
+that ends before imports nothing and samples nothing (the network counters count from then).
+The tracking core tells it that a run ended (a run-end listener); it never asks the
+backend, stops at once (nothing is logged for the run after that, no interval is waited
+out) and never delays exit.
 """
 
 from __future__ import annotations
@@ -171,89 +174,89 @@ class _Sampler:
         self.cond = threading.Condition(threading.Lock())
         self.runs: dict[str, _RunMonitor] = {}
         self.thread: threading.Thread | None = None
+        # when the thread sleeps: the time it wakes at by itself (inf: only when woken);
+        # None while it works
+        self.sleeping_until: float | None = None
 
     def add(self, run_id: str, settings: Settings) -> bool:
         with self.cond:
             if run_id in self.runs:
                 return False
-            self.runs[run_id] = _RunMonitor(run_id, settings, time.monotonic())
+            monitor = self.runs[run_id] = _RunMonitor(run_id, settings, time.monotonic())
             if self.thread is None:
                 self.thread = threading.Thread(target=self._main, name=THREAD_NAME, daemon=True)
                 self.thread.start()
-            self.cond.notify()
+            elif self.sleeping_until is not None and monitor.starts < self.sleeping_until:
+                self.cond.notify()  # otherwise it wakes in time by itself
         return True
 
     def remove(self, run_id: str) -> None:
+        # No wake-up: the thread finds the run gone when it next wakes; ``stopped`` keeps
+        # anything from being logged for the run from now on.
         with self.cond:
             monitor = self.runs.pop(run_id, None)
-            self.cond.notify()
         if monitor is not None:
             with monitor.lock:
                 monitor.stopped = True
 
     # the thread ---------------------------------------------------------------------------
-    def _lasting_run(self) -> bool:
-        """Wait until some run has lasted ``START_DELAY_S`` (True), or none is left (False:
-        the thread ends, having imported nothing)."""
+    def _main(self) -> None:
+        ctx: probes.ProbeContext | None = None
+        try:
+            while True:
+                fresh, due, now = self._next_work()
+                if ctx is None:
+                    try:
+                        ctx = probes.ProbeContext()  # psutil: once a run lasts START_DELAY_S
+                    except Exception as exc:  # noqa: BLE001 - psutil missing or broken
+                        _log.debug("system metrics: cannot sample this host (%r)", exc)
+                        with self.cond:
+                            for monitor in self.runs.values():
+                                monitor.stopped = True
+                            self.runs.clear()
+                        continue
+                self._work(ctx, fresh, due, now)
+        finally:
+            if ctx is not None:
+                ctx.close()
+
+    def _next_work(self) -> tuple[list[_RunMonitor], list[_RunMonitor], float]:
+        """Sleep until some run has lasted ``START_DELAY_S`` (fresh: its network counters
+        start) or is due for a sample."""
         with self.cond:
             while True:
-                if not self.runs:
-                    self.thread = None  # under the lock: add() starts a new thread
-                    return False
                 now = time.monotonic()
-                starts = min(m.starts for m in self.runs.values())
-                if starts <= now:
-                    return True
-                self.cond.wait(starts - now)
+                soon = now + _DUE_SLACK_S
+                monitors = self.runs.values()
+                fresh = [m for m in monitors if m.baseline is None and m.starts <= soon]
+                due = [m for m in monitors if m.baseline is not None and m.next_due <= soon]
+                if fresh or due:
+                    return fresh, due, now
+                wake = min((m.starts if m.baseline is None else m.next_due for m in monitors),
+                           default=math.inf)
+                self.sleeping_until = wake
+                try:
+                    self.cond.wait(None if wake == math.inf else wake - now)
+                finally:
+                    self.sleeping_until = None
 
-    def _main(self) -> None:
-        if not self._lasting_run():
-            return
+    def _work(self, ctx: probes.ProbeContext, fresh: list[_RunMonitor],
+              due: list[_RunMonitor], now: float) -> None:
         try:
-            ctx = probes.ProbeContext()
-        except Exception as exc:  # noqa: BLE001 - psutil missing or broken: nothing to sample
-            _log.debug("system metrics: cannot sample this host (%r)", exc)
-            with self.cond:
-                for monitor in self.runs.values():
-                    monitor.stopped = True
-                self.runs.clear()
-                self.thread = None
-            return
-        try:
-            self._loop(ctx)
-        finally:
-            ctx.close()
-
-    def _loop(self, ctx: probes.ProbeContext) -> None:
-        cond, runs = self.cond, self.runs
-        while True:
-            with cond:
-                while True:
-                    if not runs:
-                        self.thread = None  # under the lock: add() starts a new thread
-                        return
-                    now = time.monotonic()
-                    fresh = [m for m in runs.values() if m.baseline is None]
-                    next_due = min(m.next_due for m in runs.values())
-                    if fresh or next_due <= now + _DUE_SLACK_S:
-                        break
-                    cond.wait(next_due - now)
-                due = [m for m in runs.values() if m.next_due <= now + _DUE_SLACK_S]
-            try:
-                if fresh:
-                    try:
-                        baseline = probes.network(ctx)
-                    except Exception as exc:  # noqa: BLE001 - no network metrics for these runs
-                        ctx.skip("network", exc)
-                        baseline = {}
-                    for monitor in fresh:
-                        monitor.baseline = baseline
-                if due:
-                    sample = probes.collect(ctx)
-                    for monitor in due:
-                        self._feed(monitor, sample, now)
-            except Exception as exc:  # noqa: BLE001 - the sampler must never die
-                _log.debug("system metrics: sampler error (%r)", exc)
+            if fresh:
+                try:
+                    baseline = probes.network(ctx)
+                except Exception as exc:  # noqa: BLE001 - no network metrics for these runs
+                    ctx.skip("network", exc)
+                    baseline = {}
+                for monitor in fresh:
+                    monitor.baseline = baseline
+            if due:
+                sample = probes.collect(ctx)
+                for monitor in due:
+                    self._feed(monitor, sample, now)
+        except Exception as exc:  # noqa: BLE001 - the sampler must never die
+            _log.debug("system metrics: sampler error (%r)", exc)
 
     @staticmethod
     def _feed(monitor: _RunMonitor, sample: dict[str, float], now: float) -> None:

@@ -60,13 +60,15 @@ def _wait_until(predicate: Any, timeout: float) -> bool:
 
 @pytest.fixture(autouse=True)
 def _no_sampler_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts with no sampler thread and no system metrics variables."""
+    """Each test starts with no monitored run, at most the one (sleeping) sampler thread
+    and no system metrics variables."""
     for name in (config.AUTOLOG_ENABLE_SYSTEM_METRICS,
                  config.AUTOLOG_SYSTEM_METRICS_SAMPLING_INTERVAL,
                  config.AUTOLOG_SYSTEM_METRICS_SAMPLES_BEFORE_LOGGING,
                  config.AUTOLOG_SYSTEM_METRICS_NODE_ID):
         monkeypatch.delenv(name, raising=False)
-    assert _wait_until(lambda: not _sampler_threads(), 2.0)
+    assert system_metrics.monitored_runs() == []
+    assert len(_sampler_threads()) <= 1
     yield
     for run_id in system_metrics.monitored_runs():
         system_metrics.stop_monitoring(run_id)
@@ -147,16 +149,32 @@ def test_monitor_run_directly_and_env_flag(monkeypatch: pytest.MonkeyPatch) -> N
         assert system_metrics.monitored_runs() == [run.info.run_id]
 
 
-def test_sampler_thread_ends_promptly_with_the_run() -> None:
-    """end_run stops the sampler at once, without waiting out a 30 s interval."""
-    with fluent.start_run():
-        system_metrics.monitor_run(fluent.active_run().info.run_id, sampling_interval=30)  # type: ignore[union-attr]
-        time.sleep(0.1)
+def test_sampling_ends_with_the_run_at_once_and_the_thread_sleeps() -> None:
+    """end_run stops a run's sampling at once (no sample is logged after it, however short
+    the interval); the thread stays, asleep, for the next monitored run."""
+    with fluent.start_run() as run:
+        run_id = run.info.run_id
+        system_metrics.monitor_run(run_id, sampling_interval=0.1)
+        _until_sampled(run_id, 2)
         assert len(_sampler_threads()) == 1
-        start = time.monotonic()
-    assert _wait_until(lambda: not _sampler_threads(), 1.0)
-    assert time.monotonic() - start < 1.0
     assert system_metrics.monitored_runs() == []
+    logged = len(_history(run_id, "system/cpu_utilization_percentage"))
+    time.sleep(0.5)
+    assert len(_history(run_id, "system/cpu_utilization_percentage")) == logged
+    assert len(_sampler_threads()) == 1
+
+
+def test_consecutive_runs_share_the_one_sampler_thread() -> None:
+    """Runs one after another (short fits in a loop) start no thread each: the first
+    monitored run starts the sampler thread, the next ones are served by the same one."""
+    with fluent.start_run(log_system_metrics=True):
+        threads = _sampler_threads()
+    assert len(threads) == 1
+    for _ in range(5):
+        with fluent.start_run(log_system_metrics=True) as run:
+            assert _sampler_threads() == threads
+            assert system_metrics.monitored_runs() == [run.info.run_id]
+    assert _sampler_threads() == threads and threads[0].is_alive()
 
 
 def test_concurrent_runs_share_one_sampler_thread(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,7 +201,7 @@ def test_concurrent_runs_share_one_sampler_thread(monkeypatch: pytest.MonkeyPatc
     release.set()
     for w in workers:
         w.join()
-    assert _wait_until(lambda: not _sampler_threads(), 1.0)
+    assert system_metrics.monitored_runs() == [] and _sampler_threads() == threads
     for run_id in run_ids:
         assert _check_plausible(run_id) >= 3
 
