@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -42,6 +43,10 @@ from autolog.tracking.ids import new_id
 T = TypeVar("T")
 
 DB_NAME = "autolog.db"
+#: an experiment found active by a read this recently is not read again when a run starts
+#: in it (the run's insert, on the writer thread, checks it anyway): a loop of short fits
+#: then costs the training thread no read, and no hand-over of the interpreter lock, per run
+EXPERIMENT_CHECK_S = 1.0
 
 
 def path_of(uri: str) -> str:
@@ -66,8 +71,14 @@ class LocalBackend(LocalExperiments, LocalRegistry, FileArtifacts, Backend):
         self.db_path = os.path.join(self.root, DB_NAME)
         self.artifact_root = os.path.join(self.root, ARTIFACTS_DIR)
         self._artifact_dirs: dict[str, str] = {}
+        self._active_experiments: dict[str, float] = {}  # id -> when a read found it active
         self._db = Database(self.root, self.db_path, self.artifact_root, os.path.join(ARTIFACTS_DIR, "0"),
-                            on_new_database=self._artifact_dirs.clear)
+                            on_new_database=self._forget)
+
+    def _forget(self) -> None:
+        """What this process knew of a database that was replaced."""
+        self._artifact_dirs.clear()
+        self._active_experiments.clear()
 
     def __repr__(self) -> str:
         return f"LocalBackend({self.root!r})"
@@ -92,10 +103,13 @@ class LocalBackend(LocalExperiments, LocalRegistry, FileArtifacts, Backend):
                     parent_run_id: str | None = None) -> tuple[RunInfo, Callable[[], None]] | None:
         """Check the experiment with a read (which never waits for a writer) and leave the
         insert to the writer thread; its artifact folder is known from now on."""
-        try:
-            self._read(lambda c: self._check_experiment(c, experiment_id))
-        except StoreNotFoundError:
-            return None  # no store yet: create_run creates it
+        checked = self._active_experiments.get(experiment_id)
+        if checked is None or time.monotonic() - checked > EXPERIMENT_CHECK_S:
+            try:
+                self._read(lambda c: self._check_experiment(c, experiment_id))
+            except StoreNotFoundError:
+                return None  # no store yet: create_run creates it
+            self._active_experiments[experiment_id] = time.monotonic()
         info, write = self._new_run(experiment_id, run_name, start_time, tags, parent_run_id)
         self._artifact_dirs[info.run_id] = info.artifact_uri
         return info, write

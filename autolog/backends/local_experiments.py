@@ -26,6 +26,7 @@ class LocalExperiments:
     """Create, read, delete and restore experiments; check one before starting a run."""
 
     root: str
+    _active_experiments: dict[str, float]  # experiments a recent read found active
 
     if TYPE_CHECKING:  # provided by the store this is mixed into
         def _read(self, body: Callable[[sqlite3.Connection], T]) -> T: ...
@@ -92,6 +93,8 @@ class LocalExperiments:
         return self._read(body)
 
     def _set_stage(self, experiment_id: str, stage: str) -> None:
+        self._active_experiments.pop(str(experiment_id), None)
+
         def body(c: sqlite3.Connection) -> None:
             cursor = c.execute(
                 "UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? "

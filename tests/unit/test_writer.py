@@ -229,6 +229,40 @@ def test_a_run_whose_creation_cannot_be_written_is_reported_with_every_loss(
     assert W.get_writer().lost(run.info.run_id) >= 1 + 2  # the creation and both values
 
 
+def test_no_run_starts_in_an_experiment_deleted_since_it_was_found_active(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    """The local store does not read again an experiment it found active a moment ago,
+    yet no run starts in one deleted since: deleted by this process, start_run raises;
+    deleted by another, the run's insert refuses it, a reported loss."""
+    from autolog.backends import local
+    from autolog.errors import InvalidInputError
+
+    monkeypatch.delenv("AUTOLOG_TESTING")
+    monkeypatch.setattr(W, "RETRY_DELAYS_S", (0.0,))
+    monkeypatch.setattr(local, "EXPERIMENT_CHECK_S", 600.0)  # however slow this machine
+    store = str(tmp_path / "store")
+    autolog.set_tracking_uri(store)
+    exp_id = autolog.create_experiment("e")
+    autolog.start_run(experiment_id=exp_id).__exit__(None, None, None)
+    autolog.delete_experiment(exp_id)
+    with pytest.raises(InvalidInputError, match="deleted"):
+        autolog.start_run(experiment_id=exp_id)
+    autolog.restore_experiment(exp_id)
+    autolog.start_run(experiment_id=exp_id).__exit__(None, None, None)  # found active again
+    assert autolog.flush()
+    other = local.LocalBackend(store)  # another process's view of the store
+    other.delete_experiment(exp_id)
+    other.close()
+    with pytest.warns(AutologWarning) as seen:
+        run = autolog.start_run(experiment_id=exp_id)  # no read: the insert checks
+        autolog.end_run()
+        assert autolog.flush() is False
+    messages = " | ".join(str(w.message) for w in seen)
+    assert f"run {run.info.run_id}: the run's creation not written" in messages
+    assert "deleted" in messages
+
+
 def test_deferred_work_of_a_run_waits_for_its_creation_to_be_written() -> None:
     """Deferred work may read its run's row: it starts once the run's queued creation is
     written, whichever thread gets there first."""
