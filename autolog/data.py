@@ -112,7 +112,9 @@ def _update_array(h: Any, array: Any) -> None:
     if array.ndim == 0:
         h.update(repr(array.item()).encode())
         return
-    sample = array[_sample_index(array.shape[0])]
+    # every row of a short array is hashed: the array itself, not a gathered copy
+    n_rows = array.shape[0]
+    sample = array if n_rows <= DIGEST_SAMPLE_ROWS else array[_sample_index(n_rows)]
     if sample.dtype.kind == "O":
         h.update(json.dumps(sample.tolist(), default=repr).encode())
     else:
