@@ -234,14 +234,27 @@ class _Handler:
 
 def _run_session(call: Call, hook: Any, creates_run: bool, wrapped: Any) -> Any:
     silent = bool(call.config.get("silent"))
-    if creates_run and not _open_run(call, silent):
-        return wrapped(*call.args, **call.kwargs)
     if not creates_run:
         active = runs.active_run()
         call.run_id = active.info.run_id if active is not None else None
-    result = _run_phased(call, hook, wrapped, silent)
-    _close_run(call, None)
-    return result
+        return _run_phased(call, hook, wrapped, silent)
+    # what the call logs is written once it is over, not while it trains (lanes.py)
+    held = _writer()
+    held.hold()
+    try:
+        if not _open_run(call, silent):
+            return wrapped(*call.args, **call.kwargs)
+        result = _run_phased(call, hook, wrapped, silent)
+        _close_run(call, None)
+        return result
+    finally:
+        held.release()
+
+
+def _writer() -> Any:
+    from autolog.tracking.writer import get_writer
+
+    return get_writer()
 
 
 def _open_run(call: Call, silent: bool) -> bool:

@@ -75,6 +75,8 @@ class Writer:
         self._lost_at_flush = 0
         self._lost_by_run: dict[str, int] = {}
         self._creating: set[str] = set()  # runs whose CreateRunRecord is not written yet
+        self._holders = 0
+        self._hold_lock = threading.Lock()
 
     # producer side ----------------------------------------------------------------------
     def put(self, record: Record) -> None:
@@ -84,6 +86,22 @@ class Writer:
         if len(self._meta.queue) > self._max_pending:
             self._wait_for_space()
 
+    def hold(self) -> None:
+        """Hold both lanes while an autologged call runs (``autolog.tracking.lanes``);
+        every ``hold`` is followed by one ``release``."""
+        with self._hold_lock:
+            self._holders += 1
+            self._meta.held = self._bulk.held = True
+
+    def release(self) -> None:
+        with self._hold_lock:
+            self._holders = max(self._holders - 1, 0)
+            if self._holders:
+                return
+            lanes = (self._meta, self._bulk)
+        for lane in lanes:
+            lane.release()
+
     def defer(self, run_id: str, what: str, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the bulk thread (in order with the other deferred work), where its
         cost never delays metadata; a failure is reported as the loss of ``what``."""
@@ -92,6 +110,8 @@ class Writer:
     def _wait_for_space(self) -> None:
         lane = self._meta
         deadline = time.monotonic() + config.flush_timeout()
+        lane.held = False  # a full queue is written now
+        lane.wake.set()
         with lane.space:
             while len(lane.queue) > self._max_pending // 2:
                 lane.wake.set()
@@ -279,6 +299,8 @@ class Writer:
         self._meta = Lane("autolog-writer", self._serve_meta)
         self._bulk = Lane("autolog-artifacts", self._serve_bulk)
         self._loss_lock = threading.Lock()
+        self._hold_lock = threading.Lock()
+        self._holders = 0
         self._creating = set()
 
 

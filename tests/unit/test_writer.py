@@ -14,7 +14,7 @@ import pytest
 import autolog
 from autolog.backends.memory import MemoryBackend
 from autolog.errors import AutologWarning
-from autolog.tracking import records, runs
+from autolog.tracking import lanes, records, runs
 from autolog.tracking import writer as W
 from autolog.tracking.entities import Metric
 
@@ -55,6 +55,70 @@ def test_consecutive_records_of_a_run_become_few_batches() -> None:
     assert sum(backend.batches) == 10_000
     assert len(backend.batches) < 100
     assert len(backend.get_metric_history(run_id, "m")) == 10_000
+
+
+def test_a_held_writer_writes_what_was_queued_once_released(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While an autologged call holds the writer, what it queues waits (the training thread
+    keeps the interpreter lock) and is written, in one batch, once the call releases it."""
+    monkeypatch.setattr(lanes, "HOLD_S", 30.0)  # however slow this machine
+    backend = Recording()
+    writer = W.Writer()
+    run_id = _run(backend)
+    writer.hold()
+    for i in range(3):
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", float(i), 0, i)))
+        time.sleep(0.05)
+    assert backend.batches == []
+    writer.release()
+    assert writer.flush(10)
+    assert backend.batches == [3]
+
+
+def test_a_hold_keeps_no_record_waiting_past_its_limit_nor_past_a_flush(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under a hold (a long call), a record is written at most HOLD_S after it was queued,
+    and a flush (or a read) writes at once."""
+    monkeypatch.setattr(lanes, "HOLD_S", 0.05)
+    backend = Recording()
+    writer = W.Writer()
+    run_id = _run(backend)
+    writer.hold()
+    writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, 0)))
+    deadline = time.monotonic() + 30
+    while not backend.batches:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    monkeypatch.setattr(lanes, "HOLD_S", 60.0)
+    writer.put(records.MetricRecord(backend, run_id, Metric("m", 2.0, 0, 1)))
+    start = time.monotonic()
+    assert writer.flush(30)
+    assert time.monotonic() - start < 30 and sum(backend.batches) == 2
+    writer.release()
+
+
+def test_records_that_race_with_a_held_lane_are_all_written_without_waiting() -> None:
+    """Records put while a held lane's thread serves or sleeps out the hold are written when
+    the hold ends: no wake-up is lost (a lost one stranded them until a flush's deadline)."""
+    backend = Recording(delay=0.002)
+    writer = W.Writer()
+    run_id = _run(backend)
+    step = 0
+    for _ in range(60):
+        writer.hold()
+        for _ in range(3):
+            writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, step)))
+            step += 1
+            time.sleep(0.001)
+        writer.release()
+        writer.put(records.MetricRecord(backend, run_id, Metric("m", 1.0, 0, step)))
+        step += 1
+    deadline = time.monotonic() + 10  # no flush: the lane's thread must get there itself
+    while len(backend.get_metric_history(run_id, "m")) < step:
+        assert time.monotonic() < deadline, "records stranded in the queue"
+        time.sleep(0.01)
 
 
 def test_transient_backend_errors_are_retried_without_loss() -> None:

@@ -191,3 +191,29 @@ def test_a_fit_that_logs_no_model_loads_only_what_logging_a_run_needs(tmp_path) 
         "autolog.models.model_io", "autolog.models.flavors", "autolog.tracking.search",
         "autolog.tracking.search_syntax", "autolog.tracking.registry_search",
         "autolog.tracking.registry_entities", "autolog.plot_rendering", "autolog.drawing_guard"})
+
+
+def test_an_autologged_fit_holds_the_writer_until_it_returns(tmp_path) -> None:
+    """What a fit logs is written once the fit is over (the writer then takes the
+    interpreter lock from no one); the run is complete when fit returns."""
+    from sklearn.linear_model import LogisticRegression
+
+    from autolog.tracking.writer import get_writer
+
+    held: list[bool] = []
+
+    class Probe(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):  # type: ignore[no-untyped-def]
+            held.append(get_writer()._meta.held and get_writer()._bulk.held)
+            return super().fit(X, y, sample_weight)
+
+    autolog.set_tracking_uri(str(tmp_path / "store"))
+    enable()
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    Probe().fit(X, y)
+    assert held == [True]
+    assert not get_writer()._meta.held and not get_writer()._bulk.held
+    run = autolog.last_active_run()
+    assert run is not None and run.info.status == "FINISHED"
+    assert "training_accuracy_score" in run.data.metrics
