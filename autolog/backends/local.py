@@ -108,8 +108,13 @@ class LocalBackend(LocalExperiments, LocalRegistry, FileArtifacts, Backend):
             try:
                 self._read(lambda c: self._check_experiment(c, experiment_id))
             except StoreNotFoundError:
-                return None  # no store yet: create_run creates it
-            self._active_experiments[experiment_id] = time.monotonic()
+                if str(experiment_id) != "0":
+                    return None  # create_run says that the experiment does not exist
+                # No store yet: the writer creates it, with the Default experiment, as
+                # the run's first write; a folder that cannot be written fails here.
+                self._db.check_writable()
+            else:
+                self._active_experiments[experiment_id] = time.monotonic()
         info, write = self._new_run(experiment_id, run_name, start_time, tags, parent_run_id)
         self._artifact_dirs[info.run_id] = info.artifact_uri
         return info, write

@@ -10,6 +10,7 @@ written into the unlinked file; the new one never adopts the old one's WAL. Erro
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -144,6 +145,15 @@ class Database:
             self._conns.append(conn)
             self._tls.conn = conn
             return conn
+
+    def check_writable(self) -> None:
+        """StoreError, at once, for a store whose folder cannot be created or written."""
+        try:
+            os.makedirs(self.artifact_root, exist_ok=True)
+            if not os.access(self.root, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, "Permission denied", self.root)
+        except OSError as exc:
+            raise self._store_error(exc) from exc
 
     def write(self, body: Callable[[sqlite3.Connection], T]) -> T:
         conn = self._conn()

@@ -327,6 +327,32 @@ def test_no_run_starts_in_an_experiment_deleted_since_it_was_found_active(
     assert "deleted" in messages
 
 
+def test_the_first_run_of_a_new_store_creates_the_store_on_the_writer_thread(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    """start_run in the Default experiment of a store that does not exist yet returns
+    before the store is created: the writer creates it, with the Default experiment, as the
+    run's first write. A store folder that cannot be created fails start_run at once."""
+    monkeypatch.setattr(lanes, "HOLD_S", 600.0)  # the writer waits for the release below
+    store = tmp_path / "new"
+    autolog.set_tracking_uri(str(store))
+    writer = W.get_writer()
+    writer.hold()
+    try:
+        run = autolog.start_run()
+        assert not (store / "autolog.db").exists()
+    finally:
+        writer.release()
+    autolog.end_run()
+    assert autolog.flush()
+    assert (store / "autolog.db").exists()
+    assert autolog.get_run(run.info.run_id).info.status == "FINISHED"
+    (tmp_path / "a-file").write_text("not a folder")
+    autolog.set_tracking_uri(str(tmp_path / "a-file" / "store"))
+    with pytest.raises(autolog.StoreError, match="a-file"):
+        autolog.start_run()
+
+
 def test_deferred_work_of_a_run_waits_for_its_creation_to_be_written() -> None:
     """Deferred work may read its run's row: it starts once the run's queued creation is
     written, whichever thread gets there first."""
