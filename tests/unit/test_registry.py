@@ -51,7 +51,7 @@ def test_a_frameworks_version_is_its_packages_own_and_is_read_once(
     class Framework(I.Integration):
         name = "framework-version-test"
         modules = ("toyfw.core", "otherpkg")
-        requirements = ("scikit-learn >= 1.0",)
+        requirements = ("pytest >= 1.0",)  # installed wherever the tests run
 
     package = ModuleType("toyfw")
     package.__version__ = "9.9.9"  # type: ignore[attr-defined]
@@ -64,7 +64,7 @@ def test_a_frameworks_version_is_its_packages_own_and_is_read_once(
     package.__version__ = "10.0"  # type: ignore[attr-defined]
     assert integration.framework_version(package) == "9.9.9"  # read once
     monkeypatch.delitem(sys.modules, "toyfw")
-    assert Framework().framework_version(other) == metadata.version("scikit-learn")
+    assert Framework().framework_version(other) == metadata.version("pytest")
 
 
 def _group(monkeypatch: pytest.MonkeyPatch, name: str, points: dict[str, str]) -> str:
