@@ -39,6 +39,7 @@ from autolog.logger import logger
 # the tracking modules (entities, dataclasses …) are needed only at the first patched call.
 runs: Any = lazy_module("autolog.tracking.runs")
 log: Any = lazy_module("autolog.tracking.log")
+writer: Any = lazy_module("autolog.tracking.writer")
 
 if TYPE_CHECKING:
     from autolog.integration import Integration
@@ -239,7 +240,7 @@ def _run_session(call: Call, hook: Any, creates_run: bool, wrapped: Any) -> Any:
         call.run_id = active.info.run_id if active is not None else None
         return _run_phased(call, hook, wrapped, silent)
     # what the call logs is written once it is over, not while it trains (lanes.py)
-    held = _writer()
+    held = writer.get_writer()
     held.hold()
     try:
         if not _open_run(call, silent):
@@ -249,12 +250,6 @@ def _run_session(call: Call, hook: Any, creates_run: bool, wrapped: Any) -> Any:
         return result
     finally:
         held.release()
-
-
-def _writer() -> Any:
-    from autolog.tracking.writer import get_writer
-
-    return get_writer()
 
 
 def _open_run(call: Call, silent: bool) -> bool:

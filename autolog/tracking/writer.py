@@ -111,7 +111,6 @@ class Writer:
         lane = self._meta
         deadline = time.monotonic() + config.flush_timeout()
         lane.held = False  # a full queue is written now
-        lane.wake.set()
         with lane.space:
             while len(lane.queue) > self._max_pending // 2:
                 lane.wake.set()
