@@ -144,10 +144,10 @@ class Integration:
         """The installed version, read once per process (a version does not change within
         one): the ``__version__`` of the framework's top-level package, else the
         distribution's metadata (``importlib.metadata`` takes milliseconds per call)."""
-        cache: dict[str, str | None] = self.__dict__.setdefault("_versions", {})
-        if "" not in cache:
-            cache[""] = self._read_version(module)
-        return cache[""]
+        if "_version" not in self.__dict__:
+            self.__dict__["_version"] = self._read_version(module)
+        version: str | None = self.__dict__["_version"]
+        return version
 
     def _read_version(self, module: ModuleType | None) -> str | None:
         # the package of the first watched module is the framework (a watched module of

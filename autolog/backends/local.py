@@ -38,6 +38,7 @@ from autolog.errors import (
 )
 from autolog.tracking import entities as E
 from autolog.tracking.entities import DatasetInput, Metric, Run, RunInfo
+from autolog.tracking.experiments import DEFAULT_EXPERIMENT_ID
 from autolog.tracking.ids import new_id
 
 T = TypeVar("T")
@@ -108,7 +109,7 @@ class LocalBackend(LocalExperiments, LocalRegistry, FileArtifacts, Backend):
             try:
                 self._read(lambda c: self._check_experiment(c, experiment_id))
             except StoreNotFoundError:
-                if str(experiment_id) != "0":
+                if str(experiment_id) != DEFAULT_EXPERIMENT_ID:
                     return None  # create_run says that the experiment does not exist
                 # No store yet: the writer creates it, with the Default experiment, as
                 # the run's first write; a folder that cannot be written fails here.
