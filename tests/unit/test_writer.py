@@ -99,6 +99,77 @@ def test_a_hold_keeps_no_record_waiting_past_its_limit_nor_past_a_flush(
     writer.release()
 
 
+def test_a_hold_that_begins_mid_batch_pauses_the_rest_of_the_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A call that starts while the writer is in the middle of what the previous call
+    queued holds the rest of it (metadata batches and deferred work alike) until it returns:
+    the writer does not take the interpreter lock from the new call item by item."""
+    monkeypatch.setattr(lanes, "HOLD_S", 30.0)  # however slow this machine
+    writer = W.Writer()
+    started, working, held = threading.Event(), threading.Event(), threading.Event()
+
+    class HoldsDuringFirstBatch(Recording):
+        def log_batch(self, run_id: str, metrics: Sequence[Metric] = (),
+                      params: Sequence[tuple[str, str]] = (),
+                      tags: Sequence[tuple[str, str]] = ()) -> None:
+            if not started.is_set():
+                started.set()
+                assert held.wait(10)
+            super().log_batch(run_id, metrics, params, tags)
+
+    backend = HoldsDuringFirstBatch()
+    first, second = _run(backend), _run(backend)
+    done: list[str] = []
+    writer.put(records.MetricRecord(backend, first, Metric("m", 1.0, 0, 0)))
+    writer.put(records.MetricRecord(backend, second, Metric("m", 2.0, 0, 0)))
+    writer.defer(first, "work", lambda: (working.set(), held.wait(10), done.append("first")))
+    writer.defer(second, "work", lambda: done.append("second"))
+    assert started.wait(10) and working.wait(10)
+    writer.hold()  # the next call begins while the first run's batch is being written
+    held.set()
+    deadline = time.monotonic() + 10
+    while backend.batches != [1] or done != ["first"]:
+        assert time.monotonic() < deadline, (backend.batches, done)
+        time.sleep(0.01)
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        assert backend.batches == [1] and done == ["first"]
+        time.sleep(0.01)
+    writer.release()
+    assert writer.flush(10)
+    assert backend.batches == [1, 1] and done == ["first", "second"]
+
+
+def test_one_long_hold_pauses_no_batch_written_during_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """During one long call (a hold past its limit, nested calls in it), the writer writes
+    what is queued item after item: only a call that starts anew pauses a batch."""
+    monkeypatch.setattr(lanes, "HOLD_S", 0.05)
+    writer = W.Writer()
+
+    class LongerHoldsOnceWriting(Recording):
+        def log_batch(self, run_id: str, metrics: Sequence[Metric] = (),
+                      params: Sequence[tuple[str, str]] = (),
+                      tags: Sequence[tuple[str, str]] = ()) -> None:
+            monkeypatch.setattr(lanes, "HOLD_S", 60.0)  # any pause from here on is stuck
+            writer.hold()  # a nested call inside the long one
+            writer.release()
+            super().log_batch(run_id, metrics, params, tags)
+
+    backend = LongerHoldsOnceWriting()
+    run_ids = [_run(backend) for _ in range(2)]
+    done: list[int] = []
+    writer.hold()
+    for i in range(10):
+        writer.put(records.MetricRecord(backend, run_ids[i % 2], Metric("m", 1.0, 0, i)))
+        writer.defer(run_ids[i % 2], "work", lambda i=i: done.append(i))
+    deadline = time.monotonic() + 10  # no flush: it would end the hold
+    while len(backend.batches) < 10 or len(done) < 10:
+        assert time.monotonic() < deadline, "a batch paused inside one hold"
+        time.sleep(0.01)
+    writer.release()
+
+
 def test_records_that_race_with_a_held_lane_are_all_written_without_waiting() -> None:
     """Records put while a held lane's thread serves or sleeps out the hold are written when
     the hold ends: no wake-up is lost (a lost one stranded them until a flush's deadline)."""
