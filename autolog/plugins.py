@@ -14,8 +14,8 @@ import importlib
 import warnings
 from typing import Any
 
-from autolog.entry_points import entry_points
 from autolog.errors import AutologWarning, InvalidInputError
+from autolog.installed import entry_points
 from autolog.logger import logger
 
 INTEGRATIONS = "autolog.integrations"

@@ -12,10 +12,10 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from autolog import installed
 from autolog.errors import InvalidInputError
 from autolog.models import sklearn_flavor
 from autolog.models.flavors import Flavor, SavedFlavor, class_path
-from autolog.models.model_dir import package_version
 
 BOOSTER_CLASS = "lightgbm.basic.Booster"
 
@@ -45,14 +45,14 @@ class LightGBMFlavor(Flavor):
             model.save_model(os.path.join(path, file))
             # MLflow writes the format keys for a Booster too (its loader ignores them)
             conf: dict[str, Any] = {"code": None, "data": file,
-                                    "lgb_version": package_version("lightgbm"),
+                                    "lgb_version": installed.version("lightgbm"),
                                     "model_class": model_class, "serialization_format": fmt,
                                     "skops_trusted_types": None}
         else:
             file = "model.skops" if fmt == "skops" else "model.pkl"
             trusted = list(skops_trusted_types) if skops_trusted_types else None
             sklearn_flavor.dump(model, os.path.join(path, file), fmt, trusted)
-            conf = {"code": None, "data": file, "lgb_version": package_version("lightgbm"),
+            conf = {"code": None, "data": file, "lgb_version": installed.version("lightgbm"),
                     "model_class": model_class, "serialization_format": fmt,
                     "skops_trusted_types": trusted}
             reqs.append("scikit-learn")

@@ -3,27 +3,28 @@
 A directory written here loads with ``mlflow.pyfunc.load_model(path)`` and with
 ``mlflow.<flavor>.load_model(path)``: ``MLmodel`` (YAML with ``flavors``, ``signature``,
 ``saved_input_example_info``, ``model_uuid``, ``run_id``, ``utc_time_created`` …),
-``requirements.txt``, ``python_env.yaml`` and ``conda.yaml`` (versions read with
-``importlib.metadata``: no subprocess, no import of the frameworks), and
+``requirements.txt``, ``python_env.yaml`` and ``conda.yaml`` (versions read from the
+installed distributions by :mod:`autolog.installed`: no subprocess, no import of the
+frameworks), and
 ``input_example.json`` plus ``serving_input_example.json`` in MLflow's formats.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 import os
 import platform
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 
 from autolog.errors import InvalidInputError
+from autolog.installed import version as package_version
+from autolog.models import model_yaml
 from autolog.models.signature import ModelSignature, is_dataframe, is_series, is_sparse
 
 MLMODEL = "MLmodel"
@@ -32,18 +33,6 @@ PYTHON_ENV = "python_env.yaml"
 CONDA_ENV = "conda.yaml"
 INPUT_EXAMPLE = "input_example.json"
 SERVING_INPUT_EXAMPLE = "serving_input_example.json"
-
-
-@functools.cache
-def package_version(dist: str) -> str | None:
-    """The installed version of a distribution, or None; never imports it. Cached: reading
-    distribution metadata costs ~2 ms a package, ~20 ms a model directory."""
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - broken metadata must not break model logging
-        return None
 
 
 def _requirement(dist: str) -> str | None:
@@ -62,14 +51,6 @@ def requirements(dists: Iterable[str]) -> list[str]:
     return [mlflow or "mlflow", *pinned]
 
 
-def dump_yaml(data: Any, stream: Any, **options: Any) -> None:
-    """``yaml.safe_dump`` through libyaml's emitter when PyYAML has it (the pure-Python one
-    costs milliseconds per model directory on the training thread); same output."""
-    import yaml
-
-    yaml.dump(data, stream, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **options)
-
-
 def write_environment(path: str, dists: Iterable[str]) -> None:
     reqs = requirements(dists)
     with open(os.path.join(path, REQUIREMENTS), "w", encoding="utf-8") as f:
@@ -80,8 +61,8 @@ def write_environment(path: str, dists: Iterable[str]) -> None:
         for name in ("pip", "setuptools", "wheel")
     ]
     with open(os.path.join(path, PYTHON_ENV), "w", encoding="utf-8") as f:
-        dump_yaml({"python": python, "build_dependencies": build,
-                   "dependencies": [f"-r {REQUIREMENTS}"]}, f, sort_keys=False)
+        f.write(model_yaml.dumps({"python": python, "build_dependencies": build,
+                                  "dependencies": [f"-r {REQUIREMENTS}"]}, sort_keys=False))
     pip_version = package_version("pip")
     conda = {
         "channels": ["conda-forge"],
@@ -90,7 +71,7 @@ def write_environment(path: str, dists: Iterable[str]) -> None:
         "name": "mlflow-env",
     }
     with open(os.path.join(path, CONDA_ENV), "w", encoding="utf-8") as f:
-        dump_yaml(conda, f, default_flow_style=False)
+        f.write(model_yaml.dumps(conda))
 
 
 # ------------------------------------------------------------------------------- examples
@@ -236,7 +217,7 @@ def write_mlmodel(
         doc["metadata"] = dict(metadata)
     doc["utc_time_created"] = utc_time_created()
     with open(os.path.join(path, MLMODEL), "w", encoding="utf-8") as f:
-        dump_yaml(doc, f, default_flow_style=False)
+        f.write(model_yaml.dumps(doc))
     return doc
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from autolog import installed
 from autolog.errors import InvalidInputError
 from autolog.models.flavors import Flavor, SavedFlavor
-from autolog.models.model_dir import package_version
 
 DATA = "data"
 MODEL_FILE = "model.pth"
@@ -57,7 +57,7 @@ class PyTorchFlavor(Flavor):
             f.write(MLFLOW_PICKLE_MODULE)
         if save_state_dict:
             torch.save(model.state_dict(), os.path.join(data, STATE_DICT_FILE))
-        conf = {"code": None, "model_data": DATA, "pytorch_version": package_version("torch")}
+        conf = {"code": None, "model_data": DATA, "pytorch_version": installed.version("torch")}
         pyfunc = {"config": {"device": None}, "data": DATA,
                   "pickle_module_name": MLFLOW_PICKLE_MODULE}
         return SavedFlavor(conf, pyfunc, ["torch", "cloudpickle", "numpy"])

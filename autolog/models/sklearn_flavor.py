@@ -14,9 +14,9 @@ import pickle
 from collections.abc import Sequence
 from typing import Any
 
+from autolog import installed
 from autolog.errors import InvalidInputError
 from autolog.models.flavors import Flavor, SavedFlavor
-from autolog.models.model_dir import package_version
 
 SERIALIZATION_FORMATS = ("cloudpickle", "pickle", "skops")
 DEFAULT_FORMAT = "cloudpickle"
@@ -107,7 +107,7 @@ class SklearnFlavor(Flavor):
             "code": None,
             "pickled_model": file,
             "serialization_format": fmt,
-            "sklearn_version": package_version("scikit-learn"),
+            "sklearn_version": installed.version("scikit-learn"),
             "skops_trusted_types": trusted,
         }
         reqs = ["scikit-learn", "numpy", "scipy", "pandas"]

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from autolog import installed
 from autolog.errors import InvalidInputError
 from autolog.models.flavors import Flavor, SavedFlavor, class_path, import_class
-from autolog.models.model_dir import package_version
 
 MODEL_FORMATS = ("json", "ubj", "xgb")
 
@@ -40,7 +40,7 @@ class XGBoostFlavor(Flavor):
             "data": file,
             "model_class": class_path(model),
             "model_format": model_format,
-            "xgb_version": package_version("xgboost"),
+            "xgb_version": installed.version("xgboost"),
         }
         return SavedFlavor(conf, {"data": file}, ["xgboost", "numpy", "scipy", "pandas"])
 

@@ -206,8 +206,8 @@ def test_a_directory_without_mlmodel_is_an_error(tmp_path: Path) -> None:
 
 
 def test_yaml_files_are_written_exactly_as_pyyaml_safe_dump_writes_them(tmp_path: Path) -> None:
-    """The libyaml emitter (used for speed) must not change a byte of what MLflow's
-    ``yaml.safe_dump`` would write, for every YAML file of a model directory."""
+    """autolog's own emitter (PyYAML costs ~10 ms to import) must not change a byte of what
+    MLflow's ``yaml.safe_dump`` would write, for every YAML file of a model directory."""
     from sklearn.linear_model import LinearRegression
 
     model = LinearRegression().fit(np.arange(6.0).reshape(3, 2), [0.0, 1.0, 2.0])
@@ -219,3 +219,46 @@ def test_yaml_files_are_written_exactly_as_pyyaml_safe_dump_writes_them(tmp_path
         with open(os.path.join(target, name), encoding="utf-8") as f:
             written = f.read()
         assert written == yaml.safe_dump(yaml.safe_load(written), **options), name
+
+
+STRANGE = ["yes", "No", "null", "~", "", " x", "x ", "a: b", "a #b", "#x", "1.5", "1e3", "0x1F",
+           "1:20", "2001-12-14", "<<", "=", "3.11", "3.11.7", "-r x", "-1", "- a", "it's", "'a",
+           "0abc", "6d5b42919f7d4718beb994be5f409c3d", "[1]", "{a: 1}", "a,b", "@x", "%x", "!x"]
+
+
+def test_model_yaml_reads_back_as_written_for_any_ascii_string() -> None:
+    """Every document of mappings, lists and scalars reads back with ``yaml.safe_load`` as
+    what was dumped: the strings YAML would read as something else (booleans, numbers,
+    dates, indicators) are quoted; 20,000 random strings of YAML's special characters too."""
+    import random
+    import string
+
+    from autolog.models import model_yaml
+
+    doc = {"w": STRANGE, "m": {s or "e": [s, {"z": s, "n": None, "i": 7, "b": True}]
+                               for s in STRANGE}, "empty": {}, "none": [], "k": [{}, []]}
+    for sort_keys in (True, False):
+        assert yaml.safe_load(model_yaml.dumps(doc, sort_keys=sort_keys)) == doc
+    rng = random.Random(0)
+    alphabet = string.ascii_letters + string.digits + " '\":#-?[]{},&*!|>%@`.=_<~+/\\"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        one = {"k": text, text or "e": [text, {"z": text}]}
+        assert yaml.safe_load(model_yaml.dumps(one)) == one, text
+
+
+@pytest.mark.parametrize("value", [1.5, "héllo", "two\nlines", (1, 2), [[1]], {1: "a"},
+                                   np.int64(3)], ids=repr)
+def test_model_yaml_hands_anything_else_to_pyyaml(value: Any) -> None:
+    """A value outside mappings, lists, ASCII strings, ints, booleans and None: the whole
+    document is PyYAML's, output and errors alike."""
+    from autolog.models import model_yaml
+
+    doc = {"a": "plain", "v": value}
+    try:
+        expected = yaml.safe_dump(doc, default_flow_style=False)
+    except yaml.YAMLError as exc:
+        with pytest.raises(type(exc)):
+            model_yaml.dumps(doc)
+    else:
+        assert model_yaml.dumps(doc) == expected

@@ -18,7 +18,7 @@ from autolog.errors import AutologWarning
 
 def test_builtin_integrations_register_through_entry_points() -> None:
     """The installed distribution declares the built-ins in group autolog.integrations."""
-    from autolog.entry_points import entry_points
+    from autolog.installed import entry_points
 
     points = entry_points("autolog.integrations")
     assert points["sklearn"] == "autolog.integrations.sklearn:SklearnIntegration"
@@ -30,14 +30,49 @@ def test_every_autolog_group_comes_from_one_reading_of_the_installed_metadata(
 ) -> None:
     """Enabling reads the integrations and the first run the backends: the distributions
     are read once for both (each reading lists and opens every distribution on sys.path)."""
-    from autolog import entry_points as E
+    from autolog import installed as E
 
-    monkeypatch.setattr(E, "_groups", None)
+    monkeypatch.setattr(E, "_scanned", None)
     assert E.entry_points("autolog.integrations")["sklearn"].startswith("autolog.")
-    assert E._groups is not None and E._groups["autolog.backends"]["file"] == \
+    scan = E._scanned
+    assert scan is not None and scan.groups["autolog.backends"]["file"] == \
         "autolog.backends.local:LocalBackend"
-    assert set(E._groups) >= {"autolog.integrations", "autolog.backends", "autolog.flavors"}
-    assert all(group.startswith("autolog.") for group in E._groups)
+    assert set(scan.groups) >= {"autolog.integrations", "autolog.backends", "autolog.flavors"}
+    assert all(group.startswith("autolog.") for group in scan.groups)
+    assert E.version("numpy") and E._scanned is scan  # versions come from the same reading
+
+
+def test_installed_versions_are_importlibs_without_reading_metadata() -> None:
+    """The version of every installed distribution, as the first model directory pins
+    them, is the one ``importlib.metadata`` reads from its METADATA."""
+    from importlib import metadata
+
+    from autolog import installed
+
+    names = {dist.metadata["Name"] for dist in metadata.distributions()}
+    assert len(names) > 20
+    assert {name: installed.version(name) for name in names} == \
+        {name: metadata.version(name) for name in names}
+    assert installed.version("no-such-distribution-anywhere") is None
+
+
+def test_a_version_is_the_first_on_sys_path_under_any_spelling_of_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from autolog import installed
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    (first / "My_Pkg-1.2.3.dist-info").mkdir(parents=True)
+    (second / "my_pkg-9.9.dist-info").mkdir(parents=True)
+    (second / "other.egg-info").mkdir()  # no version in the name: left to importlib
+    monkeypatch.setattr(sys, "path", [str(first), str(second), *sys.path])
+    monkeypatch.setattr(installed, "_scanned", None)
+    installed.version.cache_clear()
+    try:
+        assert [installed.version(n) for n in ("my-pkg", "My.Pkg", "MY_PKG")] == ["1.2.3"] * 3
+        assert installed.version("other") is None
+    finally:
+        installed.version.cache_clear()
 
 
 def test_a_frameworks_version_is_its_packages_own_and_is_read_once(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 from sk_helpers import enable
@@ -191,6 +192,48 @@ def test_a_fit_that_logs_no_model_loads_only_what_logging_a_run_needs(tmp_path) 
         "autolog.models.model_io", "autolog.models.flavors", "autolog.tracking.search",
         "autolog.tracking.search_syntax", "autolog.tracking.registry_search",
         "autolog.tracking.registry_entities", "autolog.plot_rendering", "autolog.drawing_guard"})
+
+
+def test_logging_a_model_imports_no_yaml_and_reads_no_distribution_metadata(tmp_path) -> None:
+    """The first model a fit logs writes MLmodel and the environment files without PyYAML
+    (~10 ms to import) and pins versions without parsing distributions' METADATA (~1 ms a
+    package); the directory loads in MLflow."""
+    script = textwrap.dedent(f"""
+        import sys
+        from importlib import metadata
+        read = []
+        original = metadata.PathDistribution.read_text
+        def counted(self, filename):
+            read.append(filename)
+            return original(self, filename)
+        metadata.PathDistribution.read_text = counted
+        import autolog
+        autolog.set_tracking_uri({str(tmp_path / "store")!r})
+        autolog.autolog(log_models=True)
+        from sklearn.datasets import make_classification
+        from sklearn.linear_model import LogisticRegression
+        X, y = make_classification(n_samples=60, random_state=0)
+        read.clear()
+        LogisticRegression().fit(X, y)
+        assert autolog.flush()
+        print("yaml" in sys.modules, sorted(set(read)))
+        print(autolog.last_active_run().info.run_id)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded, run_id = out.stdout.split("\n")[:2]
+    assert loaded == "False []"
+    from sklearn.datasets import make_classification
+
+    found = list((tmp_path / "store").rglob("MLmodel"))
+    assert len(found) == 1 and run_id in str(found[0])
+    X, _ = make_classification(n_samples=60, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MLflow's own notes on type hints
+        import mlflow.pyfunc
+
+        assert mlflow.pyfunc.load_model(str(found[0].parent)).predict(X[:5]).shape == (5,)
 
 
 def test_an_autologged_fit_holds_the_writer_until_it_returns(tmp_path) -> None:
