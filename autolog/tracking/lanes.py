@@ -6,8 +6,7 @@ thread then writes what the call queued once the call is over, in one go, instea
 taking the interpreter lock from the training thread again and again during it (each
 hand-over cost a short fit tenths of a millisecond). A hold never keeps a record waiting
 longer than :data:`HOLD_S` after it was queued, and any wait for the lane (a flush, a read)
-ends it. A call that starts while the lane still writes what the previous one queued pauses
-that batch too, once (:meth:`Lane.pause_if_held`, called between a batch's items).
+ends it.
 """
 
 from __future__ import annotations
@@ -37,8 +36,6 @@ class Lane:
         self.thread: threading.Thread | None = None
         self.start_lock = threading.Lock()
         self.held = False
-        self.holds = 0  # holds begun so far
-        self._holds_seen = 0  # ... when the batch being served began, or at its last pause
 
     def put(self, item: Any) -> None:
         self.queue.append(item)
@@ -60,17 +57,11 @@ class Lane:
                 self.thread = thread
         return True
 
-    def hold(self, new: bool = True) -> None:
-        """Hold the lane: ``new`` for a call that starts while no other holds it."""
-        self.held = True
-        self.holds += new
-
     def _serve_here(self) -> None:
         """Serve the queue in the caller's thread: no thread can be started any more (the
         first write of a process came during its exit)."""
         queue = self.queue
         while queue:
-            self._holds_seen = self.holds
             items: list[Any] = []
             while queue and len(items) < MAX_BATCH:
                 items.append(queue.popleft())
@@ -92,18 +83,9 @@ class Lane:
                 items: list[Any] = []
                 while queue and len(items) < MAX_BATCH:
                     items.append(queue.popleft())
-                self._holds_seen = self.holds
                 self.serve(items)
                 with self.space:
                     self.space.notify_all()
-
-    def pause_if_held(self) -> None:
-        """Between the items of a batch, on the lane's thread: when a hold began since the
-        batch did (the next call started), sleep it out, once, so that what one call queued
-        does not take the interpreter lock from the next call item by item."""
-        if self.held and self.holds != self._holds_seen and self.on_own_thread():
-            self._holds_seen = self.holds
-            self._wait_out_hold()
 
     def _wait_out_hold(self) -> None:
         """Sleep while the lane is held, at most HOLD_S from the first record queued."""

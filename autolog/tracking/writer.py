@@ -91,8 +91,7 @@ class Writer:
         every ``hold`` is followed by one ``release``."""
         with self._hold_lock:
             self._holders += 1
-            for lane in (self._meta, self._bulk):
-                lane.hold(new=self._holders == 1)
+            self._meta.held = self._bulk.held = True
 
     def release(self) -> None:
         with self._hold_lock:
@@ -153,7 +152,6 @@ class Writer:
 
     def _serve_bulk(self, items: list[Work | Marker]) -> None:
         for item in items:
-            self._bulk.pause_if_held()
             if type(item) is Marker:
                 item.done.set()
                 continue
@@ -172,11 +170,9 @@ class Writer:
         params: list[tuple[str, str]] = []
         tags: list[tuple[str, str]] = []
         backend: Backend | None = None
-        lane = self._meta
 
         def send() -> None:
             nonlocal batch_key, metrics, params, tags
-            lane.pause_if_held()
             if batch_key is not None and backend is not None:
                 self._write_batch(backend, batch_key[1], metrics, params, tags)
             batch_key, metrics, params, tags = None, [], [], []
