@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from autolog import installed
 from autolog.errors import InvalidInputError
-from autolog.installed import version as package_version
 from autolog.models import model_yaml
 from autolog.models.signature import ModelSignature, is_dataframe, is_series, is_sparse
 
@@ -36,7 +36,7 @@ SERVING_INPUT_EXAMPLE = "serving_input_example.json"
 
 
 def _requirement(dist: str) -> str | None:
-    version = package_version(dist)
+    version = installed.version(dist)
     if version is None:
         return None
     # local version labels (torch 2.1.0+cpu) are not installable from PyPI
@@ -57,13 +57,13 @@ def write_environment(path: str, dists: Iterable[str]) -> None:
         f.write("\n".join(reqs))
     python = platform.python_version()
     build = [
-        f"{name}=={v}" if (v := package_version(name)) else name
+        f"{name}=={v}" if (v := installed.version(name)) else name
         for name in ("pip", "setuptools", "wheel")
     ]
     with open(os.path.join(path, PYTHON_ENV), "w", encoding="utf-8") as f:
         f.write(model_yaml.dumps({"python": python, "build_dependencies": build,
                                   "dependencies": [f"-r {REQUIREMENTS}"]}, sort_keys=False))
-    pip_version = package_version("pip")
+    pip_version = installed.version("pip")
     conda = {
         "channels": ["conda-forge"],
         "dependencies": [f"python={python}", f"pip<={pip_version}" if pip_version else "pip",
@@ -202,7 +202,7 @@ def write_mlmodel(
     if artifact_path is not None:
         doc["artifact_path"] = artifact_path
     doc["flavors"] = {name: dict(conf) for name, conf in flavors.items()}
-    mlflow_version = package_version("mlflow")
+    mlflow_version = installed.version("mlflow")
     if mlflow_version:
         doc["mlflow_version"] = mlflow_version
     doc["model_size_bytes"] = _dir_size(path)
