@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import numbers
 import sys
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,9 @@ def log_params(params: dict[str, Any], run_id: str,
 
 
 # ---------------------------------------------------------------------------- artifacts
-_texts: dict[Any, str] = {}  # (class, params as logged) -> repr; bounded
+# class -> {params as logged: repr}; bounded per class. Weak: a cache must not keep a class
+# (and its module) alive that the user dropped.
+_texts: weakref.WeakKeyDictionary[type, dict[Described, str]] = weakref.WeakKeyDictionary()
 MAX_TEXTS = 256
 
 
@@ -119,15 +122,17 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
     signatures) is made once for an estimator of the same class whose ``params`` (all of
     them, as ``log_params`` returned them) were the same. ``estimator.html`` is not drawn
     here: it is drawn from the logged model where it is viewed (``autolog.plots``)."""
-    text_key = (type(estimator), params) if params is not None else None
 
     def write() -> None:
-        text = _texts.get(text_key) if text_key is not None else None
+        known = _texts.get(type(estimator)) if params is not None else None
+        text = known.get(params) if known is not None and params is not None else None
         if text is None:
             with session.suppressed():
                 text = repr(estimator)
-            if text_key is not None and len(_texts) < MAX_TEXTS:
-                _texts[text_key] = text
+            if params is not None:
+                texts = _texts.setdefault(type(estimator), {})
+                if len(texts) < MAX_TEXTS:
+                    texts[params] = text
         fluent.log_text(text, "estimator.txt", run_id=run_id)
 
     fluent.defer(run_id, write)

@@ -7,10 +7,9 @@ What is patched
     imported, later ones through a patched ``BaseEstimator.__init_subclass__``), so enabling
     imports nothing. ``predict``, ``predict_proba``, ``predict_log_proba``,
     ``decision_function`` and ``score`` are patched too (for post-training metrics; they
-    never create runs), on the classes of autologged models when their fit returns, as
-    are the ``sklearn.metrics`` scoring functions (at import) and the
-    cross-validation helpers (whose fold fits are not runs). ``autolog.sklearn.autolog(
-    disable=True)`` reverts all of it.
+    never create runs), on the classes of autologged models when their fit returns, as are
+    the ``sklearn.metrics`` scoring functions (at import) and the cross-validation helpers
+    (whose fold fits are not runs). ``autolog.sklearn.autolog(disable=True)`` reverts all.
 
 What is logged, per outermost fit (one run; nested fits of pipelines, meta-estimators,
 searches and ``cross_val_score`` folds are part of it). Standalone fits of scikit-learn's
@@ -98,13 +97,13 @@ Limits
     worker processes are not patched there, so they create no runs. Metric functions
     without scikit-learn's ``validate_params`` wrapper, imported with ``from … import``
     before ``autolog()``, are not seen. Classes defined inside a fit are patched at the
-    next fit. ``estimator.html`` shows the logged model, so a run logged with
-    ``log_models=False`` has none.
+    next fit. ``estimator.html`` shows the logged model: ``log_models=False`` has none.
 """
 
 from __future__ import annotations
 
 import sys
+import weakref
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -262,8 +261,9 @@ class SklearnIntegration(Integration):
     def __init__(self) -> None:
         super().__init__()
         self._fit_hook = FitHook(self)
-        self._done: dict[str, set[type]] = {n: set() for n in (*FIT_METHODS, *SCORE_METHODS)}  # patched
-        self._swept: set[type] = set()  # classes patch_class has seen
+        # weak, so as not to keep scikit-learn alive (see ``autolog.wrapping._Patch``)
+        self._done = {n: weakref.WeakSet[type]() for n in (*FIT_METHODS, *SCORE_METHODS)}
+        self._swept = weakref.WeakSet[type]()  # classes patch_class has seen
         self._modules_seen = 0
 
     def _patch(self, module: ModuleType) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -65,6 +67,27 @@ def test_third_party_estimator_defined_after_enabling_is_autologged() -> None:
     assert len(runs) == 1
     assert runs[0].data.params == {"shrink": "0.5"}
     assert "training_mean_squared_error" in runs[0].data.metrics
+
+
+def test_an_estimator_class_that_nothing_else_holds_is_collected() -> None:
+    """The integration remembers the classes it patched weakly: a class defined after
+    autolog() (patched by the class hook) and dropped by the user is collected, so that
+    autolog keeps no part of scikit-learn alive beyond the user's own references."""
+    from sklearn.base import BaseEstimator
+
+    class Scratch(BaseEstimator):
+        def fit(self, X: np.ndarray, y: np.ndarray) -> BaseEstimator:
+            return self
+
+    assert wrapping.is_patched(Scratch, "fit")
+    with capture_runs() as runs:
+        Scratch().fit(np.ones((4, 2)), np.arange(4.0))
+    assert len(runs) == 1
+    autolog.flush()  # estimator.txt is written: the queued work held the estimator
+    gone = weakref.ref(Scratch)
+    del Scratch
+    gc.collect()
+    assert gone() is None
 
 
 def test_disable_reverts_every_patch_including_the_class_hook() -> None:
