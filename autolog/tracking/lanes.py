@@ -36,9 +36,13 @@ class Lane:
         self.thread: threading.Thread | None = None
         self.start_lock = threading.Lock()
         self.held = False
+        self.synchronous = False  # after the exit flush: served in the caller's thread
 
     def put(self, item: Any) -> None:
         self.queue.append(item)
+        if self.synchronous:
+            self._serve_here()
+            return
         if self.idle:
             self.idle = False
             if self.thread is None and not self._start():
@@ -59,7 +63,8 @@ class Lane:
 
     def _serve_here(self) -> None:
         """Serve the queue in the caller's thread: no thread can be started any more (the
-        first write of a process came during its exit)."""
+        first write of a process came during its exit), or the exit flush is over and a
+        thread started now would be stopped with the interpreter before it wrote."""
         queue = self.queue
         while queue:
             items: list[Any] = []

@@ -352,6 +352,9 @@ def _flush_at_exit() -> None:
 
         close_all()
         _run_hooks(_final_hooks)
+        # what an atexit handler run after this one logs (one registered before autolog's
+        # writer was imported, at the first run) is written at once, or it would be lost
+        _writer._meta.synchronous = _writer._bulk.synchronous = True
 
 
 atexit.register(_flush_at_exit)

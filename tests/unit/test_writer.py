@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -417,3 +418,35 @@ def test_a_child_forked_right_after_start_run_logs_into_the_run(
     autolog.end_run()
     assert os.waitstatus_to_exitcode(status) == 0
     assert autolog.get_run(run.info.run_id).data.metrics == {"from_child": 1.0}
+
+
+def test_what_a_later_atexit_handler_logs_is_written(tmp_path: Any) -> None:
+    """An atexit handler registered before autolog's writer existed runs after the final
+    flush: what it logs is written in its own thread, not queued for a daemon thread that
+    the interpreter's exit stops before it writes."""
+    store = tmp_path / "late-store"
+    code = (
+        "import atexit\n"
+        "def late():\n"
+        "    autolog.log_metric('late', 1.0, run_id=run_id)\n"
+        "    autolog.log_param('late', 'yes', run_id=run_id)\n"
+        "    autolog.log_text('bye', 'late.txt', run_id=run_id)\n"
+        "atexit.register(late)  # before autolog's own handler: run after it\n"
+        "import autolog\n"
+        f"autolog.set_tracking_uri({str(store)!r})\n"
+        "with autolog.start_run() as run:\n"
+        "    autolog.log_metric('m', 0.5)\n"
+        "run_id = run.info.run_id\n"
+        "print(run_id)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "AutologWarning" not in out.stderr
+    autolog.set_tracking_uri(str(store))
+    run = autolog.get_run(out.stdout.strip())
+    assert run.data.metrics == {"m": 0.5, "late": 1.0}
+    assert run.data.params == {"late": "yes"}
+    assert run.info.status == "FINISHED"
+    path = autolog.download_artifacts(run_id=run.info.run_id, artifact_path="late.txt",
+                                      dst_path=str(tmp_path / "dl"))
+    assert Path(path).read_text() == "bye"
