@@ -63,9 +63,6 @@ class _Patch:
         self.key = _key(group, owner, name)
         self.wrapper_id = id(wrapper)
 
-    def alive(self) -> bool:
-        return self.owner() is not None and self.wrapper() is not None
-
     @property
     def handler(self) -> Handler | None:
         wrapper = self.wrapper()
@@ -86,11 +83,10 @@ def _key(group: str, owner: Any, name: str) -> str:
 
 def _installed_location(wrapper: Any) -> tuple[str, str]:
     patch = _by_wrapper.get(id(wrapper))
-    owner = None if patch is None or patch.wrapper() is not wrapper else patch.owner()
-    if patch is None or owner is None:  # reverted since: where the original was defined
-        original = wrapper.__wrapped__
-        return original.__module__, original.__qualname__
-    return _location(owner, patch.name)
+    if patch is not None and patch.wrapper() is wrapper and (owner := patch.owner()) is not None:
+        return _location(owner, patch.name)
+    original = wrapper.__wrapped__  # reverted since: where the original was defined
+    return original.__module__, original.__qualname__
 _patches_lock = threading.RLock()
 
 
@@ -160,8 +156,8 @@ def wrap(group: str, owner: Any, name: str, handler: Handler) -> bool:
     ``handler(wrapped, instance, args, kwargs)``. False when ``group`` already wraps it."""
     key = _key(group, owner, name)
     with _patches_lock:
-        known = _patch_index.get(key)
-        if known is not None and known.alive() and known.owner() is owner:
+        known = _patch_index.get(key)  # a collected owner's record may share its id
+        if known is not None and known.owner() is owner and known.wrapper() is not None:
             return False
         original, had_own = _lookup(owner, name)
         wrapper = _patched_class()(original, handler)

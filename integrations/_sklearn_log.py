@@ -124,15 +124,13 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
     here: it is drawn from the logged model where it is viewed (``autolog.plots``)."""
 
     def write() -> None:
-        known = _texts.get(type(estimator)) if params is not None else None
-        text = known.get(params) if known is not None and params is not None else None
+        texts = _texts.setdefault(type(estimator), {})
+        text = texts.get(params) if params is not None else None
         if text is None:
             with session.suppressed():
                 text = repr(estimator)
-            if params is not None:
-                texts = _texts.setdefault(type(estimator), {})
-                if len(texts) < MAX_TEXTS:
-                    texts[params] = text
+            if params is not None and len(texts) < MAX_TEXTS:
+                texts[params] = text
         fluent.log_text(text, "estimator.txt", run_id=run_id)
 
     fluent.defer(run_id, write)

@@ -40,12 +40,9 @@ class Lane:
 
     def put(self, item: Any) -> None:
         self.queue.append(item)
-        if self.synchronous:
-            self._serve_here()
-            return
         if self.idle:
             self.idle = False
-            if self.thread is None and not self._start():
+            if self.synchronous or (self.thread is None and not self._start()):
                 self._serve_here()
                 return
             self.wake.set()
