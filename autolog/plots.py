@@ -22,8 +22,11 @@ JSON schema (one object per file; numbers as JSON numbers, labels as logged)::
     training_precision_recall_curve.json            (binary classifiers)
       {"type": "precision_recall_curve", "version": 1, "pos_label": l,
        "precision": [...], "recall": [...], "average_precision": x}
-      scikit-learn's ``precision_recall_curve`` points (recall decreasing, ending at
-      (recall 0, precision 1)); ``average_precision`` is ``average_precision_score``.
+      scikit-learn's ``precision_recall_curve(..., drop_intermediate=True)`` points
+      (recall decreasing, ending at (recall 0, precision 1); of the points that share a
+      recall, a vertical segment, only its two ends, which draw the same picture: a third
+      fewer numbers to format on the writer thread); ``average_precision`` is
+      ``average_precision_score`` of the full curve.
 
     feature_importance_<type>.json                  (XGBoost, LightGBM; MLflow's format)
       {"<feature>": value, ...} (a list of values per class for multiclass linear models)
@@ -145,9 +148,14 @@ def precision_recall_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] 
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(predicted != 0, tps / np.where(predicted != 0, predicted, 1), 0.0)
     recall = tps / tps[-1]
+    average_precision = float(-np.sum(np.diff(np.concatenate([recall[::-1], [0.0]]))
+                                      * precision[::-1]))
+    if len(tps) > 2:  # scikit-learn's drop_intermediate: the ends of each vertical run
+        ends = np.flatnonzero(np.concatenate(
+            [[True], np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), [True]]))
+        precision, recall = precision[ends], recall[ends]
     precision = np.concatenate([precision[::-1], [1.0]])
     recall = np.concatenate([recall[::-1], [0.0]])
-    average_precision = float(-np.sum(np.diff(recall) * precision[:-1]))
     keep = thin(recall, precision)
     return {"type": "precision_recall_curve", "version": VERSION,
             "pos_label": _scalar(pos_label), "precision": precision[keep].tolist(),

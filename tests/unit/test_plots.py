@@ -90,17 +90,36 @@ def test_long_roc_is_thinned_to_the_limit_keeping_ends_and_exact_auc() -> None:
 
 @needs_sklearn
 def test_precision_recall_data_equals_scikit_learns_curve_and_average_precision() -> None:
-    """Points are precision_recall_curve's (recall decreasing), AP is its score."""
+    """Points are precision_recall_curve's with drop_intermediate=True (recall
+    decreasing), AP is its score."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     y, score = _scored(300, 2)
     data = plots.precision_recall_data(*_counts(y, score), pos_label="yes")
     assert data is not None
-    precision, recall, _ = precision_recall_curve(y, score)
+    precision, recall, _ = precision_recall_curve(y, score, drop_intermediate=True)
     assert data["precision"] == pytest.approx(precision.tolist(), abs=1e-15)
     assert data["recall"] == pytest.approx(recall.tolist(), abs=1e-15)
     assert data["average_precision"] == pytest.approx(average_precision_score(y, score), abs=1e-12)
     assert data["pos_label"] == "yes"
+
+
+@needs_sklearn
+def test_precision_recall_data_draws_the_full_curves_picture_with_fewer_points() -> None:
+    """Every point of the full curve lies on a vertical segment between two logged points
+    of its recall (what drop_intermediate drops draws nothing), and points were dropped."""
+    from sklearn.metrics import precision_recall_curve
+
+    y, score = _scored(300, 4)
+    score = np.round(score, 2)  # ties: runs of thresholds
+    data = plots.precision_recall_data(*_counts(y, score), pos_label=1)
+    assert data is not None
+    full_precision, full_recall, _ = precision_recall_curve(y, score)
+    assert len(data["recall"]) < len(full_recall)
+    kept = np.array([data["recall"], data["precision"]])
+    for r, p in zip(full_recall, full_precision, strict=True):
+        same = kept[1][kept[0] == r]
+        assert len(same) and same.min() <= p <= same.max(), (r, p)
 
 
 @needs_sklearn

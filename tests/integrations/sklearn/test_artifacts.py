@@ -48,7 +48,7 @@ def test_binary_classifier_logs_plot_data_equal_to_scikit_learns(binary: tuple) 
         score = model.predict_proba(X)[:, 1]
         cm = confusion_matrix(y, model.predict(X))
         fpr, tpr, _ = roc_curve(y, score)
-        precision, recall, _ = precision_recall_curve(y, score)
+        precision, recall, _ = precision_recall_curve(y, score, drop_intermediate=True)
         auc, ap = roc_auc_score(y, score), average_precision_score(y, score)
     assert _json(runs[0], "training_confusion_matrix.json") == {
         "type": "confusion_matrix", "version": 1, "labels": [0, 1], "matrix": cm.tolist()}
