@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import sys
 
@@ -59,11 +58,23 @@ def _git_commit(start: str) -> str | None:
         path = parent
 
 
+def _user() -> str:
+    """``getpass.getuser()``, whose module imports ``termios`` (a C extension) at the first
+    run of every script: the environment variables it reads first are read here."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        user = os.environ.get(name)
+        if user:
+            return user
+    import getpass
+
+    return getpass.getuser()
+
+
 @functools.lru_cache(maxsize=1)
 def _static_tags() -> tuple[tuple[str, str], ...]:
     tags: dict[str, str] = {E.SOURCE_TYPE_TAG: "LOCAL"}
     try:
-        tags[E.USER_TAG] = getpass.getuser()
+        tags[E.USER_TAG] = _user()
     except Exception:  # noqa: BLE001 - no user name in some containers
         pass
     script = sys.argv[0] if sys.argv and sys.argv[0] else ""
