@@ -25,7 +25,6 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,13 +37,13 @@ from autolog.models.signature import (
     is_dataframe,
     is_sparse,
 )
+from autolog.values import Frozen
 
 DIGEST_SAMPLE_ROWS = 10_000
 DEFAULT_NAME = "dataset"
 
 
-@dataclass(frozen=True)
-class Dataset:
+class Dataset(Frozen):
     """A dataset description; ``to_entity()`` gives what a run records."""
 
     name: str
@@ -53,6 +52,11 @@ class Dataset:
     source: str
     schema: str | None
     profile: str | None
+
+    def __init__(self, name: str, digest: str, source_type: str, source: str,
+                 schema: str | None, profile: str | None) -> None:
+        self._set(name=name, digest=digest, source_type=source_type, source=source,
+                  schema=schema, profile=profile)
 
     def to_entity(self) -> Any:
         from autolog.tracking.entities import Dataset as DatasetEntity

@@ -26,13 +26,13 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from autolog import config
 from autolog import system_metrics_probes as probes
 from autolog.errors import InvalidInputError
 from autolog.tracking import log, runs
+from autolog.values import Frozen
 
 __all__ = ["DEFAULT_SAMPLES_BEFORE_LOGGING", "DEFAULT_SAMPLING_INTERVAL_S", "THREAD_NAME",
            "Settings", "monitor_run", "monitored_runs", "resolve_settings", "stop_monitoring"]
@@ -49,13 +49,17 @@ THREAD_NAME = "autolog-system-metrics"
 _DUE_SLACK_S = 0.005  # runs due within this of each other share one sample
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Frozen):
     """How a run is sampled: seconds between samples, samples per logged value, node id."""
 
     sampling_interval: float
     samples_before_logging: int
     node_id: str | None
+
+    def __init__(self, sampling_interval: float, samples_before_logging: int,
+                 node_id: str | None) -> None:
+        self._set(sampling_interval=sampling_interval,
+                  samples_before_logging=samples_before_logging, node_id=node_id)
 
 
 def resolve_settings(

@@ -9,7 +9,6 @@ described, from a bounded sample.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -196,5 +195,5 @@ def _log_dataset(run_id: str | None, name: str, size: int, arrays: list[Any], co
     profile["num_rows"] = size
     if size > len(features):
         profile["sample_rows"] = len(features)
-    dataset = dataclasses.replace(dataset, profile=json.dumps(profile))
+    dataset = dataset.replace(profile=json.dumps(profile))
     fluent.log_input(dataset, context=context, run_id=run_id)

@@ -17,7 +17,6 @@ computed from the first rows of ``X`` put into a small ``DMatrix`` the way ``fit
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import inspect
 import json
@@ -62,7 +61,7 @@ def _record(dense_head: np.ndarray, rows: int, columns: int, name: str) -> data.
     profile = {"features_shape": [rows, columns], "features_size": rows * columns,
                "features_nbytes": rows * columns * 4}
     base = data.from_numpy(head, name=name, digest=md5.hexdigest()[:8])
-    return dataclasses.replace(base, profile=json.dumps(profile))
+    return base.replace(profile=json.dumps(profile))
 
 
 def from_dmatrix(dmatrix: Any, name: str) -> data.Dataset | None:

@@ -2,27 +2,33 @@
 :class:`TensorSpec` per tensor, a :class:`ParamSpec` per inference parameter, a
 :class:`Schema` of either, and the :class:`ModelSignature` of a model (inputs, outputs,
 params). Inference lives in :mod:`autolog.models.signature`, which re-exports these.
+They are frozen :mod:`autolog.values` (not dataclasses: cheaper to create at import).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from autolog.values import Frozen
 
 __all__ = ["ColSpec", "ModelSignature", "ParamSpec", "Schema", "TensorSpec"]
 
 
-@dataclass(frozen=True)
-class ColSpec:
+class ColSpec(Frozen):
     """A named (or unnamed) column of a given MLflow data type."""
 
     type: str
-    name: str | int | None = None
-    required: bool = True
-    items: dict[str, Any] | None = None
-    properties: dict[str, Any] | None = None
+    name: str | int | None
+    required: bool
+    items: dict[str, Any] | None
+    properties: dict[str, Any] | None
+
+    def __init__(self, type: str, name: str | int | None = None, required: bool = True,
+                 items: dict[str, Any] | None = None,
+                 properties: dict[str, Any] | None = None) -> None:
+        self._set(type=type, name=name, required=required, items=items, properties=properties)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
@@ -36,13 +42,15 @@ class ColSpec:
         return out
 
 
-@dataclass(frozen=True)
-class TensorSpec:
+class TensorSpec(Frozen):
     """A tensor: numpy dtype name and shape, ``-1`` for the batch dimension."""
 
     dtype: str
     shape: tuple[int, ...]
-    name: str | None = None
+    name: str | None
+
+    def __init__(self, dtype: str, shape: tuple[int, ...], name: str | None = None) -> None:
+        self._set(dtype=dtype, shape=shape, name=name)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -53,14 +61,17 @@ class TensorSpec:
         return out
 
 
-@dataclass(frozen=True)
-class ParamSpec:
+class ParamSpec(Frozen):
     """An inference parameter with its default value."""
 
     name: str
     type: str
     default: Any
-    shape: tuple[int, ...] | None = None
+    shape: tuple[int, ...] | None
+
+    def __init__(self, name: str, type: str, default: Any,
+                 shape: tuple[int, ...] | None = None) -> None:
+        self._set(name=name, type=type, default=default, shape=shape)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,11 +85,13 @@ class ParamSpec:
 Spec = ColSpec | TensorSpec
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(Frozen):
     """An ordered list of column specs or of tensor specs (never a mix)."""
 
     specs: tuple[Spec, ...]
+
+    def __init__(self, specs: tuple[Spec, ...]) -> None:
+        self._set(specs=specs)
 
     @property
     def is_tensor(self) -> bool:
@@ -108,13 +121,16 @@ class Schema:
         return cls(tuple(specs))
 
 
-@dataclass(frozen=True)
-class ModelSignature:
+class ModelSignature(Frozen):
     """Inputs, outputs and params of a model, serialized like MLflow's."""
 
     inputs: Schema | None
-    outputs: Schema | None = None
-    params: tuple[ParamSpec, ...] | None = field(default=None)
+    outputs: Schema | None
+    params: tuple[ParamSpec, ...] | None
+
+    def __init__(self, inputs: Schema | None, outputs: Schema | None = None,
+                 params: tuple[ParamSpec, ...] | None = None) -> None:
+        self._set(inputs=inputs, outputs=outputs, params=params)
 
     def to_dict(self) -> dict[str, str | None]:
         return {

@@ -9,7 +9,6 @@ scratch file. Reading artifacts waits for the writer's deferred work (models, pl
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import json
 import os
@@ -24,6 +23,7 @@ from autolog.scratch import scratch_dir
 from autolog.tracking import runs
 from autolog.tracking import validation as V
 from autolog.tracking.writer import get_writer
+from autolog.values import Frozen
 
 _writer = get_writer()
 _scratch_names = itertools.count()
@@ -117,15 +117,17 @@ def defer(run_id: str, fn: Callable[[], None], what: str = "an artifact") -> Non
     _writer.defer(state.run_id, what, fn)
 
 
-@dataclasses.dataclass(frozen=True)
-class FileInfo:
+class FileInfo(Frozen):
     """One entry of :func:`list_artifacts`, shaped as MLflow's ``FileInfo``: ``path``
     relative to the run's artifact root, ``is_dir``, ``file_size`` in bytes (None for a
     folder, or where the store does not say)."""
 
     path: str
     is_dir: bool
-    file_size: int | None = None
+    file_size: int | None
+
+    def __init__(self, path: str, is_dir: bool, file_size: int | None = None) -> None:
+        self._set(path=path, is_dir=is_dir, file_size=file_size)
 
 
 def list_artifacts(run_id: str, path: str | None = None) -> list[FileInfo]:

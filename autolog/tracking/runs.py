@@ -19,7 +19,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from autolog.backends.base import Backend
@@ -36,17 +35,20 @@ _log = logging.getLogger("autolog")
 _writer = get_writer()
 
 
-@dataclass
 class RunState:
     """What this process knows of a run it writes to. ``owned``: started or resumed here,
     so ended at exit if still open."""
 
-    run_id: str
-    backend: Backend
-    params: dict[str, str] = field(default_factory=dict)
-    on_end: list[Callable[[str], None]] = field(default_factory=list)
-    ended: bool = False
-    owned: bool = False
+    __slots__ = ("backend", "ended", "on_end", "owned", "params", "run_id")
+
+    def __init__(self, run_id: str, backend: Backend, params: dict[str, str] | None = None,
+                 owned: bool = False) -> None:
+        self.run_id = run_id
+        self.backend = backend
+        self.params: dict[str, str] = {} if params is None else params
+        self.on_end: list[Callable[[str], None]] = []
+        self.ended = False
+        self.owned = owned
 
 
 class RunListener(Protocol):
