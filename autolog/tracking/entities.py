@@ -1,9 +1,10 @@
 """Tracking entities, shaped like MLflow's so that code written for one reads the other.
 
-Times are epoch milliseconds. The classes are :mod:`autolog.values` (a dataclass's
-``repr`` and equality; the frozen ones hashable and read-only) rather than dataclasses,
-whose creation cost every script ~4 ms at its first run. ``RunData.metrics`` holds the latest value of each key: the
+Times are epoch milliseconds. ``RunData.metrics`` holds the latest value of each key: the
 value at the highest step, ties broken by the latest timestamp (MLflow's rule).
+
+The classes are :mod:`autolog.values` (a dataclass's ``repr`` and equality; the frozen ones
+hashable and read-only), not dataclasses, whose creation cost every script ~4 ms.
 """
 
 from __future__ import annotations
