@@ -3,6 +3,7 @@
     python -m bench WORKLOAD [--libs none,autolog,mlflow] [--repeat 3] [-- WORKLOAD OPTIONS]
     python -m bench all [--repeat 3] [--json results.json]     # every row of bench/RESULTS.md
     python -m bench list
+    python -m bench instructions [--only pipeline,xgboost]    # instructions executed, no timing
 
 Each workload is a script in ``bench/workloads/`` run as ``--lib NAME`` in a fresh process,
 libraries interleaved (none, autolog, mlflow, none, ...) so that drift on the machine hits
@@ -47,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,8 +215,18 @@ class Stores:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Wrap:
+    """Run the script under another program (``prefix``, with ``env`` added) and add what
+    ``parse`` reads from its stderr to the sample's values (``bench.instructions``)."""
+
+    prefix: tuple[str, ...]
+    env: dict[str, str]
+    parse: Callable[[str], dict[str, float]]
+
+
 def run_once(workload: str, lib: str, extra: Sequence[str], timeout: float,
-             stores: Stores) -> Sample:
+             stores: Stores, wrap: Wrap | None = None) -> Sample:
     folder = stores.prepare(lib)
     out_path, err_path = folder.parent / "stdout", folder.parent / "stderr"
     poller = TreePoller()
@@ -223,9 +234,10 @@ def run_once(workload: str, lib: str, extra: Sequence[str], timeout: float,
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         poller.start()
         t0 = time.monotonic()
-        proc = subprocess.Popen([sys.executable, str(WORKLOADS / f"{workload}.py"),
-                                 "--lib", lib, *extra],
-                                stdout=out, stderr=err, cwd=folder, env=child_env(),
+        proc = subprocess.Popen([*(wrap.prefix if wrap else ()), sys.executable,
+                                 str(WORKLOADS / f"{workload}.py"), "--lib", lib, *extra],
+                                stdout=out, stderr=err, cwd=folder,
+                                env={**child_env(), **(wrap.env if wrap else {})},
                                 start_new_session=True)
         killer = threading.Timer(timeout, lambda: _kill(proc.pid))
         killer.start()
@@ -268,6 +280,8 @@ def run_once(workload: str, lib: str, extra: Sequence[str], timeout: float,
     for key, value in data.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not key.startswith("t_"):
             values[key] = float(value)
+    if wrap is not None:
+        values.update(wrap.parse(stderr))
     if isinstance(data.get("expect"), dict):
         sample.expect = {k: int(v) for k, v in data["expect"].items()}
         family = "autolog" if lib.startswith("autolog") else "mlflow" if lib.startswith("mlflow") else None
@@ -730,6 +744,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["render"]:
         return render(argv[1:])
+    if argv[:1] == ["instructions"]:
+        from bench import instructions
+
+        return instructions.main(argv[1:])
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
