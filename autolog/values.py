@@ -45,7 +45,7 @@ class Value:
 
     def replace(self: _V, **changes: Any) -> _V:
         """A copy with ``changes`` (``dataclasses.replace``): ``__init__`` takes the fields."""
-        return type(self)(**{**dict(zip(self._fields, self._values())), **changes})
+        return type(self)(**{**{name: self.__dict__[name] for name in self._fields}, **changes})
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={self.__dict__[name]!r}" for name in self._fields)
