@@ -28,8 +28,7 @@ from pathlib import Path
 from bench import run
 
 #: the whole-script rows of the budget table, in its order
-SCRIPTS = ("logreg_1", "logreg_20", "forest", "grid", "pipeline", "xgboost", "lightgbm",
-           "lightning")
+SCRIPTS = tuple(dict.fromkeys(entry for _, entry, *_ in run.BUDGETS))
 VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no",
             "--cachegrind-out-file=/dev/null", "--trace-children=yes")
 QUIET_THREADS = {"PYTHONHASHSEED": "0", "OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_NUM_THREADS": "1",
