@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from autolog.integrations import _common
+from autolog.integrations import _sklearn_signatures as signatures
 
 from autolog import config, session
 from autolog.tracking import fluent, runs
@@ -110,6 +111,14 @@ def log_params(params: dict[str, Any], run_id: str,
                  for (key, value), raw in zip(cleaned.items(), params.values(), strict=True))
 
 
+def log_estimator_params(estimator: Any, run_id: str,
+                         on_cut: Callable[[list[str]], None] | None = None) -> Described | None:
+    """``log_params`` of the estimator's ``get_params`` (``deep=True`` except for a search,
+    whose candidates' params are logged on its child runs)."""
+    with signatures.cached(estimator):
+        return log_params(estimator.get_params(deep=not is_search(estimator)), run_id, on_cut)
+
+
 # ---------------------------------------------------------------------------- artifacts
 # class -> {params as logged: repr}; bounded per class. Weak: a cache must not keep a class
 # (and its module) alive that the user dropped.
@@ -127,7 +136,7 @@ def log_description(estimator: Any, run_id: str, params: Described | None = None
         texts = _texts.setdefault(type(estimator), {})
         text = texts.get(params) if params is not None else None
         if text is None:
-            with session.suppressed():
+            with session.suppressed(), signatures.cached(estimator):
                 text = repr(estimator)
             if params is not None and len(texts) < MAX_TEXTS:
                 texts[params] = text
@@ -317,7 +326,8 @@ def log_search(call: Call, search: Any, run_id: str, X: Any = None, y: Any = Non
     seed = getattr(search, "estimator", None)
     base_params: dict[str, Any] = {}
     if seed is not None and hasattr(seed, "get_params"):
-        base_params = seed.get_params(deep=not is_search(seed))
+        with signatures.cached(seed):
+            base_params = seed.get_params(deep=not is_search(seed))
     base_tags = {"mlflow.autologging": "sklearn", "autolog.integration": "sklearn",
                  **(estimator_tags(seed) if seed is not None else {})}
     # the same data for every child: fingerprinted once
@@ -327,7 +337,8 @@ def log_search(call: Call, search: Any, run_id: str, X: Any = None, y: Any = Non
                                  log_system_metrics=False)
         child_id = child.info.run_id
         try:
-            log_params({**base_params, **cv_results["params"][i]}, child_id)
+            with signatures.cached(seed):  # the seed's nested estimators: their reprs
+                log_params({**base_params, **cv_results["params"][i]}, child_id)
             fluent.log_metrics({k: float(cv_results[k][i]) for k in metric_columns},
                                run_id=child_id)
             if dataset is not None:

@@ -190,8 +190,8 @@ class FitHook(session.Hook):
         search = sklearn_log.is_search(estimator)
         call.state["search"] = search
         fluent.set_tags(sklearn_log.estimator_tags(estimator), run_id=call.run_id)
-        call.state["params"] = sklearn_log.log_params(
-            estimator.get_params(deep=not search), call.run_id,
+        call.state["params"] = sklearn_log.log_estimator_params(
+            estimator, call.run_id,
             on_cut=lambda keys: _common.warn_skipped(
                 call, f"the full value of params {keys}",
                 "longer than the store's limit: truncated, and listed in the "
