@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autolog import drawing_guard
-from autolog.plots import IMPORTANCE_PREFIX, is_plot_file, png_name
+from autolog.plots import IMPORTANCE_PREFIX, is_plot_file, png_name, points
 
 _log = logging.getLogger("autolog")
 
@@ -174,7 +174,7 @@ def render(data: dict[str, Any], path: str, name: str = "") -> None:
     base = os.path.basename(name)
     if isinstance(kind, str) and kind in _DRAW:
         with drawing_guard.counted():
-            _DRAW[kind](data, path)
+            _DRAW[kind](points(data), path)
         return
     if base.startswith(IMPORTANCE_PREFIX) and _is_importance(data):
         with drawing_guard.counted():

@@ -14,19 +14,28 @@ JSON schema (one object per file; numbers as JSON numbers, labels as logged)::
       ``confusion_matrix(y_true, y_pred)`` (weighted counts with sample weights).
 
     training_roc_curve.json                         (binary classifiers)
-      {"type": "roc_curve", "version": 1, "pos_label": l, "fpr": [...], "tpr": [...],
-       "auc": x}
-      scikit-learn's ``roc_curve`` points (``drop_intermediate=True``); ``auc`` is
-      ``roc_auc_score`` of the full curve.
+      {"type": "roc_curve", "version": 2, "pos_label": l, "negatives": n, "positives": p,
+       "fp": [...], "tp": [...], "auc": x}
+      the points of scikit-learn's ``roc_curve`` (``drop_intermediate=True``) as counts:
+      false and true positives at each threshold; ``fpr = fp / negatives`` and
+      ``tpr = tp / positives`` are scikit-learn's values exactly (the same division). ``auc``
+      is ``roc_auc_score`` of the full curve.
 
     training_precision_recall_curve.json            (binary classifiers)
-      {"type": "precision_recall_curve", "version": 1, "pos_label": l,
-       "precision": [...], "recall": [...], "average_precision": x}
-      scikit-learn's ``precision_recall_curve(..., drop_intermediate=True)`` points
-      (recall decreasing, ending at (recall 0, precision 1); of the points that share a
-      recall, a vertical segment, only its two ends, which draw the same picture: a third
-      fewer numbers to format on the writer thread); ``average_precision`` is
-      ``average_precision_score`` of the full curve.
+      {"type": "precision_recall_curve", "version": 2, "pos_label": l, "positives": p,
+       "fp": [...], "tp": [...], "average_precision": x}
+      the points of scikit-learn's ``precision_recall_curve(..., drop_intermediate=True)``
+      as counts, recall decreasing: ``recall = tp / positives``, ``precision = tp / (tp +
+      fp)`` (0 where both are 0), then the end point (recall 0, precision 1), which is not
+      listed. Of the points that share a recall (a vertical segment) only its two ends, which
+      draw the same picture. ``average_precision`` is ``average_precision_score`` of the
+      full curve.
+
+    Counts, not rates: an integer costs the writer thread a ninth of what a float's shortest
+    text costs (the curves were a third of autolog's added work in a 20-fit script), the
+    files are a fifth of the size, and the rates follow exactly. Counts are integers, or the
+    summed weights with sample weights. :func:`points` gives the rates (version 1 files
+    held them: ``fpr``/``tpr``, ``precision``/``recall``); the UI and the PNGs use it.
 
     feature_importance_<type>.json                  (XGBoost, LightGBM; MLflow's format)
       {"<feature>": value, ...} (a list of values per class for multiclass linear models)
@@ -44,7 +53,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-VERSION = 1
+VERSION = 1  # of the confusion matrix
+CURVE_VERSION = 2  # of the curves: counts (version 1: rates)
 #: points kept at most per curve (end points included)
 MAX_POINTS = 1000
 #: a confusion matrix is logged for at most this many classes
@@ -117,6 +127,15 @@ def _trapezoid(y: Any, x: Any) -> float:
     return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0))
 
 
+def _counts(values: Any) -> list[Any]:
+    """Counts as JSON holds them: integers when they are (unweighted), else floats."""
+    import numpy as np
+
+    if np.all(values == np.round(values)) and np.all(np.abs(values) < 2**53):
+        return values.astype(np.int64).tolist()  # type: ignore[no-any-return]
+    return values.tolist()  # type: ignore[no-any-return]
+
+
 def roc_curve_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] | None:
     """The ROC JSON from cumulative false and true positives at each distinct threshold
     (highest threshold first), as scikit-learn computes them; None when a class is absent."""
@@ -129,12 +148,12 @@ def roc_curve_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] | None:
         corners = np.flatnonzero(np.concatenate(
             [[True], np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), [True]]))
         fps, tps = fps[corners], tps[corners]
-    fpr = np.concatenate([[0.0], fps]) / fps[-1]
-    tpr = np.concatenate([[0.0], tps]) / tps[-1]
-    auc = _trapezoid(tpr, fpr)
+    fps, tps = np.concatenate([[0.0], fps]), np.concatenate([[0.0], tps])
+    fpr, tpr = fps / fps[-1], tps / tps[-1]
     keep = thin(fpr, tpr)
-    return {"type": "roc_curve", "version": VERSION, "pos_label": _scalar(pos_label),
-            "fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist(), "auc": auc}
+    return {"type": "roc_curve", "version": CURVE_VERSION, "pos_label": _scalar(pos_label),
+            "negatives": _counts(fps[-1:])[0], "positives": _counts(tps[-1:])[0],
+            "fp": _counts(fps[keep]), "tp": _counts(tps[keep]), "auc": _trapezoid(tpr, fpr)}
 
 
 def precision_recall_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] | None:
@@ -150,16 +169,40 @@ def precision_recall_data(fps: Any, tps: Any, pos_label: Any) -> dict[str, Any] 
     recall = tps / tps[-1]
     average_precision = float(-np.sum(np.diff(np.concatenate([recall[::-1], [0.0]]))
                                       * precision[::-1]))
+    positives = _counts(tps[-1:])[0]
     if len(tps) > 2:  # scikit-learn's drop_intermediate: the ends of each vertical run
         ends = np.flatnonzero(np.concatenate(
             [[True], np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), [True]]))
-        precision, recall = precision[ends], recall[ends]
-    precision = np.concatenate([precision[::-1], [1.0]])
-    recall = np.concatenate([recall[::-1], [0.0]])
-    keep = thin(recall, precision)
-    return {"type": "precision_recall_curve", "version": VERSION,
-            "pos_label": _scalar(pos_label), "precision": precision[keep].tolist(),
-            "recall": recall[keep].tolist(), "average_precision": average_precision}
+        fps, tps, precision, recall = fps[ends], tps[ends], precision[ends], recall[ends]
+    # thinned with the end point (recall 0, precision 1), which is not listed
+    keep = thin(np.concatenate([recall[::-1], [0.0]]), np.concatenate([precision[::-1], [1.0]]))
+    keep = keep[:-1]
+    return {"type": "precision_recall_curve", "version": CURVE_VERSION,
+            "pos_label": _scalar(pos_label), "positives": positives,
+            "fp": _counts(fps[::-1][keep]), "tp": _counts(tps[::-1][keep]),
+            "average_precision": average_precision}
+
+
+def points(data: Any) -> Any:
+    """A curve's JSON with its points as rates (``fpr``/``tpr``, ``precision``/``recall``,
+    as version 1 held them), divided as scikit-learn divides; other data as it is. Raises
+    ``ValueError`` for a curve whose counts are not numbers."""
+    if not isinstance(data, dict) or data.get("version") != CURVE_VERSION or \
+            data.get("type") not in ("roc_curve", "precision_recall_curve"):
+        return data
+    try:
+        fp, tp = data["fp"], data["tp"]
+        pairs = list(zip(fp, tp, strict=True))
+        rest = {k: v for k, v in data.items() if k not in ("fp", "tp", "negatives", "positives")}
+        if data["type"] == "roc_curve":
+            negatives, positives = data["negatives"], data["positives"]
+            return {**rest, "fpr": [f / negatives for f, _ in pairs],
+                    "tpr": [t / positives for _, t in pairs]}
+        positives = data["positives"]
+        return {**rest, "precision": [t / (t + f) if t + f else 0.0 for f, t in pairs] + [1.0],
+                "recall": [t / positives for _, t in pairs] + [0.0]}
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+        raise ValueError(f"{data['type']} data with counts that are not numbers: {exc}") from exc
 
 
 def dumps(data: Any) -> str:

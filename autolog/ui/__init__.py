@@ -49,7 +49,8 @@ filter's grammar error in the grammar's words; 404 for what does not exist)::
     GET /api/runs/<run_id>/models             {"models": [{path, flavors, signature,
                                                input_example, model_uri, load, ...}]}
     GET /api/runs/<run_id>/plots              {"plots": [{path, type, data}]}
-                                              (the plot JSON of :mod:`autolog.plots`)
+                                              (the plot JSON of :mod:`autolog.plots`, the
+                                              curves' points as rates: ``plots.points``)
     GET /api/models                           {"registry": bool, "models": [...]}
     GET /api/models/<name>                    {"name", "aliases", "tags", "versions": [...]}
 

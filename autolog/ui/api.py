@@ -197,6 +197,10 @@ def run_plots(request: Request) -> Response:
             kind = content.get("type") or ("feature_importance" if
                                             name.rsplit("/", 1)[-1].startswith(
                                                 plots.IMPORTANCE_PREFIX) else None)
+            try:
+                content = plots.points(content)  # the curves' counts as rates
+            except ValueError:
+                kind = None  # shown as its JSON text
             result.append({"path": name, "type": kind, "data": content})
     return JSONResponse({"plots": result})
 

@@ -205,11 +205,16 @@ def test_models_describe_signature_and_loading(ui: UIServer, store_data: UIStore
 
 
 def test_plots_are_returned_as_data(ui: UIServer, store_data: UIStoreData) -> None:
-    """The plot JSON artifacts of a binary classifier come back typed, with their data."""
+    """The plot JSON artifacts of a binary classifier come back typed, with their data: the
+    curves' counts as their points' rates."""
     found = ui.get(f"/api/runs/{store_data.lr_runs[0.5]}/plots").json()["plots"]
     types = {p["type"]: p["data"] for p in found}
     assert set(types) == {"confusion_matrix", "roc_curve", "precision_recall_curve"}
     assert sum(map(sum, types["confusion_matrix"]["matrix"])) == 120
+    roc, pr = types["roc_curve"], types["precision_recall_curve"]
+    assert "fp" not in roc and len(roc["fpr"]) == len(roc["tpr"]) > 2
+    assert (roc["fpr"][0], roc["tpr"][0], roc["fpr"][-1], roc["tpr"][-1]) == (0, 0, 1, 1)
+    assert (pr["recall"][0], pr["recall"][-1], pr["precision"][-1]) == (1, 0, 1)
 
 
 def test_registry_lists_models_versions_and_aliases(ui: UIServer,

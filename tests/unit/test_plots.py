@@ -64,8 +64,10 @@ def test_roc_data_equals_scikit_learns_roc_curve_and_auc() -> None:
     data = plots.roc_curve_data(*_counts(y, score), pos_label=np.int64(1))
     assert data is not None
     fpr, tpr, _ = roc_curve(y, score)
-    assert data["fpr"] == pytest.approx(fpr.tolist(), abs=1e-15)
-    assert data["tpr"] == pytest.approx(tpr.tolist(), abs=1e-15)
+    shown = plots.points(data)
+    assert shown["fpr"] == fpr.tolist() and shown["tpr"] == tpr.tolist()  # exactly
+    assert all(type(v) is int for v in data["fp"] + data["tp"])  # counts, as integers
+    assert (data["negatives"], data["positives"]) == (int((y == 0).sum()), int((y == 1).sum()))
     assert data["auc"] == pytest.approx(roc_auc_score(y, score), abs=1e-12)
     assert data["type"] == "roc_curve" and data["pos_label"] == 1
     assert type(data["pos_label"]) is int  # JSON-ready, not a numpy scalar
@@ -79,7 +81,7 @@ def test_long_roc_is_thinned_to_the_limit_keeping_ends_and_exact_auc() -> None:
 
     y, score = _scored(40_000, 1, noise=2.0)
     assert len(roc_curve(y, score)[0]) > 3 * plots.MAX_POINTS
-    data = plots.roc_curve_data(*_counts(y, score), pos_label=1)
+    data = plots.points(plots.roc_curve_data(*_counts(y, score), pos_label=1))
     assert data is not None
     assert len(data["fpr"]) <= plots.MAX_POINTS
     assert (data["fpr"][0], data["tpr"][0]) == (0.0, 0.0)
@@ -98,8 +100,10 @@ def test_precision_recall_data_equals_scikit_learns_curve_and_average_precision(
     data = plots.precision_recall_data(*_counts(y, score), pos_label="yes")
     assert data is not None
     precision, recall, _ = precision_recall_curve(y, score, drop_intermediate=True)
-    assert data["precision"] == pytest.approx(precision.tolist(), abs=1e-15)
-    assert data["recall"] == pytest.approx(recall.tolist(), abs=1e-15)
+    shown = plots.points(data)
+    assert shown["precision"] == precision.tolist() and shown["recall"] == recall.tolist()
+    assert all(type(v) is int for v in data["fp"] + data["tp"])
+    assert len(data["tp"]) == len(recall) - 1  # the end point (0, 1) is implied
     assert data["average_precision"] == pytest.approx(average_precision_score(y, score), abs=1e-12)
     assert data["pos_label"] == "yes"
 
@@ -112,7 +116,7 @@ def test_precision_recall_data_draws_the_full_curves_picture_with_fewer_points()
 
     y, score = _scored(300, 4)
     score = np.round(score, 2)  # ties: runs of thresholds
-    data = plots.precision_recall_data(*_counts(y, score), pos_label=1)
+    data = plots.points(plots.precision_recall_data(*_counts(y, score), pos_label=1))
     assert data is not None
     full_precision, full_recall, _ = precision_recall_curve(y, score)
     assert len(data["recall"]) < len(full_recall)
@@ -129,12 +133,46 @@ def test_long_precision_recall_curve_keeps_its_ends_and_exact_ap() -> None:
 
     y, score = _scored(20_000, 3)
     precision, recall, _ = precision_recall_curve(y, score)
-    data = plots.precision_recall_data(*_counts(y, score), pos_label=1)
+    data = plots.points(plots.precision_recall_data(*_counts(y, score), pos_label=1))
     assert data is not None
     assert len(data["recall"]) <= plots.MAX_POINTS < len(recall)
     assert (data["recall"][0], data["precision"][0]) == (recall[0], precision[0])
     assert (data["recall"][-1], data["precision"][-1]) == (0.0, 1.0)
     assert data["average_precision"] == pytest.approx(average_precision_score(y, score), abs=1e-12)
+
+
+@needs_sklearn
+def test_weighted_counts_are_floats_whose_rates_equal_scikit_learns() -> None:
+    """With sample weights the counts are summed weights (floats), and the rates still
+    equal roc_curve's and precision_recall_curve's exactly."""
+    from autolog.integrations._sklearn_training_metrics import binary_curve
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    y, score = _scored(200, 5)
+    weight = np.random.RandomState(6).uniform(0.1, 2.0, size=len(y))
+    fps, tps, _ = binary_curve(y == 1, score, weight)
+    roc = plots.roc_curve_data(fps, tps, pos_label=1)
+    pr = plots.precision_recall_data(fps, tps, pos_label=1)
+    assert roc is not None and pr is not None
+    assert any(type(v) is float and not v.is_integer() for v in roc["fp"])
+    fpr, tpr, _ = roc_curve(y, score, sample_weight=weight)
+    precision, recall, _ = precision_recall_curve(y, score, sample_weight=weight,
+                                                  drop_intermediate=True)
+    assert plots.points(roc)["fpr"] == fpr.tolist() and plots.points(roc)["tpr"] == tpr.tolist()
+    assert plots.points(pr)["precision"] == precision.tolist()
+    assert plots.points(pr)["recall"] == recall.tolist()
+
+
+def test_points_keeps_version_1_rates_and_names_broken_counts() -> None:
+    """Version 1 curves (rates) and other plots pass through; counts that are not numbers
+    are a ValueError naming the curve."""
+    assert plots.points(ROC) is ROC and plots.points(CM) is CM
+    broken = {"type": "roc_curve", "version": 2, "pos_label": 1, "negatives": 2,
+              "positives": 2, "fp": ["a"], "tp": [1], "auc": 0.5}
+    with pytest.raises(ValueError, match="roc_curve data with counts that are not numbers"):
+        plots.points(broken)
+    with pytest.raises(ValueError, match="precision_recall_curve"):
+        plots.points({**broken, "type": "precision_recall_curve", "tp": [1, 2]})
 
 
 def test_curves_without_both_classes_are_not_logged() -> None:

@@ -16,7 +16,7 @@ import pytest
 from sk_helpers import artifacts, enable, has_module, models_available
 
 import autolog
-from autolog import session, testing
+from autolog import plots, session, testing
 from autolog.testing import capture_runs
 
 
@@ -53,14 +53,14 @@ def test_binary_classifier_logs_plot_data_equal_to_scikit_learns(binary: tuple) 
     assert _json(runs[0], "training_confusion_matrix.json") == {
         "type": "confusion_matrix", "version": 1, "labels": [0, 1], "matrix": cm.tolist()}
     roc = _json(runs[0], "training_roc_curve.json")
-    assert roc["type"] == "roc_curve" and roc["pos_label"] == 1
-    assert roc["fpr"] == pytest.approx(fpr.tolist(), abs=1e-15)
-    assert roc["tpr"] == pytest.approx(tpr.tolist(), abs=1e-15)
+    assert roc["type"] == "roc_curve" and roc["pos_label"] == 1 and roc["version"] == 2
+    assert plots.points(roc)["fpr"] == fpr.tolist()  # the counts' rates: exactly
+    assert plots.points(roc)["tpr"] == tpr.tolist()
     assert roc["auc"] == pytest.approx(auc, abs=1e-12)
     assert roc["auc"] == pytest.approx(runs[0].data.metrics["training_roc_auc"], abs=1e-12)
     pr = _json(runs[0], "training_precision_recall_curve.json")
-    assert pr["precision"] == pytest.approx(precision.tolist(), abs=1e-15)
-    assert pr["recall"] == pytest.approx(recall.tolist(), abs=1e-15)
+    assert plots.points(pr)["precision"] == precision.tolist()
+    assert plots.points(pr)["recall"] == recall.tolist()
     assert pr["average_precision"] == pytest.approx(ap, abs=1e-12)
 
 
@@ -70,7 +70,6 @@ def test_large_binary_fit_logs_thinned_curves_with_the_exact_auc() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from autolog import plots
 
     rng = np.random.RandomState(5)
     X = rng.normal(size=(20_000, 3))
@@ -81,7 +80,7 @@ def test_large_binary_fit_logs_thinned_curves_with_the_exact_auc() -> None:
         score = model.predict_proba(X)[:, 1]
     roc = _json(runs[0], "training_roc_curve.json")
     pr = _json(runs[0], "training_precision_recall_curve.json")
-    assert len(roc["fpr"]) <= plots.MAX_POINTS and len(pr["recall"]) <= plots.MAX_POINTS
+    assert len(roc["fp"]) <= plots.MAX_POINTS and len(pr["tp"]) < plots.MAX_POINTS
     assert roc["auc"] == pytest.approx(roc_auc_score(y, score), abs=1e-12)
     assert pr["average_precision"] == pytest.approx(average_precision_score(y, score), abs=1e-12)
 
@@ -159,8 +158,6 @@ def test_plot_data_is_built_and_written_on_the_writer_thread(binary: tuple,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The plot JSON is made (curves thinned, serialized) off the training thread."""
     from sklearn.linear_model import LogisticRegression
-
-    from autolog import plots
 
     threads: list[str] = []
     original = plots.dumps
