@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import itertools
 import types
 import weakref
 from collections.abc import Iterator
@@ -76,7 +77,7 @@ def _lend(value: Any, lent: list[tuple[types.FunctionType, inspect.Signature]],
         return
     if kind is dict:
         seen.add(id(value))
-        for _, item in zip(range(MAX_ITEMS), value.values(), strict=False):
+        for item in itertools.islice(value.values(), MAX_ITEMS):
             _lend(item, lent, seen, depth + 1)
         return
     if isinstance(value, type) or not hasattr(value, "get_params"):
