@@ -31,9 +31,9 @@ JSON schema (one object per file; numbers as JSON numbers, labels as logged)::
       draw the same picture. ``average_precision`` is ``average_precision_score`` of the
       full curve.
 
-    Counts, not rates: an integer costs the writer thread a ninth of what a float's shortest
-    text costs (the curves were a third of autolog's added work in a 20-fit script), the
-    files are a fifth of the size, and the rates follow exactly. Counts are integers, or the
+    Counts, not rates: an integer's text costs the writer thread a ninth of what a float's
+    shortest text costs (the rates' text was a quarter of autolog's added work in a script of
+    20 small fits), the files are a fifth of the size, and the rates follow exactly. Counts are integers, or the
     summed weights with sample weights. :func:`points` gives the rates (version 1 files
     held them: ``fpr``/``tpr``, ``precision``/``recall``); the UI and the PNGs use it.
 
