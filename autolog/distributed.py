@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from autolog.logger import logger
+
 _ENV_RANK: int | None = None
 _ENV_READ = False
 
@@ -37,8 +39,8 @@ def global_rank() -> int:
         try:
             if dist.is_available() and dist.is_initialized():
                 return int(dist.get_rank())
-        except Exception:  # noqa: BLE001 - a half-initialized process group
-            pass
+        except Exception as exc:  # noqa: BLE001 - a half-initialized process group
+            logger.debug("autolog: no rank from torch.distributed (%r): the environment's", exc)
     rank = _env_rank()
     return 0 if rank is None else rank
 

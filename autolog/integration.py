@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 import threading
-import warnings
 from collections.abc import Mapping
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from autolog import config, plugins, wrapping
 from autolog import flags as F
 from autolog.errors import AutologWarning, InvalidInputError
-from autolog.logger import logger
+from autolog.logger import logger, warn
 
 if TYPE_CHECKING:
     from autolog.session import Call
@@ -163,8 +162,8 @@ class Integration:
                 from importlib import metadata
 
                 return metadata.version(dist)
-            except Exception:  # noqa: BLE001 - metadata can be missing or broken
-                pass
+            except Exception as exc:  # noqa: BLE001 - metadata can be missing or broken
+                logger.debug("autolog: no version of %s: %r", dist, exc)
         return None
 
     def requirements_text(self) -> str:
@@ -241,10 +240,7 @@ def specifier_matches(specifier: str, version: str) -> bool:
 
 # ---------------------------------------------------------------------------- hooks
 def _warn(message: str) -> None:
-    try:
-        warnings.warn(message, AutologWarning, stacklevel=3)
-    except Exception:  # noqa: BLE001 - warnings as errors must not escape an import hook
-        pass
+    warn(message, stacklevel=3)
 
 
 def _guarded_on_import(integration: Integration, module: ModuleType) -> None:

@@ -48,6 +48,7 @@ always computed from the full curve, so they equal scikit-learn's exactly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -80,10 +81,8 @@ def png_name(name: str) -> str:
 def _scalar(value: Any) -> Any:
     """A label as JSON holds it: numpy scalars as Python ones, anything else as str."""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # not a scalar: as str below
             value = value.item()
-        except (TypeError, ValueError):
-            pass
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     return str(value)

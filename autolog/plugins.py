@@ -11,12 +11,11 @@ fails to import or to build is skipped with one warning naming it; ``required=Tr
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import Any
 
-from autolog.errors import AutologWarning, InvalidInputError
+from autolog.errors import InvalidInputError
 from autolog.installed import entry_points
-from autolog.logger import logger
+from autolog.logger import logger, warn
 
 INTEGRATIONS = "autolog.integrations"
 BACKENDS = "autolog.backends"
@@ -86,9 +85,6 @@ def load(group: str, name: str, *, required: bool = False) -> Any:
     if required:
         raise InvalidInputError(f"{group} plugin {name!r} ({target}) failed to load: "
                                 f"{failure!r}") from failure
-    try:
-        warnings.warn(f"autolog: {group} plugin {name!r} ({target}) failed to load: "
-                      f"{failure!r}; skipped", AutologWarning, stacklevel=3)
-    except Exception:  # noqa: BLE001 - warnings as errors must not escape an import hook
-        pass
+    warn(f"autolog: {group} plugin {name!r} ({target}) failed to load: {failure!r}; skipped",
+         stacklevel=3)
     return None

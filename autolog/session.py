@@ -31,9 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from autolog import config, wrapping
 from autolog.distributed import is_rank_zero
-from autolog.errors import AutologWarning
 from autolog.lazy import lazy_module
-from autolog.logger import logger
+from autolog.logger import logger, warn
 
 # The tracking core is bound lazily: ``autolog()`` imports this module in every script, and
 # the tracking modules (entities, dataclasses …) are needed only at the first patched call.
@@ -116,15 +115,8 @@ def report_error(integration: Any, place: str, phase: str, exc: BaseException, s
         _reported.add(key)
     logger.debug("autolog %s: %s failed in %s", name, place, phase, exc_info=exc)
     if not silent:
-        try:
-            warnings.warn(
-                f"autolog {name}: {phase} failed for {place} ({type(exc).__name__}: {exc}); "
-                "training was not affected",
-                AutologWarning,
-                stacklevel=4,
-            )
-        except Exception:  # noqa: BLE001 - warnings configured as errors must not escape
-            pass
+        warn(f"autolog {name}: {phase} failed for {place} ({type(exc).__name__}: {exc}); "
+             "training was not affected", stacklevel=4)
 
 
 class _Suppress:

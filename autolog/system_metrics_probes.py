@@ -78,8 +78,8 @@ class ProbeContext:
         if self.nvml is not None:
             try:
                 self.nvml.nvmlShutdown()
-            except Exception:  # noqa: BLE001 - shutting down anyway
-                pass
+            except Exception as exc:  # noqa: BLE001 - shutting down anyway
+                _log.debug("system metrics: NVML shutdown failed: %r", exc)
             self.nvml = None
 
 

@@ -18,6 +18,7 @@ registers wrapt's hook for it and hands the import to wrapt's own finder, so tha
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
 import threading
@@ -208,10 +209,8 @@ _watcher = _ImportWatcher()
 
 
 def _remove_watcher() -> None:
-    try:
+    with contextlib.suppress(ValueError):  # removed already
         sys.meta_path.remove(_watcher)
-    except ValueError:
-        pass
 
 
 def when_imported(module_name: str, callback: Callable[[Any], None]) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import ctypes
 import json
 import os
@@ -292,10 +293,8 @@ def run_once(workload: str, lib: str, extra: Sequence[str], timeout: float,
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(OSError):  # gone already
         os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def _reap_orphans(timeout: float) -> int:

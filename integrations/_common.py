@@ -14,12 +14,11 @@ import os
 import pickle
 import re
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from autolog import session
-from autolog.errors import AutologWarning
+from autolog.logger import warn
 from autolog.tracking import fluent
 from autolog.tracking import validation as V
 
@@ -179,8 +178,5 @@ def warn_skipped(call: Call, what: str, reason: BaseException | str) -> None:
     _logger.debug("autolog %s: %s skipped %s (%s)", call.integration.name, call.place, what, cause)
     if call.config.get("silent"):
         return
-    try:
-        warnings.warn(f"autolog {call.integration.name}: {call.place} logged without {what}; "
-                      f"reason: {cause}", AutologWarning, stacklevel=4)
-    except Exception:  # noqa: BLE001 - warnings configured as errors must not reach training
-        pass
+    warn(f"autolog {call.integration.name}: {call.place} logged without {what}; "
+         f"reason: {cause}", stacklevel=4)

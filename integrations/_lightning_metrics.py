@@ -9,6 +9,7 @@ synchronisation per step. Torch is imported only here, once Lightning is.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,10 +39,8 @@ def to_float_list(values: Sequence[Any]) -> list[float | None]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[i] = float(value)
         elif hasattr(value, "dtype") and getattr(value, "size", 0) == 1:  # numpy scalars
-            try:
+            with contextlib.suppress(TypeError, ValueError):  # not a number: not logged
                 out[i] = float(value)
-            except (TypeError, ValueError):
-                pass
     for device, indices in on_device.items():
         dtype = torch.float32 if device.type == "mps" else torch.float64
         stacked = torch.stack([values[i].detach().reshape(()).to(dtype) for i in indices])

@@ -14,6 +14,7 @@ gives both.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -114,15 +115,14 @@ def _proba_metrics(out: dict[str, float], plots: dict[str, Any], t: np.ndarray,
         plots["curve"] = (fps, tps)  # ROC and precision-recall data (autolog.plots)
         plots["positive"] = classes[1]
     elif loss is not None:  # as MLflow calls it (scikit-learn's one-vs-one average)
-        try:
-            from sklearn import config_context
-            from sklearn.metrics import roc_auc_score
+        from sklearn import config_context
+        from sklearn.metrics import roc_auc_score
 
-            with session.suppressed(), config_context(skip_parameter_validation=True):
-                out["roc_auc"] = float(roc_auc_score(t, proba, average="weighted",
-                                                     multi_class="ovo"))
-        except ValueError:
-            pass  # undefined (a class without samples): MLflow logs nothing either
+        # undefined (a class without samples) is a ValueError: MLflow logs nothing either
+        with contextlib.suppress(ValueError), session.suppressed(), \
+                config_context(skip_parameter_validation=True):
+            out["roc_auc"] = float(roc_auc_score(t, proba, average="weighted",
+                                                 multi_class="ovo"))
 
 
 def binary_curve(positive: np.ndarray, score: np.ndarray,
@@ -149,11 +149,9 @@ def _multilabel_metrics(y_true: Any, y_pred: Any, sample_weight: Any) -> dict[st
         out["accuracy_score"] = float(metrics.accuracy_score(y_true, y_pred, sample_weight=sample_weight))
         for name in ("precision_score", "recall_score", "f1_score"):
             fn = getattr(metrics, name)
-            try:
+            with contextlib.suppress(ValueError):  # multiclass-multioutput: not defined
                 out[name] = float(fn(y_true, y_pred, average="weighted", zero_division=0,
                                      sample_weight=sample_weight))
-            except ValueError:
-                pass  # multiclass-multioutput: not defined in scikit-learn
     return out
 
 
@@ -242,10 +240,8 @@ def exact_classifier_values(out: dict[str, float], y_true: Any, y_pred: Any, pro
 def _estimator_type(estimator: Any) -> str | None:
     tags = getattr(estimator, "__sklearn_tags__", None)
     if tags is not None:
-        try:
+        with contextlib.suppress(Exception):  # third-party tags may be broken: fall back
             return tags().estimator_type  # type: ignore[no-any-return]
-        except Exception:  # noqa: BLE001 - third-party tags may be broken: fall back
-            pass
     return getattr(estimator, "_estimator_type", None)
 
 
@@ -337,11 +333,10 @@ def compute(call: Call, estimator: Any, X: Any, y: Any, weight: Any,
     # clusterers and other estimators: only ``training_score``, and only with ``y``, as
     # MLflow logs them (a clusterer fitted without y logs no metric)
     if "score" not in metrics and hasattr(estimator, "score") and y is not None:
-        try:
+        # a score that needs other arguments raises one of these: not logged
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
             if weight is not None:
                 metrics["score"] = float(estimator.score(X, y, sample_weight=weight))
             else:
                 metrics["score"] = float(estimator.score(X, y))
-        except (TypeError, ValueError, AttributeError):
-            pass  # a score that needs other arguments: not logged
     return {PREFIX + k: v for k, v in metrics.items()}, plots

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from autolog import config, plugins
 from autolog.backends.base import Backend
 from autolog.errors import InvalidInputError
+from autolog.logger import logger
 from autolog.redaction import redact
 
 __all__ = ["Backend", "available_schemes", "backend_for", "cached_backend", "check_uri", "resolve_uri",
@@ -122,8 +123,8 @@ def close_all() -> None:
         for backend in _instances.values():
             try:
                 backend.close()
-            except Exception:  # noqa: BLE001 - exit path, nothing to report to
-                pass
+            except Exception as exc:  # noqa: BLE001 - exit path: logged, never raised
+                logger.debug("autolog: closing %r failed: %r", backend, exc)
         _instances.clear()
 
 

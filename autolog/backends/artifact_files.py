@@ -56,10 +56,8 @@ def _copy_atomically(source: str, target: str) -> None:
         shutil.copyfile(source, hidden)
         os.replace(hidden, target)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):  # never written
             os.unlink(hidden)
-        except OSError:
-            pass
         raise StoreError(f"cannot write artifact {target!r}: {exc}",
                          permanent=is_permanent_error(exc)) from exc
 

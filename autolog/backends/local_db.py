@@ -10,18 +10,19 @@ written into the unlinked file; the new one never adopts the old one's WAL. Erro
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
 from autolog.backends import local_schema as S
-from autolog.errors import AutologWarning, StoreError, StoreNotFoundError
+from autolog.errors import StoreError, StoreNotFoundError
+from autolog.logger import warn
 
 T = TypeVar("T")
 
@@ -33,10 +34,8 @@ _inherited: list[sqlite3.Connection] = []
 def _close_connections(conns: list[sqlite3.Connection], owner: list[int]) -> None:
     if owner[0] == os.getpid():  # never a parent's connection in a forked child
         for conn in conns:
-            try:
+            with contextlib.suppress(sqlite3.Error):  # closed at exit: nothing to keep
                 conn.close()
-            except sqlite3.Error:
-                pass
     conns.clear()
 
 
@@ -89,30 +88,22 @@ class Database:
             stale = list(self._conns)
             self._conns.clear()
             for conn in stale:  # closing checkpoints into the unlinked file and drops its WAL
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     conn.close()
-                except sqlite3.Error:
-                    pass
             for suffix, ours in self._sidecars.items():
                 # A new database must never adopt the old one's WAL: remove the old WAL and
                 # index where they are still the files this process opened (not another
                 # process's, which may already use a new database there).
                 if ours is not None and self._database_identity(suffix) == ours:
-                    try:
+                    with contextlib.suppress(OSError):  # gone already
                         os.unlink(self.db_path + suffix)
-                    except OSError:
-                        pass
             self._tls = threading.local()
             self._ready = False
             self._identity = None
             self._on_new_database()
-        try:
-            warnings.warn(
-                f"autolog: the tracking store's database {self.db_path!r} was removed or "
-                "replaced while this process used it; a new store is created there (what "
-                "was in the old one is not in it)", AutologWarning, stacklevel=2)
-        except Exception:  # noqa: BLE001 - warnings as errors on the writer thread
-            pass
+        warn(f"autolog: the tracking store's database {self.db_path!r} was removed or "
+             "replaced while this process used it; a new store is created there (what was "
+             "in the old one is not in it)", stacklevel=2)
 
     def _conn(self, create: bool = True) -> sqlite3.Connection:
         """This thread's connection. ``create=False`` (reads) refuses to create a store."""
@@ -183,9 +174,7 @@ class Database:
         with self._open_lock:
             if self._pid == os.getpid():
                 for conn in self._conns:
-                    try:
+                    with contextlib.suppress(sqlite3.Error):  # closing: nothing to keep
                         conn.close()
-                    except sqlite3.Error:
-                        pass
             self._conns.clear()
             self._tls = threading.local()

@@ -112,7 +112,7 @@ def read_records(path: str) -> list[Record]:
                 if isinstance(record, dict) and "op" in record:
                     records.append(record)
     except FileNotFoundError:
-        pass
+        return []  # nothing spooled yet
     return records
 
 

@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 
+from autolog.logger import logger
 from autolog.tracking import entities as E
 from autolog.tracking import ids
 
@@ -75,8 +76,8 @@ def _static_tags() -> tuple[tuple[str, str], ...]:
     tags: dict[str, str] = {E.SOURCE_TYPE_TAG: "LOCAL"}
     try:
         tags[E.USER_TAG] = _user()
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        pass
+    except Exception as exc:  # noqa: BLE001 - no user name in some containers
+        logger.debug("autolog: no user name for the mlflow.user tag: %r", exc)
     script = sys.argv[0] if sys.argv and sys.argv[0] else ""
     if script and os.path.exists(script):
         tags[E.SOURCE_NAME_TAG] = os.path.abspath(script)

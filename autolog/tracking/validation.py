@@ -57,10 +57,11 @@ def _short(value: Any, limit: int = 60) -> str:
 def validate_key(key: Any, kind: str = "metric") -> str:
     """``key`` when MLflow would store it, else InvalidInputError naming it."""
     try:
-        if key in _valid_keys:
-            return key  # type: ignore[no-any-return]
+        known = key in _valid_keys
     except TypeError:  # unhashable: certainly not a string
-        pass
+        known = False
+    if known:
+        return key  # type: ignore[no-any-return]
     _check_key(key, kind)
     if len(_valid_keys) < _MAX_CACHED_KEYS:
         _valid_keys.add(key)

@@ -22,13 +22,13 @@ import atexit
 import os
 import threading
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autolog import backends, config
 from autolog.backends.base import Backend
-from autolog.errors import AutologWarning, InvalidInputError, PartialWriteError, RunNotFoundError
+from autolog.errors import InvalidInputError, PartialWriteError, RunNotFoundError
+from autolog.logger import warn
 from autolog.tracking.entities import Metric
 from autolog.tracking.lanes import Lane
 from autolog.tracking.records import (
@@ -283,11 +283,7 @@ class Writer:
     def _report(run_id: str, message: str, count: int) -> None:
         from autolog.redaction import redact
 
-        try:
-            warnings.warn(f"autolog: run {run_id}: {redact(message)}", AutologWarning,
-                          stacklevel=1)
-        except Exception:  # noqa: BLE001 - warnings turned into errors in a thread
-            pass
+        warn(f"autolog: run {run_id}: {redact(message)}", stacklevel=1)
 
     def _before_fork(self) -> None:
         """A forked child logs into the runs it inherits: write their creations first."""

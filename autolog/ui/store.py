@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import Any
 
 from autolog import backends
+from autolog.logger import logger
 from autolog.tracking import search as Q
 from autolog.tracking.client import AutologClient
 from autolog.tracking.entities import FAILED, FINISHED, KILLED, Run
@@ -152,8 +153,8 @@ class UIStore:
     def _reload(self, experiment_id: str) -> None:
         try:
             self._load(experiment_id)
-        except Exception:  # noqa: BLE001 - the next request reports the store's error
-            pass
+        except Exception as exc:  # noqa: BLE001 - the next request reports the store's error
+            logger.debug("autolog ui: reloading experiment %s failed: %r", experiment_id, exc)
         finally:
             with self._lock:
                 self._reloading.discard(experiment_id)

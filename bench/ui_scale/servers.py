@@ -8,6 +8,7 @@ processes), read with psutil.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -53,13 +54,11 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; "
                                    f"see {self.log_path}")
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=5) as answer:
-                    if answer.status == 200:
-                        return time.perf_counter() - self.started
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
+            with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError), \
+                    urllib.request.urlopen(self.url + path, timeout=5) as answer:
+                if answer.status == 200:
+                    return time.perf_counter() - self.started
+            time.sleep(0.1)  # not answering yet
         self.stop()
         raise RuntimeError(f"{self.name} did not answer {path} within {timeout:.0f} s; "
                            f"see {self.log_path}")
@@ -117,10 +116,8 @@ class Server:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # gone already
                 os.killpg(self.proc.pid, signal.SIGTERM)  # our own session: the server's tree
-            except ProcessLookupError:
-                pass
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
