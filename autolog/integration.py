@@ -104,7 +104,7 @@ class Integration:
             try:
                 self._unpatch()
             except Exception as exc:  # noqa: BLE001 - disabling must not raise either
-                _warn(f"autolog {self.name}: reverting patches failed: {exc!r}")
+                warn(f"autolog {self.name}: reverting patches failed: {exc!r}", stacklevel=2)
             self._patched.clear()
 
     # called by the import hook ----------------------------------------------------------
@@ -122,7 +122,7 @@ class Integration:
                     logger.info("%s; not patching", message)
                     return
                 if not self._settings.get("silent"):
-                    _warn(f"{message}; autologging may not work")
+                    warn(f"{message}; autologging may not work", stacklevel=2)
             self._patched.add(module.__name__)
             self._patch(module)
 
@@ -239,10 +239,6 @@ def specifier_matches(specifier: str, version: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- hooks
-def _warn(message: str) -> None:
-    warn(message, stacklevel=3)
-
-
 def _guarded_on_import(integration: Integration, module: ModuleType) -> None:
     # A hook that raises would make the user's own import fail: catch everything.
     try:
@@ -250,8 +246,8 @@ def _guarded_on_import(integration: Integration, module: ModuleType) -> None:
     except Exception as exc:  # noqa: BLE001 - a hook that raises breaks the user's import
         logger.debug("autolog %s: patching %s failed", integration.name, module.__name__,
                       exc_info=exc)
-        _warn(f"autolog {integration.name}: patching {module.__name__} failed "
-              f"({type(exc).__name__}: {exc}); {integration.name} is not autologged")
+        warn(f"autolog {integration.name}: patching {module.__name__} failed "
+             f"({type(exc).__name__}: {exc}); {integration.name} is not autologged", stacklevel=2)
 
 
 def _register_import_hook(integration: Integration, module_name: str) -> None:
@@ -284,7 +280,7 @@ def _load(name: str) -> Integration | None:
             raise TypeError(f"{cls!r} is not an autolog Integration")
         return integration
     except Exception as exc:  # noqa: BLE001 - a broken plugin is skipped, with a warning
-        _warn(f"autolog: integration {name!r} failed to load: {exc!r}; skipped")
+        warn(f"autolog: integration {name!r} failed to load: {exc!r}; skipped", stacklevel=2)
     return None
 
 
@@ -372,4 +368,5 @@ def autolog(
         except Exception as exc:  # noqa: BLE001 - enabling is as safe as calling
             if config.testing_mode() and not isinstance(exc, AutologWarning):
                 logger.error("autolog: enabling %s failed", name, exc_info=exc)
-            _warn(f"autolog: enabling {name} failed ({type(exc).__name__}: {exc}); skipped")
+            warn(f"autolog: enabling {name} failed ({type(exc).__name__}: {exc}); skipped",
+                 stacklevel=2)

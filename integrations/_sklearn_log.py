@@ -111,12 +111,12 @@ def log_params(params: dict[str, Any], run_id: str,
                  for (key, value), raw in zip(cleaned.items(), params.values(), strict=True))
 
 
-def log_estimator_params(estimator: Any, run_id: str,
+def log_estimator_params(estimator: Any, run_id: str, deep: bool,
                          on_cut: Callable[[list[str]], None] | None = None) -> Described | None:
-    """``log_params`` of the estimator's ``get_params`` (``deep=True`` except for a search,
-    whose candidates' params are logged on its child runs)."""
+    """``log_params`` of the estimator's ``get_params(deep=deep)``, each signature that
+    scikit-learn inspects for it computed once (``_sklearn_signatures``)."""
     with signatures.cached(estimator):
-        return log_params(estimator.get_params(deep=not is_search(estimator)), run_id, on_cut)
+        return log_params(estimator.get_params(deep=deep), run_id, on_cut)
 
 
 # ---------------------------------------------------------------------------- artifacts

@@ -191,7 +191,7 @@ class FitHook(session.Hook):
         call.state["search"] = search
         fluent.set_tags(sklearn_log.estimator_tags(estimator), run_id=call.run_id)
         call.state["params"] = sklearn_log.log_estimator_params(
-            estimator, call.run_id,
+            estimator, call.run_id, deep=not search,
             on_cut=lambda keys: _common.warn_skipped(
                 call, f"the full value of params {keys}",
                 "longer than the store's limit: truncated, and listed in the "
