@@ -36,11 +36,24 @@ def parser(libs: tuple[str, ...]) -> argparse.ArgumentParser:
 
 def script_parser(fits: int = 1) -> argparse.ArgumentParser:
     """Options every whole-script workload takes."""
-    p = parser(("none", "autolog", "mlflow"))
+    p = parser(("none", "autolog", LEAN, "mlflow"))
     p.add_argument("--fits", type=int, default=fits, help="fits in the script (other inputs each)")
     p.add_argument("--models", action=argparse.BooleanOptionalAction, default=False,
                    help="log_models=True with signatures, input examples and datasets")
     return p
+
+
+#: autolog at its leanest (``--lib autolog-lean``): runs, params, tags, the estimator's
+#: description and the metrics a framework reports per iteration; no datasets, system
+#: metrics, training or post-training metrics, nor the plot data that comes with them. The
+#: floor of what autolog adds to a script, beside its defaults (issue 16).
+LEAN = "autolog-lean"
+LEAN_FLAGS = {"log_datasets": False, "log_system_metrics": False}
+LEAN_SKLEARN_FLAGS = {"log_training_metrics": False, "log_post_training_metrics": False}
+#: what a lean process does not store, left out of the counts the harness expects (a
+#: scikit-learn fit logs no metric at all: ``metric_rows`` is expected to be 0 or more)
+LEAN_UNSTORED = ("datasets",)
+_enabled: list[str] = []  # the library enable() turned on
 
 
 def enable(lib: str, models: bool, mlflow_flavor: str | None = None) -> None:
@@ -52,10 +65,17 @@ def enable(lib: str, models: bool, mlflow_flavor: str | None = None) -> None:
     ``mlflow_flavor``: call ``mlflow.<flavor>.autolog`` instead of ``mlflow.autolog``, where
     the latter does not enable the framework (MLflow 3.17.2's ``mlflow.autolog()`` fails on
     Lightning with a circular import and logs nothing)."""
+    _enabled.append(lib)
     if lib == "autolog":
         import autolog
 
         autolog.autolog(log_models=models, log_input_examples=models)
+    elif lib == LEAN:
+        import autolog
+
+        flags: dict[str, Any] = {"log_models": models, "log_input_examples": models, **LEAN_FLAGS}
+        autolog.autolog(**flags)
+        autolog.sklearn.autolog(**flags, **LEAN_SKLEARN_FLAGS)
     elif lib == "mlflow" and mlflow_flavor:
         import importlib
 
@@ -99,6 +119,9 @@ class Fits:
 def finish(result: dict[str, Any]) -> None:
     """Print the result with the time ``main`` returns (the exit wait starts here)."""
     result["t_main_end"] = time.monotonic()
+    if LEAN in _enabled and isinstance(result.get("expect"), dict):
+        expect = {k: v for k, v in result["expect"].items() if k not in LEAN_UNSTORED}
+        result["expect"] = {"metric_rows": 0, **expect}  # a fit may log no metric at all
     emit(**result)
 
 
