@@ -50,8 +50,7 @@ def script_parser(fits: int = 1) -> argparse.ArgumentParser:
 LEAN = "autolog-lean"
 LEAN_FLAGS = {"log_datasets": False, "log_system_metrics": False}
 LEAN_SKLEARN_FLAGS = {"log_training_metrics": False, "log_post_training_metrics": False}
-#: what a lean process does not store, left out of the counts the harness expects (a
-#: scikit-learn fit logs no metric at all: ``metric_rows`` is expected to be 0 or more)
+#: what a lean process does not store, left out of the counts the harness expects
 LEAN_UNSTORED = ("datasets",)
 _enabled: list[str] = []  # the library enable() turned on
 
@@ -121,7 +120,8 @@ def finish(result: dict[str, Any]) -> None:
     result["t_main_end"] = time.monotonic()
     if LEAN in _enabled and isinstance(result.get("expect"), dict):
         expect = {k: v for k, v in result["expect"].items() if k not in LEAN_UNSTORED}
-        result["expect"] = {"metric_rows": 0, **expect}  # a fit may log no metric at all
+        # a lean scikit-learn fit logs no metric at all: expect 0 rows or more
+        result["expect"] = {"metric_rows": 0, **expect}
     emit(**result)
 
 
