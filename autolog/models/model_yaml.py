@@ -19,11 +19,13 @@ from typing import Any
 # before one: ``-r requirements.txt``), then nothing that could end or change the scalar
 # (no ": ", " #", double quotes, brackets, commas), and not a YAML 1.1 boolean or null word;
 # or a version (3.11.7: neither a number nor a date); or an id of digits and letters that
-# no YAML number matches (a hex run id).
+# is not one of YAML 1.1's integers as PyYAML reads them (a hex run id is plain, unless it is
+# 0b and binary digits or 0x and hex digits; 09 is plain, 07 an octal integer). A float
+# needs a dot and a date a dash, which an id has not: 1e5 is a string to PyYAML.
 _PLAIN = re.compile(r"-?[A-Za-z_][A-Za-z0-9_.\-/=<>!~+' ]*(?<! )")
 _VERSION = re.compile(r"\d+(?:\.\d+){2,}")
-_ID = re.compile(r"[0-9][0-9A-Za-z]*[A-Za-z][0-9A-Za-z]*")
-_NUMBER = re.compile(r"0[xXbBoO][0-9A-Fa-f]*|[0-9]+[eE][0-9]*")
+_ID = re.compile(r"[0-9][0-9A-Za-z]*")
+_INTEGER = re.compile(r"0b[01]+|0x[0-9A-Fa-f]+|0[0-7]*|[1-9][0-9]*")
 _WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _PRINTABLE = re.compile(r"[ -~]*")  # printable ASCII, no line break
 
@@ -54,7 +56,7 @@ def _scalar(value: Any) -> str:
     if type(value) is not str or not _PRINTABLE.fullmatch(value):
         raise _Unsupported
     if ((_PLAIN.fullmatch(value) and value.lower() not in _WORDS) or _VERSION.fullmatch(value)
-            or (_ID.fullmatch(value) and not _NUMBER.fullmatch(value))):
+            or (_ID.fullmatch(value) and not _INTEGER.fullmatch(value))):
         return value
     return "'" + value.replace("'", "''") + "'"
 

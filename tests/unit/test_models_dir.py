@@ -247,6 +247,29 @@ def test_model_yaml_reads_back_as_written_for_any_ascii_string() -> None:
         assert yaml.safe_load(model_yaml.dumps(one)) == one, text
 
 
+def test_model_yaml_writes_ids_and_numbers_as_pyyaml_does() -> None:
+    """Strings of digits and letters starting with a digit (run ids, model uuids, numbers as
+    text): the same bytes as ``yaml.safe_dump``, quoted exactly where PyYAML reads an integer
+    (0b101, 0x1f, 017, 42) and plain elsewhere (0bde..., 1e5, 09). A uuid that begins with
+    "0b" was quoted once for every 256 models."""
+    import random
+
+    from autolog.models import model_yaml
+
+    rng = random.Random(0)
+    texts = ["0b101", "0b102", "0bde6164de0e4aea9002be71ba1b4a0c", "0x1f", "0X1F", "0xg", "0o17",
+             "0B1", "1e5", "12E4", "0e12345", "09", "0189", "0", "07", "42", "6d5b42919f7d47"]
+    alphabet = "0123456789abcdefxoABEX"
+    texts += [rng.choice("0123456789") + "".join(rng.choice(alphabet)
+                                                for _ in range(rng.randint(0, 6)))
+              for _ in range(20_000)]
+    texts += [f"{prefix}{rng.getrandbits(120):030x}" for prefix in ("0b", "0x", "1e", "0")
+              for _ in range(200)]
+    for text in texts:
+        doc = {"model_uuid": text, "run_id": [text]}
+        assert model_yaml.dumps(doc) == yaml.safe_dump(doc, default_flow_style=False), text
+
+
 @pytest.mark.parametrize("value", [1.5, "héllo", "two\nlines", (1, 2), [[1]], {1: "a"},
                                    np.int64(3)], ids=repr)
 def test_model_yaml_hands_anything_else_to_pyyaml(value: Any) -> None:
